@@ -1,0 +1,126 @@
+"""The loaded, validated question bank: lookup, filtering and counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.loader import Problem, format_problems, load_questions
+from bot.questions import Question
+from bot.taxonomy import TOPICS, Difficulty
+
+
+class BankInvalid(Exception):
+    """The bank has invalid files; the bot refuses to start rather than skip them."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            f"the question bank has {len(self.problems)} problem(s):\n{format_problems(self.problems)}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Topic and difficulty filters; an empty tuple means "any"."""
+
+    topics: tuple[str, ...] = ()
+    difficulties: tuple[Difficulty, ...] = ()
+
+    def matches(self, question: Question) -> bool:
+        return (not self.topics or question.topic in self.topics) and (
+            not self.difficulties or question.difficulty in self.difficulties
+        )
+
+    def describe(self) -> str:
+        parts = [", ".join(self.topics) or "any topic", ", ".join(self.difficulties) or "any difficulty"]
+        return " · ".join(parts)
+
+
+class QuestionBank:
+    """An immutable set of active questions (retired ones are kept out of selection)."""
+
+    def __init__(self, questions: Iterable[Question]) -> None:
+        self._all = sorted(questions, key=lambda q: q.id)
+        self._active = [q for q in self._all if q.status != "retired"]
+        self._by_id = {q.id: q for q in self._all}
+
+    @classmethod
+    def load(cls, root: Path) -> QuestionBank:
+        """Load every file under root; raise BankInvalid listing every problem if any."""
+        result = load_questions(root)
+        if result.problems:
+            raise BankInvalid(result.problems)
+        return cls(result.questions)
+
+    def __len__(self) -> int:
+        return len(self._active)
+
+    def get(self, question_id: str) -> Question | None:
+        return self._by_id.get(question_id)
+
+    @property
+    def questions(self) -> list[Question]:
+        return list(self._active)
+
+    def matching(self, filters: Filters) -> list[Question]:
+        return [q for q in self._active if filters.matches(q)]
+
+    def topics_present(self) -> list[str]:
+        present = {q.topic for q in self._active}
+        return [t.slug for t in TOPICS if t.slug in present]
+
+    def stats(self) -> BankStats:
+        active = self._active
+        return BankStats(
+            total=len(active),
+            by_topic=Counter(q.topic for q in active),
+            by_difficulty=Counter(q.difficulty.value for q in active),
+            by_type=Counter(q.type.value for q in active),
+            by_status=Counter(q.status for q in self._all),
+            with_snippet=sum(1 for q in active if any(s.runs for s in q.snippets)),
+            with_reference=sum(1 for q in active if q.references and not q.is_behavioural),
+            technical=sum(1 for q in active if not q.is_behavioural),
+            plain_definitions=sum(1 for q in active if q.is_plain_definition),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BankStats:
+    total: int
+    by_topic: Counter[str]
+    by_difficulty: Counter[str]
+    by_type: Counter[str]
+    by_status: Counter[str]
+    with_snippet: int
+    with_reference: int
+    technical: int
+    plain_definitions: int
+
+    def render(self) -> str:
+        """Return a plain-text table of the counts, with each topic's share against its target."""
+        total = self.total or 1
+        out = [f"questions: {self.total}", "", "by topic (share / target):"]
+        for topic in TOPICS:
+            count = self.by_topic.get(topic.slug, 0)
+            out.append(
+                f"  {topic.slug:<22}{count:>5}  {count / total:6.1%} / {topic.target_share:4.0%}"
+            )
+        out += ["", "by difficulty:"]
+        out += [f"  {d.value:<22}{self.by_difficulty.get(d.value, 0):>5}" for d in Difficulty]
+        out += ["", "by type:"]
+        out += [f"  {k:<22}{v:>5}" for k, v in sorted(self.by_type.items())]
+        out += ["", "by status (including retired):"]
+        out += [f"  {k:<22}{v:>5}" for k, v in sorted(self.by_status.items())]
+        api = sum(self.by_topic.get(t, 0) for t in ("scikit-learn", "tensorflow", "keras"))
+        tech = self.technical or 1
+        out += [
+            "",
+            f"scikit-learn + TensorFlow + Keras: {api}",
+            f"with a runnable snippet:          {self.with_snippet}",
+            f"technical citing a reference:     {self.with_reference} ({self.with_reference / tech:.0%})",
+            f"plain 'what is X' questions:      {self.plain_definitions} ({self.plain_definitions / total:.0%})",
+        ]
+        return "\n".join(out)

@@ -1,0 +1,396 @@
+"""Read question files, validate every one, and report each problem as `path:line: message`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from bot import sections as S
+from bot.questions import Question, Reference, Snippet
+from bot.taxonomy import TOPIC_BY_SLUG, Difficulty, QuestionType
+
+REQUIRED_FIELDS = ("id", "title", "topic", "difficulty", "type", "status")
+OPTIONAL_FIELDS = ("tags", "references", "verified_with", "review")
+STATUSES = ("draft", "reviewed", "retired")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
+HEADING = re.compile(r"^##\s+(.+?)\s*$")
+FENCE = re.compile(r"^```\s*([\w-]*)\s*(\w*)\s*$")
+
+# APIs that were removed or are no longer the advice; allowed only in an answer about migrating.
+REMOVED_APIS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"tf\.(compat\.v1\.)?Session\b"), "tf.Session (removed in TensorFlow 2)"),
+    (re.compile(r"tf\.(compat\.v1\.)?placeholder\b"), "tf.placeholder (removed in TensorFlow 2)"),
+    (re.compile(r"tf\.estimator\b"), "tf.estimator (removed in TensorFlow 2.16)"),
+    (re.compile(r"load_boston\b"), "load_boston (removed in scikit-learn 1.2)"),
+    (re.compile(r"OneHotEncoder\([^)]*\bsparse\s*="), "OneHotEncoder(sparse=) (use sparse_output=)"),
+    (re.compile(r"from\s+keras\.wrappers\b|keras\.wrappers\.scikit_learn"), "keras.wrappers"),
+    (re.compile(r"(?i)save[^.\n]{0,40}\.h5\b"), "saving to .h5 (Keras 3 saves to .keras)"),
+    (re.compile(r"\bfit_generator\b"), "fit_generator (use fit)"),
+)
+MIGRATION_TAGS = {"migration", "legacy"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(slots=True)
+class LoadResult:
+    questions: list[Question] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def question_files(root: Path) -> list[Path]:
+    """Return every question file below root (or root itself if it is a file), sorted."""
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*.md") if p.name.lower() != "readme.md")
+
+
+def load_questions(root: Path) -> LoadResult:
+    """Load and validate every question file under root; duplicates are checked across files."""
+    result = LoadResult()
+    seen: dict[str, str] = {}
+    paths = question_files(root)
+    if not paths:
+        result.problems.append(Problem(_display(root), 0, "no question files found"))
+    for path in paths:
+        question, problems = parse_question_file(path)
+        result.problems.extend(problems)
+        if question is None:
+            continue
+        if question.id in seen:
+            result.problems.append(
+                Problem(question.path, 2, f"duplicate id {question.id!r} (also in {seen[question.id]})")
+            )
+            continue
+        seen[question.id] = question.path
+        result.questions.append(question)
+    return result
+
+
+def parse_question_file(path: Path) -> tuple[Question | None, list[Problem]]:
+    """Parse one file; return the question (None if unusable) and every problem found."""
+    shown = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(shown, 0, f"cannot read file: {exc}")]
+    return _Parser(shown, path, text).parse()
+
+
+class _Parser:
+    """Validates one file's text; collects problems instead of stopping at the first."""
+
+    def __init__(self, shown: str, path: Path, text: str) -> None:
+        self.shown = shown
+        self.path = path
+        self.text = text
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.shown, line, message))
+
+    def parse(self) -> tuple[Question | None, list[Problem]]:
+        split = self._split()
+        if split is None:
+            return None, self.problems
+        meta_text, body, body_line = split
+        meta, key_lines = self._meta(meta_text)
+        if meta is None:
+            return None, self.problems
+        sections, section_lines = self._sections(body, body_line)
+        question = self._build(meta, key_lines, sections, section_lines)
+        return (question if not self.problems else None), self.problems
+
+    def _split(self) -> tuple[str, str, int] | None:
+        if not self.text.startswith("---"):
+            self.problem(1, "missing YAML front matter: the file must start with a '---' line")
+            return None
+        handler = frontmatter.YAMLHandler()
+        try:
+            meta_text, body = handler.split(self.text)
+        except ValueError:
+            self.problem(1, "front matter is not closed: add a '---' line after it")
+            return None
+        end = self.text.index(body) if body else len(self.text)
+        return meta_text, body, self.text.count("\n", 0, end) + 1
+
+    def _meta(self, meta_text: str) -> tuple[dict[str, Any] | None, dict[str, int]]:
+        try:
+            node = yaml.compose(meta_text, Loader=yaml.SafeLoader)
+            meta = yaml.safe_load(meta_text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 2 if mark else 1
+            self.problem(line, f"bad YAML in front matter: {exc.problem or exc}")
+            return None, {}
+        if not isinstance(meta, dict) or not isinstance(node, yaml.MappingNode):
+            self.problem(1, "front matter must be a YAML mapping of field: value")
+            return None, {}
+        key_lines = {
+            str(key.value): key.start_mark.line + 2 for key, _ in node.value
+        }
+        return meta, key_lines
+
+    def _sections(self, body: str, first_line: int) -> tuple[dict[str, str], dict[str, int]]:
+        sections: dict[str, list[str]] = {}
+        lines: dict[str, int] = {}
+        current: str | None = None
+        in_fence = False
+        for offset, raw in enumerate(body.splitlines()):
+            if raw.startswith("```"):
+                in_fence = not in_fence
+            match = None if in_fence else HEADING.match(raw)
+            if match:
+                current = match.group(1)
+                if current in sections:
+                    self.problem(first_line + offset, f"section '## {current}' appears twice")
+                sections[current] = []
+                lines[current] = first_line + offset
+            elif current is not None:
+                sections[current].append(raw)
+            elif raw.strip():
+                self.problem(first_line + offset, "text before the first '## Question' section")
+        return {k: "\n".join(v).strip() for k, v in sections.items()}, lines
+
+    def _build(
+        self,
+        meta: dict[str, Any],
+        key_lines: dict[str, int],
+        sections: dict[str, str],
+        section_lines: dict[str, int],
+    ) -> Question | None:
+        for name in REQUIRED_FIELDS:
+            if name not in meta or meta[name] in (None, ""):
+                self.problem(1, f"missing field '{name}'")
+        for name in meta:
+            if name not in REQUIRED_FIELDS and name not in OPTIONAL_FIELDS:
+                known = ", ".join(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+                self.problem(key_lines.get(str(name), 1), f"unknown field '{name}' (known: {known})")
+        line = key_lines.get
+        qid = str(meta.get("id", ""))
+        if qid and not ID_PATTERN.match(qid):
+            self.problem(line("id", 1), f"id {qid!r} must be lowercase letters, digits and '-'")
+        if qid and qid != self.path.stem:
+            self.problem(line("id", 1), f"id {qid!r} must match the file name {self.path.stem!r}")
+        topic = str(meta.get("topic", ""))
+        if topic and topic not in TOPIC_BY_SLUG:
+            self.problem(line("topic", 1), f"unknown topic {topic!r} (valid: {', '.join(TOPIC_BY_SLUG)})")
+        elif topic and self.path.parent.name in TOPIC_BY_SLUG and self.path.parent.name != topic:
+            self.problem(line("topic", 1), f"topic {topic!r} but the file is in folder {self.path.parent.name!r}")
+        difficulty = _enum(Difficulty, meta.get("difficulty"))
+        if "difficulty" in meta and difficulty is None:
+            valid = ", ".join(d.value for d in Difficulty)
+            self.problem(line("difficulty", 1), f"unknown difficulty {meta['difficulty']!r} (valid: {valid})")
+        qtype = _enum(QuestionType, meta.get("type"))
+        if "type" in meta and qtype is None:
+            valid = ", ".join(t.value for t in QuestionType)
+            self.problem(line("type", 1), f"unknown type {meta['type']!r} (valid: {valid})")
+        status = str(meta.get("status", ""))
+        if status and status not in STATUSES:
+            self.problem(line("status", 1), f"unknown status {status!r} (valid: {', '.join(STATUSES)})")
+        tags = self._tags(meta.get("tags"), line("tags", 1))
+        references = self._references(meta.get("references"), line("references", 1))
+        verified = self._string_map(meta.get("verified_with"), "verified_with", line("verified_with", 1))
+        review = self._string_map(meta.get("review"), "review", line("review", 1))
+        if status == "reviewed" and not review.get("reviewer"):
+            self.problem(line("status", 1), "status 'reviewed' needs a 'review' mapping with a 'reviewer'")
+        if qtype is None or difficulty is None:
+            return None
+        behavioural = qtype is QuestionType.BEHAVIOURAL
+        self._check_sections(sections, section_lines, behavioural, difficulty)
+        snippets = self._snippets(sections.get("Code", ""), section_lines.get("Code", 1))
+        if not ({"migration", "legacy"} & set(tags)):
+            self._check_removed_apis(sections, section_lines)
+        return Question(
+            id=qid,
+            title=str(meta.get("title", "")),
+            topic=topic,
+            difficulty=difficulty,
+            type=qtype,
+            status=status,
+            sections=sections,
+            path=self.shown,
+            tags=tuple(tags),
+            references=tuple(references),
+            verified_with=verified,
+            review=review,
+            snippets=tuple(snippets),
+        )
+
+    def _tags(self, value: object, line: int) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            self.problem(line, "tags must be a list of strings")
+            return []
+        return [str(t) for t in value]
+
+    def _references(self, value: object, line: int) -> list[Reference]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(line, "references must be a list of {title, url} mappings")
+            return []
+        refs = []
+        for index, item in enumerate(value, start=1):
+            if not isinstance(item, dict) or not item.get("title") or not item.get("url"):
+                self.problem(line, f"reference {index} needs both 'title' and 'url'")
+                continue
+            url = str(item["url"])
+            if not url.startswith("https://"):
+                self.problem(line, f"reference {index} url must start with https:// (got {url!r})")
+            refs.append(Reference(str(item["title"]), url))
+        return refs
+
+    def _string_map(self, value: object, name: str, line: int) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(line, f"{name} must be a mapping")
+            return {}
+        return {str(k): str(v) for k, v in value.items()}
+
+    def _check_sections(
+        self,
+        sections: dict[str, str],
+        lines: dict[str, int],
+        behavioural: bool,
+        difficulty: Difficulty,
+    ) -> None:
+        required = S.BEHAVIOURAL_REQUIRED if behavioural else S.TECHNICAL_REQUIRED
+        optional = S.BEHAVIOURAL_OPTIONAL if behavioural else S.TECHNICAL_OPTIONAL
+        kind = "behavioural" if behavioural else "technical"
+        end = self.text.count("\n") + 1
+        for name in required:
+            if name not in sections:
+                self.problem(end, f"missing section '## {name}' ({kind} questions need it)")
+            elif not sections[name]:
+                self.problem(lines[name], f"section '## {name}' is empty")
+        for name in sections:
+            if name not in required and name not in optional:
+                valid = ", ".join(required + optional)
+                self.problem(lines[name], f"unknown section '## {name}' (valid for {kind}: {valid})")
+        if behavioural:
+            example = sections.get("Example answer", "")
+            self._words(example, S.EXAMPLE_ANSWER_WORDS, "Example answer", lines)
+            if example and "fictional composite" not in example.lower():
+                self.problem(lines["Example answer"], "the example answer must be labelled as a fictional composite")
+        else:
+            short = sections.get("Short answer", "")
+            if short and _word_count(short) > S.SHORT_ANSWER_MAX_WORDS:
+                self.problem(
+                    lines["Short answer"],
+                    f"short answer has {_word_count(short)} words (at most {S.SHORT_ANSWER_MAX_WORDS})",
+                )
+            self._words(sections.get("Answer", ""), S.ANSWER_WORDS, "Answer", lines)
+            points = sections.get("Key points", "")
+            if points:
+                count = sum(1 for ln in points.splitlines() if ln.lstrip().startswith(("- ", "* ")))
+                low, high = S.KEY_POINTS
+                if not low <= count <= high:
+                    self.problem(lines["Key points"], f"key points has {count} bullets ({low} to {high})")
+        length = S.answer_length(sections, behavioural)
+        if length > S.MAX_ANSWER_CHARS:
+            self.problem(
+                lines.get("Question", 1),
+                f"answer too long for a chat message: {length} characters (at most {S.MAX_ANSWER_CHARS})",
+            )
+
+    def _words(self, text: str, bounds: tuple[int, int], name: str, lines: dict[str, int]) -> None:
+        if not text:
+            return
+        count, (low, high) = _word_count(text), bounds
+        if not low <= count <= high:
+            self.problem(lines[name], f"section '## {name}' has {count} words ({low} to {high})")
+
+    def _snippets(self, code_section: str, section_line: int) -> list[Snippet]:
+        snippets: list[Snippet] = []
+        blocks = _fenced_blocks(code_section)
+        for lang, flag, body, offset in blocks:
+            line = section_line + 1 + offset
+            if lang == "python":
+                code_lines = [ln for ln in body.splitlines() if ln.strip()]
+                if len(code_lines) > S.CODE_MAX_LINES:
+                    self.problem(line, f"code block has {len(code_lines)} lines (at most {S.CODE_MAX_LINES})")
+                snippets.append(Snippet(body, None, flag != "norun", line))
+            elif lang == "output":
+                if not snippets or snippets[-1].expected_output is not None:
+                    self.problem(line, "an ```output block must follow a ```python block")
+                    continue
+                last = snippets[-1]
+                snippets[-1] = Snippet(last.code, body, last.runs, last.line)
+            else:
+                self.problem(line, f"code fence language {lang!r} (use python or output)")
+        if code_section and not blocks:
+            self.problem(section_line, "section '## Code' has no ```python block")
+        return snippets
+
+    def _check_removed_apis(self, sections: dict[str, str], lines: dict[str, int]) -> None:
+        for name, body in sections.items():
+            for pattern, what in REMOVED_APIS:
+                match = pattern.search(body)
+                if match:
+                    line = lines[name] + 1 + body.count("\n", 0, match.start())
+                    self.problem(
+                        line,
+                        f"uses a removed API: {what}; tag the question 'migration' if it is about migrating",
+                    )
+
+
+def _fenced_blocks(text: str) -> list[tuple[str, str, str, int]]:
+    """Return (language, flag, body, line offset) of each fenced block in text."""
+    blocks = []
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        match = FENCE.match(lines[index].strip())
+        if match and lines[index].strip() != "```":
+            start = index
+            body: list[str] = []
+            index += 1
+            while index < len(lines) and lines[index].strip() != "```":
+                body.append(lines[index])
+                index += 1
+            blocks.append((match.group(1), match.group(2), "\n".join(body), start))
+        index += 1
+    return blocks
+
+
+def _word_count(text: str) -> int:
+    return len(re.findall(r"[\w'’-]+", re.sub(r"```.*?```", " ", text, flags=re.S)))
+
+
+def _enum(kind: Any, value: object) -> Any:
+    try:
+        return kind(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def format_problems(problems: Iterable[Problem]) -> str:
+    return "\n".join(str(p) for p in problems)

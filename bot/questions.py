@@ -1,0 +1,60 @@
+"""The question as the core sees it: a frozen dataclass built by the loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.taxonomy import Difficulty, QuestionType
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A runnable code block of a question and the output the answer says it prints."""
+
+    code: str
+    expected_output: str | None
+    runs: bool
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One bank question. Sections are Markdown, keyed by their heading as written in the file."""
+
+    id: str
+    title: str
+    topic: str
+    difficulty: Difficulty
+    type: QuestionType
+    status: str
+    sections: dict[str, str]
+    path: str
+    tags: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    verified_with: dict[str, str] = field(default_factory=dict)
+    review: dict[str, str] = field(default_factory=dict)
+    snippets: tuple[Snippet, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.sections["Question"]
+
+    @property
+    def is_behavioural(self) -> bool:
+        return self.type is QuestionType.BEHAVIOURAL
+
+    @property
+    def short_answer(self) -> str | None:
+        return self.sections.get("Short answer")
+
+    @property
+    def is_plain_definition(self) -> bool:
+        """Whether the question is a plain "what is X" prompt (the bank caps their share)."""
+        first = self.text.strip().lower()
+        return first.startswith(("what is ", "what are ", "define ", "what does "))

@@ -1,0 +1,83 @@
+"""Run a question's code snippets in a subprocess and compare what they print with the answer."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+from bot.questions import Question, Snippet
+
+# Modules a snippet may import, and the distribution that provides each (for skip reasons).
+OPTIONAL_MODULES = {
+    "sklearn": "scikit-learn",
+    "tensorflow": "tensorflow-cpu",
+    "keras": "keras",
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "scipy": "scipy",
+}
+IMPORT = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_][\w]*)", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class SnippetOutcome:
+    question_id: str
+    path: str
+    line: int
+    passed: bool
+    skipped_reason: str | None
+    detail: str
+
+
+def missing_modules(code: str) -> list[str]:
+    """Return the optional libraries a snippet imports that are not installed here."""
+    wanted = {m for m in IMPORT.findall(code) if m in OPTIONAL_MODULES}
+    return sorted(OPTIONAL_MODULES[m] for m in wanted if importlib.util.find_spec(m) is None)
+
+
+def _normalise(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def run_snippet(question: Question, snippet: Snippet, timeout: float = 120.0) -> SnippetOutcome:
+    """Execute one snippet in a fresh interpreter on the CPU and check its standard output."""
+    missing = missing_modules(snippet.code)
+    if missing:
+        reason = f"needs {', '.join(missing)}, not installed"
+        return SnippetOutcome(question.id, question.path, snippet.line, False, reason, "")
+    env = {
+        **os.environ,
+        "CUDA_VISIBLE_DEVICES": "",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
+        "PYTHONHASHSEED": "0",
+    }
+    with tempfile.TemporaryDirectory() as workdir:
+        try:
+            done = subprocess.run(  # noqa: S603 — runs our own bank's code with our interpreter
+                [sys.executable, "-c", snippet.code],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                cwd=workdir,
+                env=env,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            detail = f"timed out after {timeout:.0f} s"
+            return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-6:])
+        detail = f"exited {done.returncode}:\n{tail}"
+        return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
+    if snippet.expected_output is not None:
+        got, want = _normalise(done.stdout), _normalise(snippet.expected_output)
+        if got != want:
+            detail = f"printed:\n{got}\nbut the answer says:\n{want}"
+            return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
+    return SnippetOutcome(question.id, question.path, snippet.line, True, None, "")
