@@ -16,7 +16,7 @@ from bot.questions import Question, Reference, Snippet
 from bot.taxonomy import TOPIC_BY_SLUG, Difficulty, QuestionType
 
 REQUIRED_FIELDS = ("id", "title", "topic", "difficulty", "type", "status")
-OPTIONAL_FIELDS = ("tags", "references", "verified_with", "review")
+OPTIONAL_FIELDS = ("tags", "references", "verified_with", "author", "review")
 STATUSES = ("draft", "reviewed", "retired")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
 HEADING = re.compile(r"^##\s+(.+?)\s*$")
@@ -212,6 +212,9 @@ class _Parser:
         review = self._string_map(meta.get("review"), "review", line("review", 1))
         if status == "reviewed" and not review.get("reviewer"):
             self.problem(line("status", 1), "status 'reviewed' needs a 'review' mapping with a 'reviewer'")
+        author = str(meta.get("author", ""))
+        if author and review.get("reviewer") == author:
+            self.problem(line("review", 1), "the reviewer must not be the question's author")
         if qtype is None or difficulty is None:
             return None
         behavioural = qtype is QuestionType.BEHAVIOURAL
@@ -231,6 +234,7 @@ class _Parser:
             tags=tuple(tags),
             references=tuple(references),
             verified_with=verified,
+            author=author,
             review=review,
             snippets=tuple(snippets),
         )

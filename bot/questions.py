@@ -38,6 +38,7 @@ class Question:
     tags: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
     verified_with: dict[str, str] = field(default_factory=dict)
+    author: str = ""
     review: dict[str, str] = field(default_factory=dict)
     snippets: tuple[Snippet, ...] = ()
 
