@@ -1,0 +1,79 @@
+"""The narrow seam between the core and a chat platform: typed references and the adapter protocol."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+from bot.messages import AnswerCard, Notice, QuestionCard
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A channel on a platform. `workspace_id` is the Slack team or Discord guild, if any."""
+
+    platform: str
+    channel_id: str
+    workspace_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.workspace_id or '-'}:{self.channel_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRef:
+    """A posted question: its message, and the thread replies go to (may equal the message)."""
+
+    destination: Destination
+    message_id: str
+    thread_id: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ThreadRef:
+        data = json.loads(text)
+        return cls(Destination(**data["destination"]), data["message_id"], data.get("thread_id"))
+
+
+class DestinationUnavailable(Exception):  # noqa: N818 — reads as a state, like the platforms' codes
+    """The platform says the channel can't be posted to (deleted, archived, bot removed...).
+
+    The scheduler pauses that subscription and carries on with the others.
+    """
+
+    def __init__(self, destination: Destination, code: str) -> None:
+        self.destination = destination
+        self.code = code
+        super().__init__(f"{destination.key} unavailable: {code}")
+
+
+class ChatAdapter(Protocol):
+    """What the core needs from a platform. Adapters own all rendering."""
+
+    platform: str
+
+    async def post_question(self, destination: Destination, card: QuestionCard) -> ThreadRef:
+        """Post a question card publicly and return where its thread is."""
+        ...
+
+    async def post_answer(self, thread: ThreadRef, card: AnswerCard) -> None:
+        """Reply with the model answer in the question's thread."""
+        ...
+
+    async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
+        """Update the original question message to say the answer is out."""
+        ...
+
+    async def post_notice(
+        self, destination: Destination, notice: Notice, thread: ThreadRef | None = None
+    ) -> None:
+        """Post a short notice to a channel, or in a thread."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...

@@ -1,0 +1,378 @@
+"""The store on SQLAlchemy 2 (async): SQLite by default, PostgreSQL in production.
+
+Exactly-once rests on unique keys: a post row per (subscription, local date) and a reveal row per
+post are inserted with ON CONFLICT DO NOTHING before anything is sent; whoever inserts the row
+sends. A claim carries a lease so a process that died before sending can be taken over; see the
+README's design section for what that means for a crash after sending.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.bank import Filters
+from bot.records import PostClaim, PostRecord, Subscription
+from bot.schedule import RevealRule, Schedule
+from bot.seam import Destination, ThreadRef
+from bot.store.tables import asked, posts, reveals, subscriptions
+from bot.taxonomy import Difficulty
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Any constant works; it only has to be the same in every process that migrates this database.
+_MIGRATION_LOCK_KEY = 7_331_001
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the usual `postgresql://` and `sqlite:///` forms and pick the async drivers."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    return url
+
+
+async def open_store(url: str, migrate: bool = True) -> SqlStore:
+    """Connect to the database at url and (by default) apply pending migrations."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        # SQLite serialises writers; wait for a lock instead of failing at once.
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+    else:
+        engine = create_async_engine(url, pool_pre_ping=True)
+    store = SqlStore(engine)
+    if migrate:
+        await store.upgrade()
+    return store
+
+
+def _run_upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Replicas starting together must not race to create the same tables.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+class SqlStore:
+    """The Store protocol on one SQLAlchemy async engine; every method is its own transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    async def upgrade(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_run_upgrade)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # Subscriptions ------------------------------------------------------------------------------
+
+    async def save_subscription(
+        self, destination: Destination, schedule: Schedule, filters: Filters, now: datetime
+    ) -> Subscription:
+        values = _subscription_values(schedule, filters) | {"updated_at": now}
+        key = _destination_values(destination)
+        statement = (
+            self._insert(subscriptions)
+            .values(**key, **values, created_at=now, paused=False)
+            .on_conflict_do_update(index_elements=list(key), set_=values)
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(statement)
+        found = await self.get_subscription(destination)
+        assert found is not None
+        return found
+
+    async def get_subscription(self, destination: Destination) -> Subscription | None:
+        key = _destination_values(destination)
+        query = select(subscriptions).where(
+            *(subscriptions.c[name] == value for name, value in key.items())
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return _subscription(row) if row else None
+
+    async def get_subscription_by_id(self, subscription_id: int) -> Subscription | None:
+        query = select(subscriptions).where(subscriptions.c.id == subscription_id)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return _subscription(row) if row else None
+
+    async def list_subscriptions(self, include_paused: bool = False) -> list[Subscription]:
+        query = select(subscriptions).order_by(subscriptions.c.id)
+        if not include_paused:
+            query = query.where(subscriptions.c.paused.is_(False))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_subscription(row) for row in rows]
+
+    async def set_paused(
+        self, subscription_id: int, paused: bool, reason: str | None, now: datetime
+    ) -> None:
+        statement = (
+            update(subscriptions)
+            .where(subscriptions.c.id == subscription_id)
+            .values(paused=paused, paused_reason=reason if paused else None, updated_at=now)
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def delete_subscription(self, subscription_id: int) -> None:
+        post_ids = select(posts.c.id).where(posts.c.subscription_id == subscription_id)
+        async with self.engine.begin() as conn:
+            # Explicit because SQLite enforces ON DELETE CASCADE only with a per-connection pragma.
+            await conn.execute(delete(reveals).where(reveals.c.post_id.in_(post_ids)))
+            await conn.execute(delete(posts).where(posts.c.subscription_id == subscription_id))
+            await conn.execute(delete(subscriptions).where(subscriptions.c.id == subscription_id))
+
+    # Rotation -----------------------------------------------------------------------------------
+
+    async def rotation(self, scope: str) -> tuple[int, list[str]]:
+        async with self.engine.connect() as conn:
+            cycle = (
+                await conn.execute(select(func.max(asked.c.cycle)).where(asked.c.scope == scope))
+            ).scalar()
+            if cycle is None:
+                return 1, []
+            rows = await conn.execute(
+                select(asked.c.question_id)
+                .where(asked.c.scope == scope, asked.c.cycle == cycle)
+                .order_by(asked.c.id)
+            )
+            return int(cycle), [r.question_id for r in rows]
+
+    async def record_asked(self, scope: str, question_id: str, cycle: int, now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(asked).values(scope=scope, question_id=question_id, cycle=cycle, asked_at=now)
+            )
+
+    # Posts --------------------------------------------------------------------------------------
+
+    async def claim_post(
+        self,
+        subscription_id: int,
+        local_date: date,
+        scheduled_at: datetime,
+        reveal_due_at: datetime,
+        now: datetime,
+        lease: timedelta,
+        owner: str,
+    ) -> PostClaim | None:
+        statement = (
+            self._insert(posts)
+            .values(
+                subscription_id=subscription_id,
+                local_date=local_date,
+                scheduled_at=scheduled_at,
+                reveal_due_at=reveal_due_at,
+                status="claimed",
+                lease_until=now + lease,
+                claimed_by=owner,
+            )
+            .on_conflict_do_nothing(index_elements=["subscription_id", "local_date"])
+            .returning(posts.c.id)
+        )
+        async with self.engine.begin() as conn:
+            inserted = (await conn.execute(statement)).scalar()
+            if inserted is not None:
+                return PostClaim(inserted, subscription_id, local_date, None, taken_over=False)
+            # Someone holds the key. Take it over only if they claimed and their lease ran out.
+            takeover = (
+                update(posts)
+                .where(
+                    posts.c.subscription_id == subscription_id,
+                    posts.c.local_date == local_date,
+                    posts.c.status == "claimed",
+                    posts.c.lease_until < now,
+                )
+                .values(lease_until=now + lease, claimed_by=owner)
+                .returning(posts.c.id, posts.c.question_id)
+            )
+            row = (await conn.execute(takeover)).first()
+        if row is None:
+            return None
+        return PostClaim(row.id, subscription_id, local_date, row.question_id, taken_over=True)
+
+    async def set_post_question(self, post_id: int, question_id: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(posts).where(posts.c.id == post_id).values(question_id=question_id)
+            )
+
+    async def mark_post_sent(self, post_id: int, thread: ThreadRef, posted_at: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(status="sent", thread_ref=thread.to_json(), posted_at=posted_at,
+                        lease_until=None)
+            )
+
+    async def mark_post_failed(self, post_id: int, error: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(status="failed", error=error[:2000], lease_until=None)
+            )
+
+    async def record_skipped(
+        self,
+        subscription_id: int,
+        local_date: date,
+        scheduled_at: datetime,
+        reveal_due_at: datetime,
+        reason: str,
+    ) -> bool:
+        statement = (
+            self._insert(posts)
+            .values(
+                subscription_id=subscription_id,
+                local_date=local_date,
+                scheduled_at=scheduled_at,
+                reveal_due_at=reveal_due_at,
+                status="skipped",
+                error=reason,
+            )
+            .on_conflict_do_nothing(index_elements=["subscription_id", "local_date"])
+        )
+        async with self.engine.begin() as conn:
+            result = await conn.execute(statement)
+        return bool(result.rowcount)
+
+    async def get_post(self, post_id: int) -> PostRecord | None:
+        records = await self._posts(posts.c.id == post_id)
+        return records[0] if records else None
+
+    async def latest_post(self, subscription_id: int) -> PostRecord | None:
+        records = await self._posts(
+            posts.c.subscription_id == subscription_id,
+            posts.c.status == "sent",
+            order=posts.c.local_date.desc(),
+            limit=1,
+        )
+        return records[0] if records else None
+
+    async def posts_awaiting_reveal(self) -> list[PostRecord]:
+        return await self._posts(
+            posts.c.status == "sent",
+            or_(reveals.c.status.is_(None), reveals.c.status != "sent"),
+            order=posts.c.reveal_due_at,
+        )
+
+    async def _posts(self, *where: Any, order: Any = None, limit: int | None = None) -> list[PostRecord]:
+        query = (
+            select(posts, reveals.c.revealed_at, reveals.c.status.label("reveal_status"))
+            .select_from(posts.outerjoin(reveals, reveals.c.post_id == posts.c.id))
+            .where(and_(*where))
+            .order_by(order if order is not None else posts.c.id)
+        )
+        if limit:
+            query = query.limit(limit)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_post(row) for row in rows]
+
+    # Reveals ------------------------------------------------------------------------------------
+
+    async def claim_reveal(self, post_id: int, now: datetime, lease: timedelta, owner: str) -> bool:
+        statement = (
+            self._insert(reveals)
+            .values(post_id=post_id, status="claimed", lease_until=now + lease, claimed_by=owner)
+            .on_conflict_do_nothing(index_elements=["post_id"])
+        )
+        async with self.engine.begin() as conn:
+            if (await conn.execute(statement)).rowcount:
+                return True
+            takeover = (
+                update(reveals)
+                .where(
+                    reveals.c.post_id == post_id,
+                    reveals.c.status == "claimed",
+                    reveals.c.lease_until < now,
+                )
+                .values(lease_until=now + lease, claimed_by=owner)
+            )
+            return bool((await conn.execute(takeover)).rowcount)
+
+    async def mark_reveal_sent(self, post_id: int, revealed_at: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(reveals)
+                .where(reveals.c.post_id == post_id)
+                .values(status="sent", revealed_at=revealed_at, lease_until=None)
+            )
+
+
+def _destination_values(destination: Destination) -> dict[str, str]:
+    return {
+        "platform": destination.platform,
+        "workspace_id": destination.workspace_id or "",
+        "channel_id": destination.channel_id,
+    }
+
+
+def _subscription_values(schedule: Schedule, filters: Filters) -> dict[str, Any]:
+    after = schedule.reveal.after
+    return {
+        "post_time": schedule.post_time.strftime("%H:%M"),
+        "timezone": schedule.zone.key,
+        "days": ",".join(str(d) for d in sorted(schedule.days)),
+        "reveal_after_minutes": int(after.total_seconds() // 60) if after is not None else None,
+        "reveal_at": schedule.reveal.at.strftime("%H:%M") if schedule.reveal.at else None,
+        "topics": ",".join(filters.topics),
+        "difficulties": ",".join(filters.difficulties),
+    }
+
+
+def _subscription(row: Row[Any]) -> Subscription:
+    reveal = (
+        RevealRule(after=None, at=time.fromisoformat(row.reveal_at))
+        if row.reveal_at
+        else RevealRule(after=timedelta(minutes=row.reveal_after_minutes), at=None)
+    )
+    schedule = Schedule(
+        post_time=time.fromisoformat(row.post_time),
+        zone=ZoneInfo(row.timezone),
+        days=frozenset(int(d) for d in row.days.split(",")),
+        reveal=reveal,
+    )
+    filters = Filters(
+        topics=tuple(filter(None, row.topics.split(","))),
+        difficulties=tuple(Difficulty(d) for d in filter(None, row.difficulties.split(","))),
+    )
+    destination = Destination(row.platform, row.channel_id, row.workspace_id or None)
+    return Subscription(row.id, destination, schedule, filters, bool(row.paused), row.paused_reason)
+
+
+def _post(row: Row[Any]) -> PostRecord:
+    return PostRecord(
+        id=row.id,
+        subscription_id=row.subscription_id,
+        local_date=row.local_date,
+        scheduled_at=row.scheduled_at,
+        reveal_due_at=row.reveal_due_at,
+        status=row.status,
+        question_id=row.question_id,
+        thread=ThreadRef.from_json(row.thread_ref) if row.thread_ref else None,
+        posted_at=row.posted_at,
+        revealed_at=row.revealed_at if row.reveal_status == "sent" else None,
+    )

@@ -1,0 +1,112 @@
+"""Table definitions used by the queries. The schema itself is created by Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always reads them back aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(20), nullable=False),
+    Column("workspace_id", String(64), nullable=False, server_default=""),
+    Column("channel_id", String(64), nullable=False),
+    Column("post_time", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("days", String(20), nullable=False),
+    Column("reveal_after_minutes", Integer, nullable=True),
+    Column("reveal_at", String(5), nullable=True),
+    Column("topics", Text, nullable=False, server_default=""),
+    Column("difficulties", Text, nullable=False, server_default=""),
+    Column("paused", Boolean, nullable=False, server_default="0"),
+    Column("paused_reason", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("platform", "workspace_id", "channel_id", name="uq_subscription_channel"),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("local_date", Date, nullable=False),
+    Column("scheduled_at", UTCDateTime, nullable=False),
+    Column("reveal_due_at", UTCDateTime, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("question_id", String(100), nullable=True),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("claimed_by", String(100), nullable=True),
+    Column("thread_ref", Text, nullable=True),
+    Column("posted_at", UTCDateTime, nullable=True),
+    Column("error", Text, nullable=True),
+    UniqueConstraint("subscription_id", "local_date", name="uq_post_subscription_date"),
+    Index("ix_posts_status_reveal_due", "status", "reveal_due_at"),
+)
+
+reveals = Table(
+    "reveals",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(12), nullable=False),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("claimed_by", String(100), nullable=True),
+    Column("revealed_at", UTCDateTime, nullable=True),
+)
+
+asked = Table(
+    "asked",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(200), nullable=False),
+    Column("question_id", String(100), nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("asked_at", UTCDateTime, nullable=False),
+    Index("ix_asked_scope_cycle", "scope", "cycle"),
+)
