@@ -78,3 +78,35 @@ def answer_card(question: Question) -> AnswerCard:
         sections=tuple(sections.answer_markdown(question.sections, question.is_behavioural)),
         references=question.references,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class UpcomingSlot:
+    post_at: datetime
+    reveal_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleCard:
+    """A channel's subscription and its next post/reveal instants (adapters render local times)."""
+
+    heading: str
+    post_time: str
+    zone: str
+    days: str
+    reveal: str
+    filters: str
+    paused: bool
+    paused_reason: str | None
+    upcoming: tuple[UpcomingSlot, ...]
+
+
+Message = QuestionCard | AnswerCard | Notice | ScheduleCard
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A reply to a command: `private` replies are seen only by the user who asked."""
+
+    message: Message
+    private: bool = True

@@ -119,10 +119,10 @@ class RevealRule:
         if self.at is not None:
             return f"at {self.at:%H:%M}"
         assert self.after is not None
-        minutes = int(self.after.total_seconds() // 60)
-        hours, rest = divmod(minutes, 60)
-        text = (f"{hours}h" if hours else "") + (f"{rest}m" if rest else "")
-        return f"after {text}"
+        total = int(self.after.total_seconds())
+        hours, minutes, seconds = total // 3600, total % 3600 // 60, total % 60
+        parts = [(hours, "h"), (minutes, "m"), (seconds, "s")]
+        return "after " + "".join(f"{n}{unit}" for n, unit in parts if n)
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,10 @@ class Store(Protocol):
         lease: timedelta,
         owner: str,
     ) -> PostClaim | None:
-        """Claim the post; None if another claim holds it or it was already sent or skipped."""
+        """Claim the post; None if another claim holds it or it was already sent or skipped.
+
+        A claim whose lease ran out, or whose send failed, is taken over (`taken_over=True`).
+        """
         ...
 
     async def set_post_question(self, post_id: int, question_id: str) -> None: ...
@@ -71,6 +74,10 @@ class Store(Protocol):
         """Record a post that will not be sent; False if the date already has a post row."""
         ...
 
+    async def post_keys(self, since: date) -> set[tuple[int, date]]:
+        """Return (subscription id, local date) of posts sent or skipped since a date."""
+        ...
+
     async def get_post(self, post_id: int) -> PostRecord | None: ...
 
     async def latest_post(self, subscription_id: int) -> PostRecord | None: ...
@@ -83,5 +90,9 @@ class Store(Protocol):
     async def claim_reveal(
         self, post_id: int, now: datetime, lease: timedelta, owner: str
     ) -> bool: ...
+
+    async def release_reveal(self, post_id: int) -> None:
+        """Drop an unsent reveal claim so the reveal is tried again."""
+        ...
 
     async def mark_reveal_sent(self, post_id: int, revealed_at: datetime) -> None: ...

@@ -200,10 +200,12 @@ class SqlStore:
                 .where(
                     posts.c.subscription_id == subscription_id,
                     posts.c.local_date == local_date,
-                    posts.c.status == "claimed",
-                    posts.c.lease_until < now,
+                    or_(
+                        and_(posts.c.status == "claimed", posts.c.lease_until < now),
+                        posts.c.status == "failed",
+                    ),
                 )
-                .values(lease_until=now + lease, claimed_by=owner)
+                .values(status="claimed", lease_until=now + lease, claimed_by=owner)
                 .returning(posts.c.id, posts.c.question_id)
             )
             row = (await conn.execute(takeover)).first()
@@ -257,6 +259,14 @@ class SqlStore:
         async with self.engine.begin() as conn:
             result = await conn.execute(statement)
         return bool(result.rowcount)
+
+    async def post_keys(self, since: date) -> set[tuple[int, date]]:
+        query = select(posts.c.subscription_id, posts.c.local_date).where(
+            posts.c.local_date >= since, posts.c.status.in_(("sent", "skipped"))
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {(r.subscription_id, r.local_date) for r in rows}
 
     async def get_post(self, post_id: int) -> PostRecord | None:
         records = await self._posts(posts.c.id == post_id)
@@ -313,6 +323,10 @@ class SqlStore:
             )
             return bool((await conn.execute(takeover)).rowcount)
 
+    async def release_reveal(self, post_id: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(reveals).where(reveals.c.post_id == post_id, reveals.c.status == "claimed"))
+
     async def mark_reveal_sent(self, post_id: int, revealed_at: datetime) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
@@ -336,7 +350,7 @@ def _subscription_values(schedule: Schedule, filters: Filters) -> dict[str, Any]
         "post_time": schedule.post_time.strftime("%H:%M"),
         "timezone": schedule.zone.key,
         "days": ",".join(str(d) for d in sorted(schedule.days)),
-        "reveal_after_minutes": int(after.total_seconds() // 60) if after is not None else None,
+        "reveal_after_seconds": int(after.total_seconds()) if after is not None else None,
         "reveal_at": schedule.reveal.at.strftime("%H:%M") if schedule.reveal.at else None,
         "topics": ",".join(filters.topics),
         "difficulties": ",".join(filters.difficulties),
@@ -347,7 +361,7 @@ def _subscription(row: Row[Any]) -> Subscription:
     reveal = (
         RevealRule(after=None, at=time.fromisoformat(row.reveal_at))
         if row.reveal_at
-        else RevealRule(after=timedelta(minutes=row.reveal_after_minutes), at=None)
+        else RevealRule(after=timedelta(seconds=row.reveal_after_seconds), at=None)
     )
     schedule = Schedule(
         post_time=time.fromisoformat(row.post_time),

@@ -55,7 +55,7 @@ subscriptions = Table(
     Column("post_time", String(5), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("days", String(20), nullable=False),
-    Column("reveal_after_minutes", Integer, nullable=True),
+    Column("reveal_after_seconds", Integer, nullable=True),
     Column("reveal_at", String(5), nullable=True),
     Column("topics", Text, nullable=False, server_default=""),
     Column("difficulties", Text, nullable=False, server_default=""),

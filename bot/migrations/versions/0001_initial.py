@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("post_time", sa.String(5), nullable=False),
         sa.Column("timezone", sa.String(64), nullable=False),
         sa.Column("days", sa.String(20), nullable=False),
-        sa.Column("reveal_after_minutes", sa.Integer, nullable=True),
+        sa.Column("reveal_after_seconds", sa.Integer, nullable=True),
         sa.Column("reveal_at", sa.String(5), nullable=True),
         sa.Column("topics", sa.Text, nullable=False, server_default=""),
         sa.Column("difficulties", sa.Text, nullable=False, server_default=""),

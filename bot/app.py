@@ -1,0 +1,118 @@
+"""Wiring: build settings, bank, store, service, adapters and scheduler, and run them together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from adapters.console_adapter import CHANNEL, ConsoleAdapter
+from bot.bank import Filters, QuestionBank
+from bot.clock import Clock, SystemClock
+from bot.logs import configure_logging
+from bot.schedule import RevealRule, Schedule, Slot
+from bot.scheduler import PracticeScheduler
+from bot.service import PracticeService, ServiceConfig
+from bot.settings import Settings
+from bot.store import open_store
+from bot.store.sql_store import sqlite_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    demo: bool = False
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+
+
+def service_config(settings: Settings) -> ServiceConfig:
+    return ServiceConfig(
+        default_zone=ZoneInfo(settings.default_timezone),
+        post_grace=timedelta(minutes=settings.post_grace_minutes),
+    )
+
+
+async def run(settings: Settings, options: RunOptions, clock: Clock | None = None) -> int:
+    """Run the bot until Ctrl-C, SIGTERM or `/quit`; return the process exit code."""
+    # In a terminal the console is the user interface: keep routine log lines out of it
+    # unless a level was asked for.
+    level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
+    configure_logging(level, settings.log_json, secrets=settings.secrets())
+    bank = QuestionBank.load(settings.content_dir)
+    with ExitStack() as temporary:
+        url = settings.store_url
+        if options.demo:
+            # The demo starts from a fresh database each time, so it can always post "today".
+            folder = temporary.enter_context(tempfile.TemporaryDirectory(prefix="mlq-demo-"))
+            url = sqlite_url(Path(folder) / "demo.db")
+        return await _serve(settings, options, bank, url, clock or SystemClock())
+
+
+async def _serve(
+    settings: Settings, options: RunOptions, bank: QuestionBank, url: str, clock: Clock
+) -> int:
+    store = await open_store(url)
+    zone = ZoneInfo(settings.default_timezone)
+    service = PracticeService(bank, store, clock, {}, service_config(settings))
+    stop = asyncio.Event()
+    console = ConsoleAdapter(service, options.stdin, options.stdout, zone, on_quit=stop.set)
+    service.register_adapter(console)
+    scheduler = PracticeScheduler(service, timedelta(seconds=settings.reconcile_seconds))
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("starting: %d questions, store %s, adapters %s", len(bank),
+             store.engine.url.render_as_string(hide_password=True), ", ".join(service.adapters))
+    try:
+        await console.start()
+        await scheduler.start()
+        if options.demo:
+            await _demo(service, console, timedelta(seconds=settings.demo_reveal_seconds), stop)
+        await console.listen()
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await scheduler.stop()
+        await console.stop()
+        await store.close()
+        options.stdout.write("bye — everything is saved.\n")
+    return 0
+
+
+async def _demo(
+    service: PracticeService, console: ConsoleAdapter, reveal_after: timedelta, stop: asyncio.Event
+) -> None:
+    """Compress a day: subscribe the terminal, post now, reveal after a short delay."""
+    now = service.clock.now()
+    local = now.astimezone(console.zone)
+    schedule = Schedule(local.time().replace(second=0, microsecond=0), console.zone,
+                        frozenset(range(7)), RevealRule(after=reveal_after))
+    subscription = await service.store.save_subscription(CHANNEL, schedule, Filters(), now)
+    console.stdout.write(
+        f"Demo: today's question is posted now and revealed in {reveal_after.seconds} seconds. "
+        "Type an answer: it goes in the question's thread.\n"
+    )
+    await service.post_slot(subscription, Slot(local.date(), now, now + reveal_after))
+    if not console.stdin.isatty():
+        # Scripted input (a pipe or file): leave once the reveal is shown and the input is done.
+        async def finish() -> None:
+            await console.revealed.wait()
+            await console.input_closed.wait()
+            stop.set()
+
+        _background.add(task := asyncio.create_task(finish()))
+        task.add_done_callback(_background.discard)
+
+
+_background: set[asyncio.Task[None]] = set()
