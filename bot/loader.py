@@ -103,6 +103,7 @@ class _Parser:
         self.path = path
         self.text = text
         self.problems: list[Problem] = []
+        self.meta_first_line = 2
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.shown, line, message))
@@ -130,6 +131,7 @@ class _Parser:
             self.problem(1, "front matter is not closed: add a '---' line after it")
             return None
         end = self.text.index(body) if body else len(self.text)
+        self.meta_first_line = self.text.count("\n", 0, self.text.index(meta_text)) + 1
         return meta_text, body, self.text.count("\n", 0, end) + 1
 
     def _meta(self, meta_text: str) -> tuple[dict[str, Any] | None, dict[str, int]]:
@@ -138,14 +140,15 @@ class _Parser:
             meta = yaml.safe_load(meta_text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 2 if mark else 1
-            self.problem(line, f"bad YAML in front matter: {exc.problem or exc}")
+            line = mark.line + self.meta_first_line if mark else 1
+            context = f"{exc.context}, " if exc.context else ""
+            self.problem(line, f"bad YAML in front matter: {context}{exc.problem or exc}")
             return None, {}
         if not isinstance(meta, dict) or not isinstance(node, yaml.MappingNode):
             self.problem(1, "front matter must be a YAML mapping of field: value")
             return None, {}
         key_lines = {
-            str(key.value): key.start_mark.line + 2 for key, _ in node.value
+            str(key.value): key.start_mark.line + self.meta_first_line for key, _ in node.value
         }
         return meta, key_lines
 
@@ -220,8 +223,8 @@ class _Parser:
         behavioural = qtype is QuestionType.BEHAVIOURAL
         self._check_sections(sections, section_lines, behavioural, difficulty)
         snippets = self._snippets(sections.get("Code", ""), section_lines.get("Code", 1))
-        if not ({"migration", "legacy"} & set(tags)):
-            self._check_removed_apis(sections, section_lines)
+        if not (MIGRATION_TAGS & set(tags)):
+            self._check_removed_apis(min(section_lines.values(), default=1))
         return Question(
             id=qid,
             title=str(meta.get("title", "")),
@@ -347,14 +350,13 @@ class _Parser:
             self.problem(section_line, "section '## Code' has no ```python block")
         return snippets
 
-    def _check_removed_apis(self, sections: dict[str, str], lines: dict[str, int]) -> None:
-        for name, body in sections.items():
+    def _check_removed_apis(self, body_first_line: int) -> None:
+        lines = self.text.splitlines()
+        for number in range(body_first_line, len(lines) + 1):
             for pattern, what in REMOVED_APIS:
-                match = pattern.search(body)
-                if match:
-                    line = lines[name] + 1 + body.count("\n", 0, match.start())
+                if pattern.search(lines[number - 1]):
                     self.problem(
-                        line,
+                        number,
                         f"uses a removed API: {what}; tag the question 'migration' if it is about migrating",
                     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +30,26 @@ class Selection:
     new_cycle: bool
 
 
+def _vary_topic(candidates: list[Question], previous: Question | None) -> list[Question]:
+    """Keep the candidates after which the rest of the cycle can still avoid same-topic neighbours.
+
+    Remaining questions with topic counts c_t can follow a question of topic p without two
+    neighbours sharing a topic iff every c_t <= ceil(n / 2), and c_p <= floor(n / 2).
+    """
+    fresh = [q for q in candidates if previous is None or q.id != previous.id] or candidates
+    counts = Counter(q.topic for q in fresh)
+
+    def arrangeable_after(topic: str) -> bool:
+        rest = counts.copy()
+        rest[topic] -= 1
+        n = len(fresh) - 1
+        return all(c <= (n // 2 if t == topic else (n + 1) // 2) for t, c in rest.items())
+
+    other = [t for t in counts if previous is None or t != previous.topic]
+    good = {t for t in other if arrangeable_after(t)} or set(other)
+    return [q for q in fresh if q.topic in good] or fresh
+
+
 class Rotation:
     """Draws questions per scope (a channel, or a user on demand); stateless apart from the store.
 
@@ -53,11 +74,7 @@ class Rotation:
         if not candidates:
             cycle, new_cycle, candidates = cycle + 1, True, matching
         previous = self.bank.get(asked_ids[-1]) if asked_ids else None
-        if previous is not None:
-            fresh = [q for q in candidates if q.id != previous.id]
-            candidates = fresh or candidates
-            other_topic = [q for q in candidates if q.topic != previous.topic]
-            candidates = other_topic or candidates
+        candidates = _vary_topic(candidates, previous)
         choice = self.rng.choice(candidates)
         await self.store.record_asked(scope, choice.id, cycle, now)
         return Selection(choice, cycle, new_cycle)

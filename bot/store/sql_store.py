@@ -44,14 +44,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
-async def open_store(url: str, migrate: bool = True) -> SqlStore:
+async def open_store(
+    url: str, migrate: bool = True, connect_args: dict[str, Any] | None = None
+) -> SqlStore:
     """Connect to the database at url and (by default) apply pending migrations."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         # SQLite serialises writers; wait for a lock instead of failing at once.
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30, **(connect_args or {})})
     else:
-        engine = create_async_engine(url, pool_pre_ping=True)
+        engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args or {})
     store = SqlStore(engine)
     if migrate:
         await store.upgrade()

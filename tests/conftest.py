@@ -1,0 +1,182 @@
+"""Shared fixtures: stores on SQLite and PostgreSQL, a fake clock, a small bank, a recording adapter."""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.bank import Filters, QuestionBank
+from bot.clock import FakeClock
+from bot.questions import Question
+from bot.schedule import RevealRule, Schedule
+from bot.seam import Destination
+from bot.selection import Rotation
+from bot.service import PracticeService, ServiceConfig
+from bot.store import SqlStore, open_store
+from bot.store.sql_store import normalise_url, sqlite_url
+from bot.taxonomy import Difficulty, QuestionType
+from tests.fakes import RecordingAdapter
+
+POSTGRES_URL_VARIABLE = "MLQ_TEST_POSTGRES_URL"
+PLATFORM_VARIABLES = (
+    "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN",
+    "DISCORD_APPLICATION_ID", "DATABASE_URL", "MLQ_DATABASE_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def no_platform_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach a real platform or database by accident."""
+    for name in PLATFORM_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))  # a Monday
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
+    """A migrated store: a fresh SQLite file, or a fresh schema in the test PostgreSQL."""
+    if request.param == "sqlite":
+        opened = await open_store(sqlite_url(tmp_path / "test.db"))
+        yield opened
+        await opened.close()
+        return
+    async with postgres_schema() as (url, connect_args):
+        opened = await open_store(url, connect_args=connect_args)
+        yield opened
+        await opened.close()
+
+
+def postgres_url() -> str:
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not url:
+        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
+    return normalise_url(url)
+
+
+class postgres_schema:  # noqa: N801 — used as a context manager, reads like one
+    """Create an empty schema for one test and drop it afterwards."""
+
+    def __init__(self) -> None:
+        self.url = postgres_url()
+        self.name = f"t_{uuid.uuid4().hex[:12]}"
+
+    async def __aenter__(self) -> tuple[str, dict[str, object]]:
+        engine = create_async_engine(self.url)
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{self.name}"'))
+        await engine.dispose()
+        return self.url, {"server_settings": {"search_path": self.name}}
+
+    async def __aexit__(self, *exc: object) -> None:
+        engine = create_async_engine(self.url)
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{self.name}" CASCADE'))
+        await engine.dispose()
+
+
+@pytest.fixture
+def make_question() -> Callable[..., Question]:
+    """Build an in-memory question; only what selection and rendering look at."""
+
+    def build(
+        qid: str, topic: str = "keras", difficulty: str = "easy", status: str = "reviewed"
+    ) -> Question:
+        return Question(
+            id=qid,
+            title=f"Title of {qid}",
+            topic=topic,
+            difficulty=Difficulty(difficulty),
+            type=QuestionType.CONCEPT,
+            status=status,
+            sections={
+                "Question": f"Question text of {qid}?",
+                "Short answer": f"Short answer of {qid}.",
+                "Answer": f"Answer of {qid}.",
+                "Key points": "- one\n- two\n- three",
+                "Common pitfalls": "- a pitfall",
+                "Follow-ups": "- a follow-up",
+            },
+            path=f"content/questions/{topic}/{qid}.md",
+        )
+
+    return build
+
+
+@pytest.fixture
+def bank(make_question: Callable[..., Question]) -> QuestionBank:
+    """Nine questions over three topics and three difficulties."""
+    topics = ("keras", "tensorflow", "scikit-learn")
+    difficulties = ("easy", "medium", "hard")
+    return QuestionBank(
+        make_question(f"{t}-{d}", t, d) for t in topics for d in difficulties
+    )
+
+
+@pytest.fixture
+def adapter() -> RecordingAdapter:
+    return RecordingAdapter()
+
+
+@pytest.fixture
+def destination() -> Destination:
+    return Destination("fake", "C1", "T1")
+
+
+@pytest.fixture
+def berlin_schedule() -> Schedule:
+    return Schedule(time(9, 0), ZoneInfo("Europe/Berlin"), frozenset(range(5)),
+                    RevealRule(after=timedelta(hours=6)))
+
+
+@pytest.fixture
+def service_factory(
+    bank: QuestionBank, store: SqlStore, clock: FakeClock, adapter: RecordingAdapter
+) -> Callable[..., PracticeService]:
+    """Build services sharing the store and clock, as separate processes would share a database."""
+
+    def build(**overrides: object) -> PracticeService:
+        config = ServiceConfig(default_zone=ZoneInfo("Europe/Berlin"))
+        options: dict[str, object] = {
+            "bank": bank, "store": store, "clock": clock, "adapters": {"fake": adapter},
+            "config": config, "rotation": Rotation(bank, store, random.Random(7)),
+        }
+        options.update(overrides)
+        return PracticeService(**options)  # type: ignore[arg-type]
+
+    return build
+
+
+@pytest.fixture
+def service(service_factory: Callable[..., PracticeService]) -> PracticeService:
+    return service_factory()
+
+
+@pytest.fixture
+def any_filters() -> Filters:
+    return Filters()
+
+
+@pytest.fixture
+def write_file(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
+    """Write a text file below tmp_path and return its path."""
+
+    def write(relative: str, content: str) -> Path:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        return path
+
+    yield write

@@ -1,0 +1,62 @@
+"""Test doubles for the seam: a chat adapter that records what the core asked it to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.messages import AnswerCard, Notice, QuestionCard
+from bot.seam import Destination, DestinationUnavailable, ThreadRef
+
+
+@dataclass
+class RecordingAdapter:
+    """Records every call in order; can be told to fail the next sends."""
+
+    platform: str = "fake"
+    calls: list[tuple[str, object]] = field(default_factory=list)
+    unavailable: str | None = None
+    failures_left: int = 0
+    _next_id: int = 0
+
+    def _check(self, destination: Destination) -> None:
+        if self.unavailable:
+            raise DestinationUnavailable(destination, self.unavailable)
+        if self.failures_left:
+            self.failures_left -= 1
+            raise ConnectionError("platform unreachable")
+
+    async def post_question(self, destination: Destination, card: QuestionCard) -> ThreadRef:
+        self._check(destination)
+        self._next_id += 1
+        self.calls.append(("question", card))
+        return ThreadRef(destination, f"m{self._next_id}")
+
+    async def post_answer(self, thread: ThreadRef, card: AnswerCard) -> None:
+        self._check(thread.destination)
+        self.calls.append(("answer", (thread, card)))
+
+    async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
+        self.calls.append(("revealed", (thread, card)))
+
+    async def post_notice(
+        self, destination: Destination, notice: Notice, thread: ThreadRef | None = None
+    ) -> None:
+        self._check(destination)
+        self.calls.append(("notice", notice))
+
+    async def start(self) -> None:
+        self.calls.append(("start", None))
+
+    async def stop(self) -> None:
+        self.calls.append(("stop", None))
+
+    def of(self, kind: str) -> list[object]:
+        return [payload for name, payload in self.calls if name == kind]
+
+    @property
+    def questions(self) -> list[QuestionCard]:
+        return [c for c in self.of("question") if isinstance(c, QuestionCard)]
+
+    @property
+    def answers(self) -> list[tuple[ThreadRef, AnswerCard]]:
+        return self.of("answer")  # type: ignore[return-value]

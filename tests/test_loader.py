@@ -1,0 +1,185 @@
+"""Question files: every problem is reported as `path:line: message`, and none is skipped silently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.bank import BankInvalid, QuestionBank
+from bot.cli import main
+from bot.loader import load_questions
+
+WORDS_100 = " ".join(["word"] * 100)
+
+VALID = f"""---
+id: sample-question
+title: A sample question
+topic: keras
+difficulty: easy
+type: concept
+tags: [sample]
+references:
+  - title: Keras API
+    url: https://keras.io/api/
+author: writer-x
+status: draft
+---
+
+## Question
+
+Why would you call `model.summary()`?
+
+## Short answer
+
+To see each layer's output shape and parameter count.
+
+## Answer
+
+{WORDS_100}
+
+## Key points
+
+- one
+- two
+- three
+
+## Common pitfalls
+
+- calling it before the model is built
+
+## Follow-ups
+
+- What does "non-trainable params" count?
+"""
+
+
+def write_question(write_file: Callable[[str, str], Path], text: str, name: str = "sample-question") -> Path:
+    return write_file(f"questions/keras/{name}.md", text)
+
+
+def problems_of(path: Path) -> list[str]:
+    return [str(p) for p in load_questions(path).problems]
+
+
+def test_a_valid_file_loads(write_file: Callable[[str, str], Path]) -> None:
+    """The reference file has no problems and becomes a question."""
+    path = write_question(write_file, VALID)
+    result = load_questions(path.parent.parent)
+    assert result.problems == []
+    assert [q.id for q in result.questions] == ["sample-question"]
+
+
+# Each case: how to break the reference file, a text on the line the problem must point at
+# ("^" for the first line, "$" for the last), and the message.
+CASES = [
+    # YAML notices an unclosed list where the next key starts.
+    (lambda t: t.replace("title: A sample question\n", "title: [unclosed\n"), "topic: keras",
+     "bad YAML"),
+    (lambda t: t.replace("difficulty: easy\n", ""), "^", "missing field 'difficulty'"),
+    (lambda t: t.replace("status: draft\n", "status: draft\ncolour: blue\n"), "colour",
+     "unknown field 'colour'"),
+    (lambda t: t.replace("topic: keras", "topic: astrology"), "astrology", "unknown topic 'astrology'"),
+    (lambda t: t.replace("difficulty: easy", "difficulty: brutal"), "brutal",
+     "unknown difficulty 'brutal'"),
+    (lambda t: t.replace("type: concept", "type: riddle"), "riddle", "unknown type 'riddle'"),
+    (lambda t: t.replace("status: draft", "status: published"), "published", "unknown status"),
+    (lambda t: t.replace("## Common pitfalls\n\n- calling it before the model is built\n", ""),
+     "$", "missing section '## Common pitfalls'"),
+    (lambda t: t.replace("## Follow-ups", "## Trivia\n\nx\n\n## Follow-ups"), "## Trivia",
+     "unknown section '## Trivia'"),
+    (lambda t: t.replace(WORDS_100, " ".join(["characters"] * 300)), "## Question",
+     "answer too long for a chat message"),
+    (lambda t: t.replace(WORDS_100, "too short"), "## Answer", "has 2 words (80 to 300)"),
+    (lambda t: t.replace("To see each", " ".join(["very"] * 70) + " To see each"),
+     "## Short answer", "short answer has 79 words"),
+    (lambda t: t.replace("- three\n", "- three\n- four\n- five\n- six\n- seven\n"),
+     "## Key points", "key points has 7 bullets"),
+    (lambda t: t.replace("id: sample-question", "id: other-name"), "other-name",
+     "must match the file name"),
+    (lambda t: t.replace("- one", "- use `tf.Session()` to run it"), "tf.Session",
+     "removed API: tf.Session"),
+    (lambda t: t.replace("url: https://keras.io/api/", "url: keras.io"), "references:",
+     "must start with https://"),
+    (lambda t: t.replace("status: draft", "status: reviewed"), "status:", "needs a 'review' mapping"),
+    (lambda t: t.replace("---\nid:", "id:", 1), "^", "missing YAML front matter"),
+]
+
+
+def line_of(text: str, marker: str) -> int:
+    lines = text.splitlines()
+    if marker == "^":
+        return 1
+    if marker == "$":
+        return len(lines) + (1 if text.endswith("\n") else 0)
+    return next(i for i, line in enumerate(lines, start=1) if marker in line)
+
+
+@pytest.mark.parametrize(("change", "marker", "message"), CASES)
+def test_each_kind_of_problem_names_its_line(
+    write_file: Callable[[str, str], Path], change: Callable[[str], str], marker: str, message: str
+) -> None:
+    """A malformed file gives `path:line: message`, pointing at the offending line."""
+    text = change(VALID)
+    path = write_question(write_file, text)
+    found = problems_of(path)
+    matching = [p for p in found if message in p]
+    assert matching, found
+    assert matching[0].startswith(f"{path}:{line_of(text, marker)}: "), matching[0]
+
+
+def test_duplicate_ids_across_files_are_reported(write_file: Callable[[str, str], Path]) -> None:
+    """Two files with one id: the second is reported, naming the first."""
+    first = write_question(write_file, VALID)
+    write_file("questions/tensorflow/sample-question.md", VALID.replace("topic: keras", "topic: tensorflow"))
+    found = problems_of(first.parent.parent)
+    assert any("duplicate id 'sample-question'" in p and "keras/sample-question.md" in p for p in found)
+
+
+def test_every_problem_in_a_file_is_reported_not_just_the_first(
+    write_file: Callable[[str, str], Path],
+) -> None:
+    """Several mistakes in one file give several messages."""
+    broken = VALID.replace("topic: keras", "topic: astrology").replace("type: concept", "type: riddle")
+    assert len(problems_of(write_question(write_file, broken))) >= 2
+
+
+def test_a_bank_with_an_invalid_file_refuses_to_load(write_file: Callable[[str, str], Path]) -> None:
+    """The bot never skips a bad file silently: loading the bank raises with every message."""
+    write_question(write_file, VALID)
+    bad = write_question(write_file, VALID.replace("id: sample-question", "id: broken-one")
+                         .replace("difficulty: easy", "difficulty: brutal"), name="broken-one")
+    with pytest.raises(BankInvalid) as raised:
+        QuestionBank.load(bad.parent.parent)
+    assert "unknown difficulty 'brutal'" in str(raised.value)
+
+
+def test_lint_command_prints_problems_and_exits_1(
+    write_file: Callable[[str, str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`mlq content lint PATH` prints each problem and exits 1."""
+    path = write_question(write_file, VALID.replace("type: concept", "type: riddle"))
+    assert main(["content", "lint", str(path.parent.parent)]) == 1
+    assert "unknown type 'riddle'" in capsys.readouterr().out
+
+
+def test_lint_command_exits_0_on_a_clean_bank(
+    write_file: Callable[[str, str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`mlq content lint` on valid files exits 0 and says how many it checked."""
+    path = write_question(write_file, VALID)
+    assert main(["content", "lint", str(path.parent.parent)]) == 0
+    assert "1 question(s) OK" in capsys.readouterr().out
+
+
+def test_stats_command_counts_by_topic_difficulty_and_type(
+    write_file: Callable[[str, str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`mlq content stats` prints counts by topic, difficulty and type."""
+    path = write_question(write_file, VALID)
+    assert main(["content", "stats", str(path.parent.parent)]) == 0
+    out = capsys.readouterr().out
+    assert "questions: 1" in out
+    assert any(line.split()[:2] == ["keras", "1"] for line in out.splitlines())
+    assert any(line.split()[:2] == ["concept", "1"] for line in out.splitlines())
