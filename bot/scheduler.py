@@ -70,6 +70,7 @@ class PracticeScheduler:
             for task in pending:
                 log.warning("job still running at shutdown, cancelled: %s", task.get_name())
         self.scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # AsyncIOScheduler completes its shutdown on the next loop turn
 
     async def reschedule_all(self) -> None:
         """Rebuild every job from the store (picks up changes made by other processes)."""

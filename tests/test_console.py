@@ -1,0 +1,100 @@
+"""The console adapter: a terminal channel driven through in-memory streams."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from adapters.console_adapter import CHANNEL, ConsoleAdapter
+from bot.bank import Filters
+from bot.clock import FakeClock
+from bot.schedule import Schedule
+from bot.service import PracticeService
+from bot.store import SqlStore
+
+
+@pytest.fixture
+def console(service: PracticeService) -> tuple[ConsoleAdapter, io.StringIO]:
+    out = io.StringIO()
+    adapter = ConsoleAdapter(service, io.StringIO(), out, ZoneInfo("Europe/Berlin"))
+    service.register_adapter(adapter)
+    return adapter, out
+
+
+async def test_ask_prints_a_question_and_answer_shows_its_model_answer(
+    console: tuple[ConsoleAdapter, io.StringIO],
+) -> None:
+    """`/mlquestion keras hard` prints the card; `/answer` prints its model answer."""
+    adapter, out = console
+    await adapter.handle_line("/mlquestion keras hard")
+    await adapter.handle_line("/answer")
+    text = out.getvalue()
+    assert "[Your question] Title of keras-hard · Keras 3 · hard" in text
+    assert "Model answer — Title of keras-hard" in text and "Short answer:" in text
+
+
+async def test_daily_post_reply_and_reveal_share_a_thread(
+    console: tuple[ConsoleAdapter, io.StringIO],
+    service: PracticeService, store: SqlStore, berlin_schedule: Schedule, clock: FakeClock,
+) -> None:
+    """The daily question opens a thread; a typed line and the reveal both land in it."""
+    adapter, out = console
+    await store.save_subscription(CHANNEL, berlin_schedule, Filters(), clock.now())
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    await service.run_due()
+    await adapter.handle_line("I would use a pipeline")
+    clock.advance(timedelta(hours=6))
+    await service.run_due()
+    thread = adapter.current_thread
+    assert thread is not None
+    label = thread.message_id.removeprefix("console-")
+    lines = out.getvalue().splitlines()
+    posted = next(i for i, line in enumerate(lines) if "[Daily question]" in line)
+    reply = lines.index(f"  ↳ you in thread {label}: I would use a pipeline")
+    reveal = lines.index(f"  ↳ in thread {label}, the answer is out:")
+    assert posted < reply < reveal
+    assert "revealed Mon 23 Nov 15:00 Europe/Berlin (14:00 UTC)" in out.getvalue()
+
+
+async def test_console_accepts_the_whole_grammar(
+    console: tuple[ConsoleAdapter, io.StringIO], store: SqlStore
+) -> None:
+    """The console user administers its own channel: subscribe, then settings."""
+    adapter, out = console
+    await adapter.handle_line("/mlquestion subscribe 08:30 Europe/Berlin mon-fri reveal after 4h")
+    await adapter.handle_line("/mlquestion settings")
+    assert "Subscribed: 08:30 Europe/Berlin, mon-fri, reveal after 4h" in out.getvalue()
+    assert await store.get_subscription(CHANNEL) is not None
+
+
+async def test_unknown_slash_commands_and_bad_arguments_get_help(
+    console: tuple[ConsoleAdapter, io.StringIO],
+) -> None:
+    """Typos get a message naming them and what to try."""
+    adapter, out = console
+    await adapter.handle_line("/mlqestion")
+    await adapter.handle_line("/mlquestion kerass")
+    text = out.getvalue()
+    assert "unknown command '/mlqestion'" in text
+    assert "unknown topic or difficulty kerass" in text
+
+
+async def test_a_reply_with_no_question_posted_says_what_to_do(
+    console: tuple[ConsoleAdapter, io.StringIO],
+) -> None:
+    """A plain line before any daily question explains there is no thread yet."""
+    adapter, out = console
+    await adapter.handle_line("hello?")
+    assert "no question posted yet" in out.getvalue()
+
+
+async def test_quit_calls_the_stop_callback(service: PracticeService) -> None:
+    """`/quit` asks the app to stop."""
+    stopped: list[bool] = []
+    adapter = ConsoleAdapter(service, io.StringIO(), io.StringIO(), ZoneInfo("UTC"),
+                             on_quit=lambda: stopped.append(True))
+    await adapter.handle_line("/quit")
+    assert stopped == [True]
