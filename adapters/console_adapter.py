@@ -7,6 +7,7 @@ Lines starting with `/mlquestion` are commands, `/answer` shows the last on-dema
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import uuid
 from collections.abc import Callable
@@ -61,8 +62,10 @@ class ConsoleAdapter:
         return thread
 
     async def post_answer(self, thread: ThreadRef, card: AnswerCard) -> None:
-        self._print(f"  ↳ in thread {self._label(thread)}, the answer is out:\n"
-                    + render_answer(card, "    "))
+        self._print(
+            f"  ↳ in thread {self._label(thread)}, the answer is out:\n"
+            + render_answer(card, "    ")
+        )
         self.revealed.set()
 
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
@@ -90,23 +93,17 @@ class ConsoleAdapter:
     async def stop(self) -> None:
         if self._reader is not None:
             self._reader.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-            except asyncio.CancelledError:
-                pass
 
     # Input ----------------------------------------------------------------------------------------
 
     def _read_lines(self, loop: asyncio.AbstractEventLoop) -> None:
-        try:
+        with contextlib.suppress(ValueError, OSError):  # the stream was closed under us
             for line in iter(self.stdin.readline, ""):
                 loop.call_soon_threadsafe(self._lines.put_nowait, line)
-        except (ValueError, OSError):
-            pass
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed: we are exiting
             loop.call_soon_threadsafe(self._lines.put_nowait, None)
-        except RuntimeError:
-            pass  # the loop is already closed: we are exiting
 
     async def _dispatch(self) -> None:
         while True:
@@ -135,9 +132,13 @@ class ConsoleAdapter:
                 self._print(render(response.message, self.zone))
             return
         if text.startswith("/"):
-            self._print(render_notice(Notice(
-                f"unknown command {text.split()[0]!r}: try /mlquestion help, /answer or /quit"
-            )))
+            self._print(
+                render_notice(
+                    Notice(
+                        f"unknown command {text.split()[0]!r}: try /mlquestion help, /answer or /quit"
+                    )
+                )
+            )
             return
         if self.current_thread is None:
             self._print("(no question posted yet — try /mlquestion for one on demand)")

@@ -6,7 +6,15 @@ import textwrap
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.messages import AnswerCard, CardKind, Message, Notice, NoticeKind, QuestionCard, ScheduleCard
+from bot.messages import (
+    AnswerCard,
+    CardKind,
+    Message,
+    Notice,
+    NoticeKind,
+    QuestionCard,
+    ScheduleCard,
+)
 
 WIDTH = 88
 
@@ -44,7 +52,9 @@ def _wrap(text: str, indent: str) -> str:
             out.append("")
         else:
             follow = indent + ("  " if kind == "bullet" else "")
-            out.append(textwrap.fill(content, WIDTH, initial_indent=indent, subsequent_indent=follow))
+            out.append(
+                textwrap.fill(content, WIDTH, initial_indent=indent, subsequent_indent=follow)
+            )
     return "\n".join(out)
 
 
@@ -97,7 +107,9 @@ def render_schedule(card: ScheduleCard, zone: ZoneInfo) -> str:
         f"{card.filters}; {state}",
     ]
     for slot in card.upcoming:
-        lines.append(f"  next post {when(slot.post_at, zone)} → reveal {when(slot.reveal_at, zone)}")
+        lines.append(
+            f"  next post {when(slot.post_at, zone)} → reveal {when(slot.reveal_at, zone)}"
+        )
     return "\n".join(lines)
 
 

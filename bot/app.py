@@ -71,8 +71,12 @@ async def _serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    log.info("starting: %d questions, store %s, adapters %s", len(bank),
-             store.engine.url.render_as_string(hide_password=True), ", ".join(service.adapters))
+    log.info(
+        "starting: %d questions, store %s, adapters %s",
+        len(bank),
+        store.engine.url.render_as_string(hide_password=True),
+        ", ".join(service.adapters),
+    )
     try:
         await console.start()
         await scheduler.start()
@@ -96,8 +100,12 @@ async def _demo(
     """Compress a day: subscribe the terminal, post now, reveal after a short delay."""
     now = service.clock.now()
     local = now.astimezone(console.zone)
-    schedule = Schedule(local.time().replace(second=0, microsecond=0), console.zone,
-                        frozenset(range(7)), RevealRule(after=reveal_after))
+    schedule = Schedule(
+        local.time().replace(second=0, microsecond=0),
+        console.zone,
+        frozenset(range(7)),
+        RevealRule(after=reveal_after),
+    )
     subscription = await service.store.save_subscription(CHANNEL, schedule, Filters(), now)
     console.stdout.write(
         f"Demo: today's question is posted now and revealed in {reveal_after.seconds} seconds. "

@@ -35,7 +35,10 @@ class Filters:
         )
 
     def describe(self) -> str:
-        parts = [", ".join(self.topics) or "any topic", ", ".join(self.difficulties) or "any difficulty"]
+        parts = [
+            ", ".join(self.topics) or "any topic",
+            ", ".join(self.difficulties) or "any difficulty",
+        ]
         return " · ".join(parts)
 
 
@@ -121,6 +124,7 @@ class BankStats:
             f"scikit-learn + TensorFlow + Keras: {api}",
             f"with a runnable snippet:          {self.with_snippet}",
             f"technical citing a reference:     {self.with_reference} ({self.with_reference / tech:.0%})",
-            f"plain 'what is X' questions:      {self.plain_definitions} ({self.plain_definitions / total:.0%})",
+            f"plain 'what is X' questions:      {self.plain_definitions}"
+            f" ({self.plain_definitions / total:.0%})",
         ]
         return "\n".join(out)

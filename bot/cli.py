@@ -60,7 +60,9 @@ def _ask(args: argparse.Namespace) -> int:
     if args.difficulty:
         difficulty = resolve_difficulty(args.difficulty)
         if difficulty is None:
-            print(f"unknown difficulty {args.difficulty!r}. {valid_filters_text()}", file=sys.stderr)
+            print(
+                f"unknown difficulty {args.difficulty!r}. {valid_filters_text()}", file=sys.stderr
+            )
             return EXIT_USAGE
         difficulties.append(difficulty)
     bank = QuestionBank.load(settings.content_dir)
@@ -95,23 +97,30 @@ def _schedule_show(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     slots = next_slots(schedule, start, args.count)
     if args.json:
-        print(json.dumps([
-            {
-                "local_date": s.local_date.isoformat(),
-                "post_local": s.post_at.astimezone(zone).isoformat(),
-                "post_utc": s.post_at.isoformat(),
-                "reveal_local": s.reveal_at.astimezone(zone).isoformat(),
-                "reveal_utc": s.reveal_at.isoformat(),
-            }
-            for s in slots
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "local_date": s.local_date.isoformat(),
+                        "post_local": s.post_at.astimezone(zone).isoformat(),
+                        "post_utc": s.post_at.isoformat(),
+                        "reveal_local": s.reveal_at.astimezone(zone).isoformat(),
+                        "reveal_utc": s.reveal_at.isoformat(),
+                    }
+                    for s in slots
+                ],
+                indent=2,
+            )
+        )
         return 0
     print(f"{'date':<12}{'post (local)':<28}{'post (UTC)':<20}{'reveal (local)':<28}reveal (UTC)")
     for s in slots:
         post_local, reveal_local = s.post_at.astimezone(zone), s.reveal_at.astimezone(zone)
-        print(f"{s.local_date!s:<12}{post_local:%a %H:%M %Z (%z)}{'':<8}"
-              f"{s.post_at:%Y-%m-%d %H:%M}Z    {reveal_local:%a %H:%M %Z (%z)}{'':<8}"
-              f"{s.reveal_at:%Y-%m-%d %H:%M}Z")
+        print(
+            f"{s.local_date!s:<12}{post_local:%a %H:%M %Z (%z)}{'':<8}"
+            f"{s.post_at:%Y-%m-%d %H:%M}Z    {reveal_local:%a %H:%M %Z (%z)}{'':<8}"
+            f"{s.reveal_at:%Y-%m-%d %H:%M}Z"
+        )
     return 0
 
 
@@ -182,12 +191,17 @@ def _content_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mlq", description="mlquestion: a daily ML interview question bot.")
+    parser = argparse.ArgumentParser(
+        prog="mlq", description="mlquestion: a daily ML interview question bot."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot (console + SQLite unless tokens are configured)")
-    run.add_argument("--demo", action="store_true",
-                     help="compress a day: post now, reveal after MLQ_DEMO_REVEAL_SECONDS")
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="compress a day: post now, reveal after MLQ_DEMO_REVEAL_SECONDS",
+    )
     run.set_defaults(func=_run)
 
     ask = sub.add_parser("ask", help="print one question (and its model answer)")

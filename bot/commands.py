@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ class CommandError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Ask:
-    filters: Filters = Filters()
+    filters: Filters = field(default_factory=Filters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,4 +188,3 @@ def _looks_like_days(word: str) -> bool:
     except ScheduleError:
         return False
     return True
-

@@ -28,7 +28,10 @@ REMOVED_APIS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"tf\.(compat\.v1\.)?placeholder\b"), "tf.placeholder (removed in TensorFlow 2)"),
     (re.compile(r"tf\.estimator\b"), "tf.estimator (removed in TensorFlow 2.16)"),
     (re.compile(r"load_boston\b"), "load_boston (removed in scikit-learn 1.2)"),
-    (re.compile(r"OneHotEncoder\([^)]*\bsparse\s*="), "OneHotEncoder(sparse=) (use sparse_output=)"),
+    (
+        re.compile(r"OneHotEncoder\([^)]*\bsparse\s*="),
+        "OneHotEncoder(sparse=) (use sparse_output=)",
+    ),
     (re.compile(r"from\s+keras\.wrappers\b|keras\.wrappers\.scikit_learn"), "keras.wrappers"),
     (re.compile(r"(?i)save[^.\n]{0,40}\.h5\b"), "saving to .h5 (Keras 3 saves to .keras)"),
     (re.compile(r"\bfit_generator\b"), "fit_generator (use fit)"),
@@ -77,7 +80,9 @@ def load_questions(root: Path) -> LoadResult:
             continue
         if question.id in seen:
             result.problems.append(
-                Problem(question.path, 2, f"duplicate id {question.id!r} (also in {seen[question.id]})")
+                Problem(
+                    question.path, 2, f"duplicate id {question.id!r} (also in {seen[question.id]})"
+                )
             )
             continue
         seen[question.id] = question.path
@@ -124,7 +129,7 @@ class _Parser:
         if not self.text.startswith("---"):
             self.problem(1, "missing YAML front matter: the file must start with a '---' line")
             return None
-        handler = frontmatter.YAMLHandler()
+        handler = frontmatter.default_handlers.YAMLHandler()
         try:
             meta_text, body = handler.split(self.text)
         except ValueError:
@@ -186,7 +191,9 @@ class _Parser:
         for name in meta:
             if name not in REQUIRED_FIELDS and name not in OPTIONAL_FIELDS:
                 known = ", ".join(REQUIRED_FIELDS + OPTIONAL_FIELDS)
-                self.problem(key_lines.get(str(name), 1), f"unknown field '{name}' (known: {known})")
+                self.problem(
+                    key_lines.get(str(name), 1), f"unknown field '{name}' (known: {known})"
+                )
         line = key_lines.get
         qid = str(meta.get("id", ""))
         if qid and not ID_PATTERN.match(qid):
@@ -195,26 +202,39 @@ class _Parser:
             self.problem(line("id", 1), f"id {qid!r} must match the file name {self.path.stem!r}")
         topic = str(meta.get("topic", ""))
         if topic and topic not in TOPIC_BY_SLUG:
-            self.problem(line("topic", 1), f"unknown topic {topic!r} (valid: {', '.join(TOPIC_BY_SLUG)})")
+            self.problem(
+                line("topic", 1), f"unknown topic {topic!r} (valid: {', '.join(TOPIC_BY_SLUG)})"
+            )
         elif topic and self.path.parent.name in TOPIC_BY_SLUG and self.path.parent.name != topic:
-            self.problem(line("topic", 1), f"topic {topic!r} but the file is in folder {self.path.parent.name!r}")
+            self.problem(
+                line("topic", 1),
+                f"topic {topic!r} but the file is in folder {self.path.parent.name!r}",
+            )
         difficulty = _enum(Difficulty, meta.get("difficulty"))
         if "difficulty" in meta and difficulty is None:
             valid = ", ".join(d.value for d in Difficulty)
-            self.problem(line("difficulty", 1), f"unknown difficulty {meta['difficulty']!r} (valid: {valid})")
+            self.problem(
+                line("difficulty", 1), f"unknown difficulty {meta['difficulty']!r} (valid: {valid})"
+            )
         qtype = _enum(QuestionType, meta.get("type"))
         if "type" in meta and qtype is None:
             valid = ", ".join(t.value for t in QuestionType)
             self.problem(line("type", 1), f"unknown type {meta['type']!r} (valid: {valid})")
         status = str(meta.get("status", ""))
         if status and status not in STATUSES:
-            self.problem(line("status", 1), f"unknown status {status!r} (valid: {', '.join(STATUSES)})")
+            self.problem(
+                line("status", 1), f"unknown status {status!r} (valid: {', '.join(STATUSES)})"
+            )
         tags = self._tags(meta.get("tags"), line("tags", 1))
         references = self._references(meta.get("references"), line("references", 1))
-        verified = self._string_map(meta.get("verified_with"), "verified_with", line("verified_with", 1))
+        verified = self._string_map(
+            meta.get("verified_with"), "verified_with", line("verified_with", 1)
+        )
         review = self._string_map(meta.get("review"), "review", line("review", 1))
         if status == "reviewed" and not review.get("reviewer"):
-            self.problem(line("status", 1), "status 'reviewed' needs a 'review' mapping with a 'reviewer'")
+            self.problem(
+                line("status", 1), "status 'reviewed' needs a 'review' mapping with a 'reviewer'"
+            )
         author = str(meta.get("author", ""))
         if author and review.get("reviewer") == author:
             self.problem(line("review", 1), "the reviewer must not be the question's author")
@@ -294,12 +314,17 @@ class _Parser:
         for name in sections:
             if name not in required and name not in optional:
                 valid = ", ".join(required + optional)
-                self.problem(lines[name], f"unknown section '## {name}' (valid for {kind}: {valid})")
+                self.problem(
+                    lines[name], f"unknown section '## {name}' (valid for {kind}: {valid})"
+                )
         if behavioural:
             example = sections.get("Example answer", "")
             self._words(example, S.EXAMPLE_ANSWER_WORDS, "Example answer", lines)
             if example and "fictional composite" not in example.lower():
-                self.problem(lines["Example answer"], "the example answer must be labelled as a fictional composite")
+                self.problem(
+                    lines["Example answer"],
+                    "the example answer must be labelled as a fictional composite",
+                )
         else:
             short = sections.get("Short answer", "")
             if short and _word_count(short) > S.SHORT_ANSWER_MAX_WORDS:
@@ -313,7 +338,9 @@ class _Parser:
                 count = sum(1 for ln in points.splitlines() if ln.lstrip().startswith(("- ", "* ")))
                 low, high = S.KEY_POINTS
                 if not low <= count <= high:
-                    self.problem(lines["Key points"], f"key points has {count} bullets ({low} to {high})")
+                    self.problem(
+                        lines["Key points"], f"key points has {count} bullets ({low} to {high})"
+                    )
         length = S.answer_length(sections, behavioural)
         if length > S.MAX_ANSWER_CHARS:
             self.problem(
@@ -336,7 +363,9 @@ class _Parser:
             if lang == "python":
                 code_lines = [ln for ln in body.splitlines() if ln.strip()]
                 if len(code_lines) > S.CODE_MAX_LINES:
-                    self.problem(line, f"code block has {len(code_lines)} lines (at most {S.CODE_MAX_LINES})")
+                    self.problem(
+                        line, f"code block has {len(code_lines)} lines (at most {S.CODE_MAX_LINES})"
+                    )
                 snippets.append(Snippet(body, None, flag != "norun", line))
             elif lang == "output":
                 if not snippets or snippets[-1].expected_output is not None:

@@ -20,9 +20,12 @@ DEFAULT_DAYS: frozenset[int] = frozenset(range(5))
 DEFAULT_REVEAL_AFTER = timedelta(hours=6)
 _DAY_NAMES = {
     **{d: i for i, d in enumerate(WEEKDAYS)},
-    **{name: i for i, name in enumerate(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    )},
+    **{
+        name: i
+        for i, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
 }
 _DAY_SETS = {
     "daily": frozenset(range(7)),
@@ -115,11 +118,19 @@ class RevealRule:
     after: timedelta | None = DEFAULT_REVEAL_AFTER
     at: time | None = None
 
+    def __post_init__(self) -> None:
+        if (self.after is None) == (self.at is None):
+            raise ValueError("a reveal rule is either a delay (after) or a local time (at)")
+
+    @property
+    def delay(self) -> timedelta:
+        """The delay of an `after` rule (zero for an `at` rule)."""
+        return self.after if self.after is not None else timedelta(0)
+
     def describe(self) -> str:
         if self.at is not None:
             return f"at {self.at:%H:%M}"
-        assert self.after is not None
-        total = int(self.after.total_seconds())
+        total = int(self.delay.total_seconds())
         hours, minutes, seconds = total // 3600, total % 3600 // 60, total % 60
         parts = [(hours, "h"), (minutes, "m"), (seconds, "s")]
         return "after " + "".join(f"{n}{unit}" for n, unit in parts if n)
@@ -175,8 +186,7 @@ def reveal_instant(schedule: Schedule, post_at: datetime) -> datetime:
     """Return when a question posted at post_at is revealed under the schedule's rule."""
     rule = schedule.reveal
     if rule.at is None:
-        assert rule.after is not None
-        return post_at + rule.after
+        return post_at + rule.delay
     day = post_at.astimezone(schedule.zone).date()
     for offset in range(3):
         candidate = local_instant(day + timedelta(days=offset), rule.at, schedule.zone)

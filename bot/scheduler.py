@@ -9,6 +9,7 @@ or two processes firing together is harmless.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -157,7 +158,5 @@ class PracticeScheduler:
                 self._inflight.discard(task)
 
     def _remove(self, job_id: str) -> None:
-        try:
+        with contextlib.suppress(JobLookupError):
             self.scheduler.remove_job(job_id)
-        except JobLookupError:
-            pass

@@ -39,7 +39,7 @@ class ThreadRef:
         return cls(Destination(**data["destination"]), data["message_id"], data.get("thread_id"))
 
 
-class DestinationUnavailable(Exception):  # noqa: N818 — reads as a state, like the platforms' codes
+class DestinationUnavailable(Exception):
     """The platform says the channel can't be posted to (deleted, archived, bot removed...).
 
     The scheduler pauses that subscription and carries on with the others.

@@ -13,14 +13,12 @@ from bot.questions import Question
 from bot.store import Store
 
 
-class NoQuestionMatches(LookupError):  # noqa: N818 — reads as the condition a user hit
+class NoQuestionMatches(LookupError):
     """The filters match no question in the bank."""
 
     def __init__(self, filters: Filters) -> None:
         self.filters = filters
-        super().__init__(
-            f"No question matches {filters.describe()}. {valid_filters_text()}"
-        )
+        super().__init__(f"No question matches {filters.describe()}. {valid_filters_text()}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import socket
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,15 @@ from bot.messages import (
 )
 from bot.questions import Question
 from bot.records import PostRecord, Subscription
-from bot.schedule import DEFAULT_DAYS, RevealRule, Schedule, Slot, format_days, latest_slot, next_slots
+from bot.schedule import (
+    DEFAULT_DAYS,
+    RevealRule,
+    Schedule,
+    Slot,
+    format_days,
+    latest_slot,
+    next_slots,
+)
 from bot.seam import ChatAdapter, Destination, DestinationUnavailable
 from bot.selection import NoQuestionMatches, Rotation
 from bot.store import Store
@@ -107,8 +115,12 @@ class PracticeService:
         except C.CommandError as exc:
             return [_error(str(exc))]
         if isinstance(command, C.ADMIN_COMMANDS) and not invocation.is_admin:
-            return [_error("Only workspace or server admins (and configured users) can change this "
-                           "channel's subscription. Nothing was changed.")]
+            return [
+                _error(
+                    "Only workspace or server admins (and configured users) can change this "
+                    "channel's subscription. Nothing was changed."
+                )
+            ]
         if isinstance(command, C.Ask):
             return [await self.ask(invocation, command.filters)]
         if isinstance(command, C.Help):
@@ -124,7 +136,9 @@ class PracticeService:
     async def ask(self, invocation: Invocation, filters: Filters) -> Response:
         """Draw the caller's next on-demand question."""
         try:
-            selection = await self.rotation.next(invocation.rotation_scope, filters, self.clock.now())
+            selection = await self.rotation.next(
+                invocation.rotation_scope, filters, self.clock.now()
+            )
         except NoQuestionMatches as exc:
             return _error(str(exc))
         return Response(question_card(selection.question, CardKind.ON_DEMAND))
@@ -137,8 +151,12 @@ class PracticeService:
     async def subscribe(self, destination: Destination, change: C.Subscribe) -> Response:
         """Create or update the channel's subscription; unspecified parts keep their values."""
         current = await self.store.get_subscription(destination)
-        base = current.schedule if current else Schedule(
-            self.config.default_post_time, self.config.default_zone, DEFAULT_DAYS, RevealRule()
+        base = (
+            current.schedule
+            if current
+            else Schedule(
+                self.config.default_post_time, self.config.default_zone, DEFAULT_DAYS, RevealRule()
+            )
         )
         schedule = Schedule(
             post_time=change.post_time or base.post_time,
@@ -146,8 +164,10 @@ class PracticeService:
             days=change.days or base.days,
             reveal=change.reveal or base.reveal,
         )
-        filters = change.filters if change.filters is not None else (
-            current.filters if current else Filters()
+        filters = (
+            change.filters
+            if change.filters is not None
+            else (current.filters if current else Filters())
         )
         if not self.bank.matching(filters):
             return _error(str(NoQuestionMatches(filters)) + " Nothing was changed.")
@@ -161,10 +181,12 @@ class PracticeService:
     async def settings(self, destination: Destination) -> Response:
         subscription = await self.store.get_subscription(destination)
         if subscription is None:
-            return Response(Notice(
-                "This channel has no daily question yet. An admin can start one with "
-                "`/mlquestion subscribe 09:00 Europe/London` (see `/mlquestion help`)."
-            ))
+            return Response(
+                Notice(
+                    "This channel has no daily question yet. An admin can start one with "
+                    "`/mlquestion subscribe 09:00 Europe/London` (see `/mlquestion help`)."
+                )
+            )
         return Response(self._schedule_card(subscription, "Daily question settings"))
 
     async def _lifecycle(
@@ -176,7 +198,9 @@ class PracticeService:
         now = self.clock.now()
         if isinstance(command, C.Unsubscribe):
             await self.store.delete_subscription(subscription.id)
-            text = "Unsubscribed: no more daily questions here. Questions already posted still reveal."
+            text = (
+                "Unsubscribed: no more daily questions here. Questions already posted still reveal."
+            )
         elif isinstance(command, C.Pause):
             await self.store.set_paused(subscription.id, True, "paused by an admin", now)
             text = "Paused: no daily questions until `/mlquestion resume`."
@@ -222,18 +246,29 @@ class PracticeService:
         now = self.clock.now()
         if now - slot.post_at > self.config.post_grace:
             if await self.store.record_skipped(
-                subscription.id, slot.local_date, slot.post_at, slot.reveal_at,
+                subscription.id,
+                slot.local_date,
+                slot.post_at,
+                slot.reveal_at,
                 f"missed by {now - slot.post_at} (grace {self.config.post_grace})",
             ):
                 log.warning(
                     "skipped daily post: subscription=%s destination=%s date=%s due=%s late_by=%s",
-                    subscription.id, subscription.destination.key, slot.local_date,
-                    slot.post_at.isoformat(), now - slot.post_at,
+                    subscription.id,
+                    subscription.destination.key,
+                    slot.local_date,
+                    slot.post_at.isoformat(),
+                    now - slot.post_at,
                 )
             return "skipped"
         claim = await self.store.claim_post(
-            subscription.id, slot.local_date, slot.post_at, slot.reveal_at, now,
-            self.config.lease, self.owner,
+            subscription.id,
+            slot.local_date,
+            slot.post_at,
+            slot.reveal_at,
+            now,
+            self.config.lease,
+            self.owner,
         )
         if claim is None:
             return "already"
@@ -250,7 +285,9 @@ class PracticeService:
                 return "failed"
             question, new_cycle = selection.question, selection.new_cycle
             await self.store.set_post_question(claim.post_id, question.id)
-        return await self._send_post(adapter, subscription, slot, claim.post_id, question, new_cycle)
+        return await self._send_post(
+            adapter, subscription, slot, claim.post_id, question, new_cycle
+        )
 
     async def _send_post(
         self,
@@ -264,10 +301,14 @@ class PracticeService:
         destination = subscription.destination
         try:
             if new_cycle:
-                await adapter.post_notice(destination, Notice(
-                    "Every question for this channel's filters has been asked once: "
-                    "a new cycle starts today.", NoticeKind.NEW_CYCLE,
-                ))
+                await adapter.post_notice(
+                    destination,
+                    Notice(
+                        "Every question for this channel's filters has been asked once: "
+                        "a new cycle starts today.",
+                        NoticeKind.NEW_CYCLE,
+                    ),
+                )
             thread = await adapter.post_question(
                 destination, question_card(question, CardKind.DAILY, slot.reveal_at)
             )
@@ -278,25 +319,40 @@ class PracticeService:
         except Exception as exc:
             # Marked failed, it is retried by the next reconcile while inside the grace window.
             await self.store.mark_post_failed(post_id, f"{type(exc).__name__}: {exc}")
-            log.exception("daily post failed: subscription=%s destination=%s date=%s",
-                          subscription.id, destination.key, slot.local_date)
+            log.exception(
+                "daily post failed: subscription=%s destination=%s date=%s",
+                subscription.id,
+                destination.key,
+                slot.local_date,
+            )
             return "failed"
         await self.store.mark_post_sent(post_id, thread, self.clock.now())
-        log.info("posted daily question: subscription=%s destination=%s date=%s question=%s "
-                 "message=%s", subscription.id, destination.key, slot.local_date, question.id,
-                 thread.message_id)
+        log.info(
+            "posted daily question: subscription=%s destination=%s date=%s question=%s message=%s",
+            subscription.id,
+            destination.key,
+            slot.local_date,
+            question.id,
+            thread.message_id,
+        )
         post = await self.store.get_post(post_id)
-        assert post is not None
-        for listener in self.listeners:
-            await listener.post_sent(post)
+        if post is not None:
+            for listener in self.listeners:
+                await listener.post_sent(post)
         return "posted"
 
-    async def _pause_unavailable(self, subscription: Subscription, exc: DestinationUnavailable) -> None:
+    async def _pause_unavailable(
+        self, subscription: Subscription, exc: DestinationUnavailable
+    ) -> None:
         await self.store.set_paused(
             subscription.id, True, PLATFORM_PAUSE_PREFIX + exc.code, self.clock.now()
         )
-        log.error("paused subscription=%s destination=%s: the platform said %s",
-                  subscription.id, subscription.destination.key, exc.code)
+        log.error(
+            "paused subscription=%s destination=%s: the platform said %s",
+            subscription.id,
+            subscription.destination.key,
+            exc.code,
+        )
 
     # Reveals ------------------------------------------------------------------------------------
 
@@ -313,9 +369,14 @@ class PracticeService:
         question = self.bank.get(post.question_id)
         try:
             if question is None:
-                await adapter.post_notice(post.thread.destination, Notice(
-                    f"The answer to `{post.question_id}` is no longer in the bank.", NoticeKind.ERROR
-                ), thread=post.thread)
+                await adapter.post_notice(
+                    post.thread.destination,
+                    Notice(
+                        f"The answer to `{post.question_id}` is no longer in the bank.",
+                        NoticeKind.ERROR,
+                    ),
+                    thread=post.thread,
+                )
             else:
                 await adapter.post_answer(post.thread, answer_card(question))
         except DestinationUnavailable as exc:
@@ -329,8 +390,12 @@ class PracticeService:
             log.exception("reveal failed: post=%s subscription=%s", post.id, post.subscription_id)
             return "failed"
         await self.store.mark_reveal_sent(post.id, self.clock.now())
-        log.info("revealed answer: post=%s subscription=%s question=%s", post.id,
-                 post.subscription_id, post.question_id)
+        log.info(
+            "revealed answer: post=%s subscription=%s question=%s",
+            post.id,
+            post.subscription_id,
+            post.question_id,
+        )
         if question is not None:
             revealed = replace(
                 question_card(question, CardKind.DAILY, post.reveal_due_at), revealed=True
@@ -351,7 +416,9 @@ class PracticeService:
         now = self.clock.now()
         counts: dict[str, int] = {}
         subscriptions = [
-            s for s in await self.store.list_subscriptions() if s.destination.platform in self.adapters
+            s
+            for s in await self.store.list_subscriptions()
+            if s.destination.platform in self.adapters
         ]
         done = await self.store.post_keys(now.date() - timedelta(days=9))
         for subscription in subscriptions:

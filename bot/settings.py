@@ -40,8 +40,12 @@ class Settings(BaseSettings):
     log_json: bool = False
     admin_user_ids: Annotated[tuple[str, ...], NoDecode] = ()
 
-    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_BOT_TOKEN"))
-    slack_app_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_APP_TOKEN")
+    )
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias=_env("SLACK_SIGNING_SECRET")
     )
@@ -82,8 +86,12 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Return every configured secret value (so tests can check none leaks into logs)."""
-        values = [self.slack_bot_token, self.slack_app_token, self.slack_signing_secret,
-                  self.discord_token]
+        values = [
+            self.slack_bot_token,
+            self.slack_app_token,
+            self.slack_signing_secret,
+            self.discord_token,
+        ]
         return [v.get_secret_value() for v in values if v is not None]
 
 

@@ -28,8 +28,13 @@ from tests.fakes import RecordingAdapter
 
 POSTGRES_URL_VARIABLE = "MLQ_TEST_POSTGRES_URL"
 PLATFORM_VARIABLES = (
-    "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN",
-    "DISCORD_APPLICATION_ID", "DATABASE_URL", "MLQ_DATABASE_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "DISCORD_TOKEN",
+    "DISCORD_APPLICATION_ID",
+    "DATABASE_URL",
+    "MLQ_DATABASE_URL",
 )
 
 
@@ -66,7 +71,7 @@ def postgres_url() -> str:
     return normalise_url(url)
 
 
-class postgres_schema:  # noqa: N801 — used as a context manager, reads like one
+class postgres_schema:
     """Create an empty schema for one test and drop it afterwards."""
 
     def __init__(self) -> None:
@@ -120,9 +125,7 @@ def bank(make_question: Callable[..., Question]) -> QuestionBank:
     """Nine questions over three topics and three difficulties."""
     topics = ("keras", "tensorflow", "scikit-learn")
     difficulties = ("easy", "medium", "hard")
-    return QuestionBank(
-        make_question(f"{t}-{d}", t, d) for t in topics for d in difficulties
-    )
+    return QuestionBank(make_question(f"{t}-{d}", t, d) for t in topics for d in difficulties)
 
 
 @pytest.fixture
@@ -137,8 +140,12 @@ def destination() -> Destination:
 
 @pytest.fixture
 def berlin_schedule() -> Schedule:
-    return Schedule(time(9, 0), ZoneInfo("Europe/Berlin"), frozenset(range(5)),
-                    RevealRule(after=timedelta(hours=6)))
+    return Schedule(
+        time(9, 0),
+        ZoneInfo("Europe/Berlin"),
+        frozenset(range(5)),
+        RevealRule(after=timedelta(hours=6)),
+    )
 
 
 @pytest.fixture
@@ -150,8 +157,12 @@ def service_factory(
     def build(**overrides: object) -> PracticeService:
         config = ServiceConfig(default_zone=ZoneInfo("Europe/Berlin"))
         options: dict[str, object] = {
-            "bank": bank, "store": store, "clock": clock, "adapters": {"fake": adapter},
-            "config": config, "rotation": Rotation(bank, store, random.Random(7)),
+            "bank": bank,
+            "store": store,
+            "clock": clock,
+            "adapters": {"fake": adapter},
+            "config": config,
+            "rotation": Rotation(bank, store, random.Random(7)),
         }
         options.update(overrides)
         return PracticeService(**options)  # type: ignore[arg-type]

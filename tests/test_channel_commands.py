@@ -71,7 +71,10 @@ async def test_subscribe_stores_the_schedule_and_shows_the_next_slots(
     assert not response.private and isinstance(response.message, ScheduleCard)
     card = response.message
     assert (card.post_time, card.zone, card.days, card.reveal) == (
-        "10:15", "America/New_York", "mon,wed", "at 16:00"
+        "10:15",
+        "America/New_York",
+        "mon,wed",
+        "at 16:00",
     )
     # Now is Monday 07:00 UTC = 02:00 in New York, so today's 10:15 is next (15:15 UTC).
     assert card.upcoming[0].post_at == datetime(2026, 11, 23, 15, 15, tzinfo=UTC)

@@ -46,9 +46,7 @@ def test_simple_commands_and_filters(text: str, command: object) -> None:
 
 def test_subscribe_with_every_part() -> None:
     """subscribe takes time, zone, days, reveal rule and filters."""
-    command = parse_command(
-        "subscribe 09:30 Europe/Berlin mon,wed,fri reveal after 4h keras hard"
-    )
+    command = parse_command("subscribe 09:30 Europe/Berlin mon,wed,fri reveal after 4h keras hard")
     assert isinstance(command, Subscribe)
     assert command.post_time == time(9, 30)
     assert command.zone is not None and command.zone.key == "Europe/Berlin"

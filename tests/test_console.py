@@ -38,7 +38,10 @@ async def test_ask_prints_a_question_and_answer_shows_its_model_answer(
 
 async def test_daily_post_reply_and_reveal_share_a_thread(
     console: tuple[ConsoleAdapter, io.StringIO],
-    service: PracticeService, store: SqlStore, berlin_schedule: Schedule, clock: FakeClock,
+    service: PracticeService,
+    store: SqlStore,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
 ) -> None:
     """The daily question opens a thread; a typed line and the reveal both land in it."""
     adapter, out = console
@@ -94,7 +97,8 @@ async def test_a_reply_with_no_question_posted_says_what_to_do(
 async def test_quit_calls_the_stop_callback(service: PracticeService) -> None:
     """`/quit` asks the app to stop."""
     stopped: list[bool] = []
-    adapter = ConsoleAdapter(service, io.StringIO(), io.StringIO(), ZoneInfo("UTC"),
-                             on_quit=lambda: stopped.append(True))
+    adapter = ConsoleAdapter(
+        service, io.StringIO(), io.StringIO(), ZoneInfo("UTC"), on_quit=lambda: stopped.append(True)
+    )
     await adapter.handle_line("/quit")
     assert stopped == [True]

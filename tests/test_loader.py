@@ -55,7 +55,9 @@ To see each layer's output shape and parameter count.
 """
 
 
-def write_question(write_file: Callable[[str, str], Path], text: str, name: str = "sample-question") -> Path:
+def write_question(
+    write_file: Callable[[str, str], Path], text: str, name: str = "sample-question"
+) -> Path:
     return write_file(f"questions/keras/{name}.md", text)
 
 
@@ -75,34 +77,75 @@ def test_a_valid_file_loads(write_file: Callable[[str, str], Path]) -> None:
 # ("^" for the first line, "$" for the last), and the message.
 CASES = [
     # YAML notices an unclosed list where the next key starts.
-    (lambda t: t.replace("title: A sample question\n", "title: [unclosed\n"), "topic: keras",
-     "bad YAML"),
+    (
+        lambda t: t.replace("title: A sample question\n", "title: [unclosed\n"),
+        "topic: keras",
+        "bad YAML",
+    ),
     (lambda t: t.replace("difficulty: easy\n", ""), "^", "missing field 'difficulty'"),
-    (lambda t: t.replace("status: draft\n", "status: draft\ncolour: blue\n"), "colour",
-     "unknown field 'colour'"),
-    (lambda t: t.replace("topic: keras", "topic: astrology"), "astrology", "unknown topic 'astrology'"),
-    (lambda t: t.replace("difficulty: easy", "difficulty: brutal"), "brutal",
-     "unknown difficulty 'brutal'"),
+    (
+        lambda t: t.replace("status: draft\n", "status: draft\ncolour: blue\n"),
+        "colour",
+        "unknown field 'colour'",
+    ),
+    (
+        lambda t: t.replace("topic: keras", "topic: astrology"),
+        "astrology",
+        "unknown topic 'astrology'",
+    ),
+    (
+        lambda t: t.replace("difficulty: easy", "difficulty: brutal"),
+        "brutal",
+        "unknown difficulty 'brutal'",
+    ),
     (lambda t: t.replace("type: concept", "type: riddle"), "riddle", "unknown type 'riddle'"),
     (lambda t: t.replace("status: draft", "status: published"), "published", "unknown status"),
-    (lambda t: t.replace("## Common pitfalls\n\n- calling it before the model is built\n", ""),
-     "$", "missing section '## Common pitfalls'"),
-    (lambda t: t.replace("## Follow-ups", "## Trivia\n\nx\n\n## Follow-ups"), "## Trivia",
-     "unknown section '## Trivia'"),
-    (lambda t: t.replace(WORDS_100, " ".join(["characters"] * 300)), "## Question",
-     "answer too long for a chat message"),
+    (
+        lambda t: t.replace("## Common pitfalls\n\n- calling it before the model is built\n", ""),
+        "$",
+        "missing section '## Common pitfalls'",
+    ),
+    (
+        lambda t: t.replace("## Follow-ups", "## Trivia\n\nx\n\n## Follow-ups"),
+        "## Trivia",
+        "unknown section '## Trivia'",
+    ),
+    (
+        lambda t: t.replace(WORDS_100, " ".join(["characters"] * 300)),
+        "## Question",
+        "answer too long for a chat message",
+    ),
     (lambda t: t.replace(WORDS_100, "too short"), "## Answer", "has 2 words (80 to 300)"),
-    (lambda t: t.replace("To see each", " ".join(["very"] * 70) + " To see each"),
-     "## Short answer", "short answer has 79 words"),
-    (lambda t: t.replace("- three\n", "- three\n- four\n- five\n- six\n- seven\n"),
-     "## Key points", "key points has 7 bullets"),
-    (lambda t: t.replace("id: sample-question", "id: other-name"), "other-name",
-     "must match the file name"),
-    (lambda t: t.replace("- one", "- use `tf.Session()` to run it"), "tf.Session",
-     "removed API: tf.Session"),
-    (lambda t: t.replace("url: https://keras.io/api/", "url: keras.io"), "references:",
-     "must start with https://"),
-    (lambda t: t.replace("status: draft", "status: reviewed"), "status:", "needs a 'review' mapping"),
+    (
+        lambda t: t.replace("To see each", " ".join(["very"] * 70) + " To see each"),
+        "## Short answer",
+        "short answer has 79 words",
+    ),
+    (
+        lambda t: t.replace("- three\n", "- three\n- four\n- five\n- six\n- seven\n"),
+        "## Key points",
+        "key points has 7 bullets",
+    ),
+    (
+        lambda t: t.replace("id: sample-question", "id: other-name"),
+        "other-name",
+        "must match the file name",
+    ),
+    (
+        lambda t: t.replace("- one", "- use `tf.Session()` to run it"),
+        "tf.Session",
+        "removed API: tf.Session",
+    ),
+    (
+        lambda t: t.replace("url: https://keras.io/api/", "url: keras.io"),
+        "references:",
+        "must start with https://",
+    ),
+    (
+        lambda t: t.replace("status: draft", "status: reviewed"),
+        "status:",
+        "needs a 'review' mapping",
+    ),
     (lambda t: t.replace("---\nid:", "id:", 1), "^", "missing YAML front matter"),
 ]
 
@@ -132,24 +175,38 @@ def test_each_kind_of_problem_names_its_line(
 def test_duplicate_ids_across_files_are_reported(write_file: Callable[[str, str], Path]) -> None:
     """Two files with one id: the second is reported, naming the first."""
     first = write_question(write_file, VALID)
-    write_file("questions/tensorflow/sample-question.md", VALID.replace("topic: keras", "topic: tensorflow"))
+    write_file(
+        "questions/tensorflow/sample-question.md",
+        VALID.replace("topic: keras", "topic: tensorflow"),
+    )
     found = problems_of(first.parent.parent)
-    assert any("duplicate id 'sample-question'" in p and "keras/sample-question.md" in p for p in found)
+    assert any(
+        "duplicate id 'sample-question'" in p and "keras/sample-question.md" in p for p in found
+    )
 
 
 def test_every_problem_in_a_file_is_reported_not_just_the_first(
     write_file: Callable[[str, str], Path],
 ) -> None:
     """Several mistakes in one file give several messages."""
-    broken = VALID.replace("topic: keras", "topic: astrology").replace("type: concept", "type: riddle")
+    broken = VALID.replace("topic: keras", "topic: astrology").replace(
+        "type: concept", "type: riddle"
+    )
     assert len(problems_of(write_question(write_file, broken))) >= 2
 
 
-def test_a_bank_with_an_invalid_file_refuses_to_load(write_file: Callable[[str, str], Path]) -> None:
+def test_a_bank_with_an_invalid_file_refuses_to_load(
+    write_file: Callable[[str, str], Path],
+) -> None:
     """The bot never skips a bad file silently: loading the bank raises with every message."""
     write_question(write_file, VALID)
-    bad = write_question(write_file, VALID.replace("id: sample-question", "id: broken-one")
-                         .replace("difficulty: easy", "difficulty: brutal"), name="broken-one")
+    bad = write_question(
+        write_file,
+        VALID.replace("id: sample-question", "id: broken-one").replace(
+            "difficulty: easy", "difficulty: brutal"
+        ),
+        name="broken-one",
+    )
     with pytest.raises(BankInvalid) as raised:
         QuestionBank.load(bad.parent.parent)
     assert "unknown difficulty 'brutal'" in str(raised.value)

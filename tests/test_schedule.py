@@ -24,8 +24,8 @@ from bot.schedule import (
 DAILY = frozenset(range(7))
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,9 @@ def test_local_instant_resolves_gaps_and_repeats(
         ("Europe/Berlin", date(2026, 10, 22), time(2, 30)),
     ],
 )
-def test_exactly_one_post_per_local_date_across_a_change(zone: str, start: date, wall: time) -> None:
+def test_exactly_one_post_per_local_date_across_a_change(
+    zone: str, start: date, wall: time
+) -> None:
     """Across a DST change every local date gets exactly one post, in that date."""
     tz = ZoneInfo(zone)
     schedule = Schedule(wall, tz, DAILY)
@@ -103,8 +105,10 @@ def test_reveal_at_a_local_time_before_the_post_is_the_next_day() -> None:
 def test_latest_slot_finds_the_most_recent_post_at_or_before_now() -> None:
     """On Monday 08:00 UTC the latest Mon–Fri 09:00 Berlin slot is Monday's (08:00 UTC)."""
     schedule = Schedule(time(9, 0), ZoneInfo("Europe/Berlin"))
-    assert latest_slot(schedule, utc(2026, 11, 23, 8, 0)).local_date == date(2026, 11, 23)
-    assert latest_slot(schedule, utc(2026, 11, 23, 7, 59)).local_date == date(2026, 11, 20)
+    today = latest_slot(schedule, utc(2026, 11, 23, 8, 0))
+    before = latest_slot(schedule, utc(2026, 11, 23, 7, 59))
+    assert today is not None and today.local_date == date(2026, 11, 23)
+    assert before is not None and before.local_date == date(2026, 11, 20)
 
 
 @pytest.mark.parametrize(

@@ -26,11 +26,16 @@ def clock() -> FakeClock:
 
 
 async def test_start_schedules_each_subscription_at_its_next_post(
-    service: PracticeService, store: SqlStore, destination: Destination,
-    berlin_schedule: Schedule, clock: FakeClock,
+    service: PracticeService,
+    store: SqlStore,
+    destination: Destination,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
 ) -> None:
     """Monday 07:00 UTC: the Berlin 09:00 subscription's job runs at 08:00 UTC today."""
-    subscription = await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
+    subscription = await store.save_subscription(
+        destination, berlin_schedule, Filters(), clock.now()
+    )
     scheduler = PracticeScheduler(service)
     await scheduler.start()
     try:
@@ -43,8 +48,12 @@ async def test_start_schedules_each_subscription_at_its_next_post(
 
 
 async def test_start_up_catches_up_and_schedules_the_reveal(
-    service: PracticeService, store: SqlStore, destination: Destination,
-    berlin_schedule: Schedule, clock: FakeClock, adapter: RecordingAdapter,
+    service: PracticeService,
+    store: SqlStore,
+    destination: Destination,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
+    adapter: RecordingAdapter,
 ) -> None:
     """Started 30 min after the post time: posts at once, then a reveal job at the due time."""
     await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())

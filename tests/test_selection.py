@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from datetime import datetime
@@ -11,14 +12,19 @@ import pytest
 from bot.bank import Filters, QuestionBank
 from bot.clock import FakeClock
 from bot.questions import Question
-from bot.selection import NoQuestionMatches, Rotation
+from bot.selection import NoQuestionMatches, Rotation, Selection
 from bot.store import SqlStore
 from bot.taxonomy import Difficulty
 
 
-async def draw(rotation: Rotation, count: int, now: datetime, filters: Filters = Filters(),
-               scope: str = "channel:a") -> list[object]:
-    return [await rotation.next(scope, filters, now) for _ in range(count)]
+async def draw(
+    rotation: Rotation,
+    count: int,
+    now: datetime,
+    filters: Filters | None = None,
+    scope: str = "channel:a",
+) -> list[Selection]:
+    return [await rotation.next(scope, filters or Filters(), now) for _ in range(count)]
 
 
 async def test_no_question_repeats_within_a_cycle(
@@ -42,7 +48,9 @@ async def test_a_new_cycle_starts_after_every_question_was_asked(
     assert len({s.question.id for s in picks[9:]}) == 9
 
 
-async def test_filters_limit_the_rotation(bank: QuestionBank, store: SqlStore, clock: FakeClock) -> None:
+async def test_filters_limit_the_rotation(
+    bank: QuestionBank, store: SqlStore, clock: FakeClock
+) -> None:
     """A keras filter draws only the three keras questions, then cycles."""
     rotation = Rotation(bank, store, random.Random(3))
     picks = await draw(rotation, 4, clock.now(), Filters(topics=("keras",)))
@@ -66,10 +74,12 @@ async def test_consecutive_questions_change_topic_when_possible(
         rotation = Rotation(bank, store, random.Random(seed))
         picks = await draw(rotation, 18, clock.now(), scope=f"channel:{seed}")
         topics = [s.question.topic for s in picks]
-        assert all(a != b for a, b in zip(topics, topics[1:], strict=False)), topics
+        assert all(a != b for a, b in itertools.pairwise(topics)), topics
 
 
-async def test_scopes_rotate_independently(bank: QuestionBank, store: SqlStore, clock: FakeClock) -> None:
+async def test_scopes_rotate_independently(
+    bank: QuestionBank, store: SqlStore, clock: FakeClock
+) -> None:
     """A user's on-demand rotation does not consume a channel's."""
     rotation = Rotation(bank, store, random.Random(5))
     await draw(rotation, 9, clock.now(), scope="channel:a")
@@ -85,7 +95,9 @@ async def test_a_filter_matching_nothing_lists_valid_choices(
     rotation = Rotation(bank, store)
     with pytest.raises(NoQuestionMatches) as raised:
         await rotation.next("channel:a", Filters(("keras",), (Difficulty.HARD,)), clock.now())
-    assert "keras · hard" in str(raised.value) and "Difficulties: easy, medium, hard" in str(raised.value)
+    assert "keras · hard" in str(raised.value) and "Difficulties: easy, medium, hard" in str(
+        raised.value
+    )
 
 
 async def test_retired_questions_are_never_drawn(

@@ -32,7 +32,10 @@ async def subscription(
 
 
 async def test_a_due_post_is_sent_once(
-    service: PracticeService, subscription: Subscription, adapter: RecordingAdapter, clock: FakeClock
+    service: PracticeService,
+    subscription: Subscription,
+    adapter: RecordingAdapter,
+    clock: FakeClock,
 ) -> None:
     """At 09:00 local the question is posted with its reveal time; running again sends nothing."""
     clock.set(POST_AT)
@@ -44,7 +47,10 @@ async def test_a_due_post_is_sent_once(
 
 
 async def test_nothing_is_posted_before_the_time(
-    service: PracticeService, subscription: Subscription, adapter: RecordingAdapter, clock: FakeClock
+    service: PracticeService,
+    subscription: Subscription,
+    adapter: RecordingAdapter,
+    clock: FakeClock,
 ) -> None:
     """At 08:59 local Monday nothing is due yet (Friday's slot is long past the grace window)."""
     clock.set(POST_AT - timedelta(minutes=1))
@@ -53,7 +59,10 @@ async def test_nothing_is_posted_before_the_time(
 
 
 async def test_the_reveal_goes_in_the_question_thread_once(
-    service: PracticeService, subscription: Subscription, adapter: RecordingAdapter, clock: FakeClock
+    service: PracticeService,
+    subscription: Subscription,
+    adapter: RecordingAdapter,
+    clock: FakeClock,
 ) -> None:
     """At reveal time the answer is posted in the question's thread and the question marked."""
     clock.set(POST_AT)
@@ -70,7 +79,10 @@ async def test_the_reveal_goes_in_the_question_thread_once(
 
 
 async def test_the_reveal_waits_for_its_time(
-    service: PracticeService, subscription: Subscription, adapter: RecordingAdapter, clock: FakeClock
+    service: PracticeService,
+    subscription: Subscription,
+    adapter: RecordingAdapter,
+    clock: FakeClock,
 ) -> None:
     """A minute before the reveal instant nothing is revealed."""
     clock.set(POST_AT)
@@ -154,8 +166,15 @@ async def test_a_claim_left_by_a_crashed_process_is_taken_over_after_its_lease(
     """A process claimed the post and died before sending: after the lease it is sent once."""
     clock.set(POST_AT)
     slot_date = POST_AT.date()
-    await store.claim_post(subscription.id, slot_date, POST_AT, REVEAL_AT, clock.now(),
-                           timedelta(minutes=5), "crashed-process")
+    await store.claim_post(
+        subscription.id,
+        slot_date,
+        POST_AT,
+        REVEAL_AT,
+        clock.now(),
+        timedelta(minutes=5),
+        "crashed-process",
+    )
     await service.run_due()
     assert adapter.questions == []
     clock.advance(timedelta(minutes=6))
@@ -165,7 +184,10 @@ async def test_a_claim_left_by_a_crashed_process_is_taken_over_after_its_lease(
 
 
 async def test_a_failed_send_is_retried_and_posted_once(
-    service: PracticeService, subscription: Subscription, adapter: RecordingAdapter, clock: FakeClock
+    service: PracticeService,
+    subscription: Subscription,
+    adapter: RecordingAdapter,
+    clock: FakeClock,
 ) -> None:
     """A connection error leaves the post to the next run, which sends it once."""
     adapter.failures_left = 1
@@ -186,15 +208,24 @@ async def test_an_unavailable_channel_pauses_only_its_subscription(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """`channel_not_found` pauses that subscription with a log line; other channels still post."""
-    gone, fine = RecordingAdapter(platform="gone", unavailable="channel_not_found"), RecordingAdapter()
+    gone, fine = (
+        RecordingAdapter(platform="gone", unavailable="channel_not_found"),
+        RecordingAdapter(),
+    )
     service = service_factory(adapters={"gone": gone, "fake": fine})
-    lost = await store.save_subscription(Destination("gone", "C9"), berlin_schedule, Filters(), clock.now())
-    await store.save_subscription(Destination("fake", "C2"), berlin_schedule, Filters(), clock.now())
+    lost = await store.save_subscription(
+        Destination("gone", "C9"), berlin_schedule, Filters(), clock.now()
+    )
+    await store.save_subscription(
+        Destination("fake", "C2"), berlin_schedule, Filters(), clock.now()
+    )
     clock.set(POST_AT)
     with caplog.at_level(logging.ERROR):
         await service.run_due()
     paused = await store.get_subscription_by_id(lost.id)
-    assert paused is not None and paused.paused and "channel_not_found" in (paused.paused_reason or "")
+    assert (
+        paused is not None and paused.paused and "channel_not_found" in (paused.paused_reason or "")
+    )
     assert len(fine.questions) == 1
     assert any("channel_not_found" in r.getMessage() for r in caplog.records)
 

@@ -99,7 +99,8 @@ class SqlStore:
         async with self.engine.begin() as conn:
             await conn.execute(statement)
         found = await self.get_subscription(destination)
-        assert found is not None
+        if found is None:
+            raise RuntimeError(f"subscription for {destination.key} vanished after saving")
         return found
 
     async def get_subscription(self, destination: Destination) -> Subscription | None:
@@ -163,7 +164,9 @@ class SqlStore:
     async def record_asked(self, scope: str, question_id: str, cycle: int, now: datetime) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
-                insert(asked).values(scope=scope, question_id=question_id, cycle=cycle, asked_at=now)
+                insert(asked).values(
+                    scope=scope, question_id=question_id, cycle=cycle, asked_at=now
+                )
             )
 
     # Posts --------------------------------------------------------------------------------------
@@ -226,8 +229,12 @@ class SqlStore:
             await conn.execute(
                 update(posts)
                 .where(posts.c.id == post_id)
-                .values(status="sent", thread_ref=thread.to_json(), posted_at=posted_at,
-                        lease_until=None)
+                .values(
+                    status="sent",
+                    thread_ref=thread.to_json(),
+                    posted_at=posted_at,
+                    lease_until=None,
+                )
             )
 
     async def mark_post_failed(self, post_id: int, error: str) -> None:
@@ -290,7 +297,9 @@ class SqlStore:
             order=posts.c.reveal_due_at,
         )
 
-    async def _posts(self, *where: Any, order: Any = None, limit: int | None = None) -> list[PostRecord]:
+    async def _posts(
+        self, *where: Any, order: Any = None, limit: int | None = None
+    ) -> list[PostRecord]:
         query = (
             select(posts, reveals.c.revealed_at, reveals.c.status.label("reveal_status"))
             .select_from(posts.outerjoin(reveals, reveals.c.post_id == posts.c.id))
@@ -327,7 +336,9 @@ class SqlStore:
 
     async def release_reveal(self, post_id: int) -> None:
         async with self.engine.begin() as conn:
-            await conn.execute(delete(reveals).where(reveals.c.post_id == post_id, reveals.c.status == "claimed"))
+            await conn.execute(
+                delete(reveals).where(reveals.c.post_id == post_id, reveals.c.status == "claimed")
+            )
 
     async def mark_reveal_sent(self, post_id: int, revealed_at: datetime) -> None:
         async with self.engine.begin() as conn:

@@ -1,0 +1,175 @@
+"""The `mlq` command line: ask, schedule show, bad input exits 2, and the demo end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_schedule_show_lists_post_and_reveal_in_local_time_and_utc(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`schedule show --json` across the New York spring change: the 02:30 post moves to 03:00."""
+    code = main(
+        [
+            "schedule",
+            "show",
+            "--time",
+            "02:30",
+            "--tz",
+            "America/New_York",
+            "--days",
+            "daily",
+            "--from",
+            "2026-03-07",
+            "--count",
+            "2",
+            "--json",
+        ]
+    )
+    assert code == 0
+    slots = json.loads(capsys.readouterr().out)
+    assert [s["post_local"] for s in slots] == [
+        "2026-03-07T02:30:00-05:00",
+        "2026-03-08T03:00:00-04:00",
+    ]
+    assert [s["post_utc"] for s in slots] == [
+        "2026-03-07T07:30:00+00:00",
+        "2026-03-08T07:00:00+00:00",
+    ]
+    assert slots[1]["reveal_utc"] == "2026-03-08T13:00:00+00:00"
+
+
+def test_schedule_show_reveal_at_a_local_time(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--reveal-at 16:00` reveals at 16:00 local on the post's day."""
+    assert (
+        main(
+            [
+                "schedule",
+                "show",
+                "--time",
+                "09:00",
+                "--tz",
+                "Europe/Berlin",
+                "--reveal-at",
+                "16:00",
+                "--from",
+                "2026-11-23",
+                "--count",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    [slot] = json.loads(capsys.readouterr().out)
+    assert slot["reveal_local"] == "2026-11-23T16:00:00+01:00"
+
+
+def test_schedule_show_table_has_one_row_per_slot(capsys: pytest.CaptureFixture[str]) -> None:
+    """The plain output is a header and one row per slot."""
+    assert (
+        main(
+            [
+                "schedule",
+                "show",
+                "--time",
+                "09:00",
+                "--tz",
+                "Asia/Tokyo",
+                "--from",
+                "2026-11-23",
+                "--count",
+                "3",
+            ]
+        )
+        == 0
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 4 and lines[1].startswith("2026-11-23")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--time", "9.30", "--tz", "UTC"], "time '9.30' is not HH:MM"),
+        (["--time", "09:30", "--tz", "Moon/Base"], "unknown time zone 'Moon/Base'"),
+        (["--time", "09:30", "--tz", "UTC", "--days", "mon-xyz"], "unknown weekday 'xyz'"),
+        (["--time", "09:30", "--tz", "UTC", "--reveal-after", "six"], "duration 'six'"),
+        (["--time", "09:30", "--tz", "UTC", "--from", "2026-13-01"], "month must be in 1..12"),
+    ],
+)
+def test_schedule_show_bad_input_exits_2_with_a_clear_message(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad time, zone, days, duration or date: exit 2 and say which."""
+    assert main(["schedule", "show", *args]) == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_ask_prints_a_question_and_its_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    """`mlq ask --topic keras --answer` prints a Keras question and a model answer."""
+    assert main(["ask", "--topic", "keras", "--answer"]) == 0
+    out = capsys.readouterr().out
+    assert "· Keras 3 ·" in out and "Model answer —" in out
+
+
+def test_ask_with_an_unknown_topic_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown topic lists the valid ones."""
+    assert main(["ask", "--topic", "cooking"]) == 2
+    assert "unknown topic 'cooking'" in capsys.readouterr().err
+
+
+def test_a_wrong_setting_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """MLQ_DEFAULT_TIMEZONE=Nowhere: exit 2 naming the variable."""
+    monkeypatch.setenv("MLQ_DEFAULT_TIMEZONE", "Nowhere/Land")
+    assert main(["ask"]) == 2
+    assert "MLQ_DEFAULT_TIMEZONE" in capsys.readouterr().err
+
+
+def test_run_refuses_to_start_on_an_invalid_bank(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bank with a broken file stops `mlq run` with the lint messages."""
+    broken = tmp_path / "questions" / "keras" / "broken.md"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("---\nid: broken\n---\n\n## Question\n\nWhy?\n", encoding="utf-8")
+    monkeypatch.setenv("MLQ_CONTENT_DIR", str(tmp_path / "questions"))
+    monkeypatch.setenv("MLQ_SQLITE_PATH", str(tmp_path / "bot.db"))
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert "refusing to start" in err and "broken.md:1: missing field 'title'" in err
+
+
+def test_demo_shows_post_reply_and_reveal_in_one_thread(tmp_path: Path) -> None:
+    """`mlq run --demo` with piped input: question, the typed reply, then the answer, then exit 0."""
+    env = {**os.environ, "MLQ_DEMO_REVEAL_SECONDS": "1", "MLQ_SQLITE_PATH": str(tmp_path / "x.db")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--demo"],
+        input="my answer: use a pipeline\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    posted = out.index("[Daily question]")
+    replied = out.index("my answer: use a pipeline")
+    revealed = out.index("the answer is out")
+    assert posted < replied < revealed
+    assert "Traceback" not in done.stderr
+    assert out.rstrip().endswith("everything is saved.")
