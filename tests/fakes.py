@@ -60,3 +60,48 @@ class RecordingAdapter:
     @property
     def answers(self) -> list[tuple[ThreadRef, AnswerCard]]:
         return self.of("answer")  # type: ignore[return-value]
+
+
+# A question file that passes every check; tests break it one way at a time.
+WORDS_100 = " ".join(["word"] * 100)
+
+VALID_QUESTION = f"""---
+id: sample-question
+title: A sample question
+topic: keras
+difficulty: easy
+type: concept
+tags: [sample]
+references:
+  - title: Keras API
+    url: https://keras.io/api/
+author: writer-x
+status: draft
+---
+
+## Question
+
+Why would you call `model.summary()`?
+
+## Short answer
+
+To see each layer's output shape and parameter count.
+
+## Answer
+
+{WORDS_100}
+
+## Key points
+
+- one
+- two
+- three
+
+## Common pitfalls
+
+- calling it before the model is built
+
+## Follow-ups
+
+- What does "non-trainable params" count?
+"""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.fakes import VALID_QUESTION
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,3 +175,23 @@ def test_demo_shows_post_reply_and_reveal_in_one_thread(tmp_path: Path) -> None:
     assert posted < replied < revealed
     assert "Traceback" not in done.stderr
     assert out.rstrip().endswith("everything is saved.")
+
+
+def test_ctrl_c_exits_cleanly(tmp_path: Path) -> None:
+    """SIGINT while the console waits for input: exit 0, goodbye line, no traceback."""
+    bank = tmp_path / "questions" / "keras"
+    bank.mkdir(parents=True)
+    (bank / "sample-question.md").write_text(VALID_QUESTION, encoding="utf-8")
+    env = {**os.environ, "MLQ_SQLITE_PATH": str(tmp_path / "x.db"),
+           "MLQ_CONTENT_DIR": str(tmp_path / "questions")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+    )
+    assert process.stdout is not None
+    banner = process.stdout.readline()
+    assert "mlquestion console" in banner
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "everything is saved" in out and "Traceback" not in err

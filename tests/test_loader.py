@@ -10,49 +10,8 @@ import pytest
 from bot.bank import BankInvalid, QuestionBank
 from bot.cli import main
 from bot.loader import load_questions
-
-WORDS_100 = " ".join(["word"] * 100)
-
-VALID = f"""---
-id: sample-question
-title: A sample question
-topic: keras
-difficulty: easy
-type: concept
-tags: [sample]
-references:
-  - title: Keras API
-    url: https://keras.io/api/
-author: writer-x
-status: draft
----
-
-## Question
-
-Why would you call `model.summary()`?
-
-## Short answer
-
-To see each layer's output shape and parameter count.
-
-## Answer
-
-{WORDS_100}
-
-## Key points
-
-- one
-- two
-- three
-
-## Common pitfalls
-
-- calling it before the model is built
-
-## Follow-ups
-
-- What does "non-trainable params" count?
-"""
+from tests.fakes import VALID_QUESTION as VALID
+from tests.fakes import WORDS_100
 
 
 def write_question(

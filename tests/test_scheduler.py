@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -87,3 +89,22 @@ async def test_subscription_changes_reschedule_and_pauses_drop_the_job(
         assert scheduler.scheduler.get_job("post:1") is not None
     finally:
         await scheduler.stop()
+
+
+async def test_two_schedulers_sharing_one_database_post_once(
+    service_factory: Callable[..., PracticeService], store: SqlStore, destination: Destination,
+    berlin_schedule: Schedule, clock: FakeClock,
+) -> None:
+    """Two processes start together after the post time: one post between them."""
+    await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
+    clock.set(MONDAY_POST + timedelta(minutes=5))
+    first, second = RecordingAdapter(), RecordingAdapter()
+    schedulers = [
+        PracticeScheduler(service_factory(adapters={"fake": first})),
+        PracticeScheduler(service_factory(adapters={"fake": second})),
+    ]
+    await asyncio.gather(*(s.start() for s in schedulers))
+    try:
+        assert len(first.questions) + len(second.questions) == 1
+    finally:
+        await asyncio.gather(*(s.stop() for s in schedulers))
