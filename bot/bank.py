@@ -84,7 +84,10 @@ class QuestionBank:
             by_type=Counter(q.type.value for q in active),
             by_status=Counter(q.status for q in self._all),
             with_snippet=sum(1 for q in active if any(s.runs for s in q.snippets)),
-            with_reference=sum(1 for q in active if q.references and not q.is_behavioural),
+            with_reference=sum(
+                1 for q in active if not q.is_behavioural and any(r.is_official for r in q.references)
+            ),
+            reviewed=sum(1 for q in active if q.status == "reviewed"),
             technical=sum(1 for q in active if not q.is_behavioural),
             plain_definitions=sum(1 for q in active if q.is_plain_definition),
         )
@@ -99,6 +102,7 @@ class BankStats:
     by_status: Counter[str]
     with_snippet: int
     with_reference: int
+    reviewed: int
     technical: int
     plain_definitions: int
 
@@ -123,7 +127,8 @@ class BankStats:
             "",
             f"scikit-learn + TensorFlow + Keras: {api}",
             f"with a runnable snippet:          {self.with_snippet}",
-            f"technical citing a reference:     {self.with_reference} ({self.with_reference / tech:.0%})",
+            f"technical citing official docs:   {self.with_reference} ({self.with_reference / tech:.0%})",
+            f"reviewed:                         {self.reviewed} ({self.reviewed / total:.0%})",
             f"plain 'what is X' questions:      {self.plain_definitions}"
             f" ({self.plain_definitions / total:.0%})",
         ]

@@ -7,10 +7,26 @@ from dataclasses import dataclass, field
 from bot.taxonomy import Difficulty, QuestionType
 
 
+# Official documentation, and the publishers and archives where the papers that introduced an idea
+# live. A reference on one of these counts as "official" in the bank's statistics.
+OFFICIAL_DOMAINS = (
+    "scikit-learn.org", "tensorflow.org", "keras.io", "pytorch.org", "docs.python.org",
+    "numpy.org", "scipy.org", "pandas.pydata.org", "joblib.readthedocs.io", "ai.google.dev",
+    "arxiv.org", "doi.org", "dl.acm.org", "proceedings.neurips.cc", "papers.nips.cc",
+    "jmlr.org", "proceedings.mlr.press", "aclanthology.org", "link.springer.com",
+    "ieeexplore.ieee.org", "openreview.net", "research.google",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Reference:
     title: str
     url: str
+
+    @property
+    def is_official(self) -> bool:
+        host = self.url.split("://", 1)[-1].split("/", 1)[0].lower()
+        return any(host == d or host.endswith("." + d) for d in OFFICIAL_DOMAINS)
 
 
 @dataclass(frozen=True, slots=True)
