@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.questions import Question, Snippet
 
@@ -58,9 +59,12 @@ def run_snippet(question: Question, snippet: Snippet, timeout: float = 120.0) ->
         "PYTHONHASHSEED": "0",
     }
     with tempfile.TemporaryDirectory() as workdir:
+        # A real file, not `-c`: tf.function's AutoGraph and inspect need the source on disk.
+        script = Path(workdir) / "snippet.py"
+        script.write_text(snippet.code, encoding="utf-8")
         try:
             done = subprocess.run(  # noqa: S603 — runs our own bank's code with our interpreter
-                [sys.executable, "-c", snippet.code],
+                [sys.executable, str(script)],
                 capture_output=True,
                 text=True,
                 timeout=timeout,
