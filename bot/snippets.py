@@ -57,6 +57,9 @@ def run_snippet(question: Question, snippet: Snippet, timeout: float = 120.0) ->
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
         "PYTHONHASHSEED": "0",
+        # One thread per snippet: the suite runs several at once on small machines, and
+        # OpenMP oversubscription makes k-means or boosting many times slower.
+        "OMP_NUM_THREADS": "1",
     }
     with tempfile.TemporaryDirectory() as workdir:
         # A real file, not `-c`: tf.function's AutoGraph and inspect need the source on disk.

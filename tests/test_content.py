@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.bank import QuestionBank
+from bot.bank import BankStats, QuestionBank
 from bot.loader import load_questions
 from bot.questions import Question, Snippet
 from bot.snippets import run_snippet
+from bot.taxonomy import TOPICS, Topic
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "questions"
 ARTICLE_THEMES = (
@@ -61,3 +62,74 @@ def test_snippet_runs_and_prints_what_the_answer_says(question: Question, snippe
     if outcome.skipped_reason:
         pytest.skip(outcome.skipped_reason)
     assert outcome.passed, f"{outcome.path}:{outcome.line}: {outcome.detail}"
+
+
+# The bank's published minimums (see content/README.md); the bank may grow, never silently shrink.
+MIN_QUESTIONS = 300
+SHARE_TOLERANCE = 0.03
+DIFFICULTY_MIX = {"easy": 0.30, "medium": 0.50, "hard": 0.20}
+DIFFICULTY_TOLERANCE = 0.05
+MIN_API_QUESTIONS = 80
+MIN_BEHAVIOURAL = 18
+MAX_PLAIN_DEFINITIONS = 0.40
+MIN_SNIPPETS = 120
+MIN_OFFICIAL_SHARE = 0.90
+
+
+@pytest.fixture(scope="module")
+def stats() -> BankStats:
+    return QuestionBank(shipped()).stats()
+
+
+def test_the_bank_has_at_least_300_questions(stats: BankStats) -> None:
+    """At least 300 active questions."""
+    assert stats.total >= MIN_QUESTIONS
+
+
+@pytest.mark.parametrize("topic", TOPICS, ids=[t.slug for t in TOPICS])
+def test_each_topic_is_within_three_points_of_its_target(stats: BankStats, topic: Topic) -> None:
+    """Every topic's share of the bank is within ±3 percentage points of its target."""
+    share = stats.by_topic.get(topic.slug, 0) / stats.total
+    assert abs(share - topic.target_share) <= SHARE_TOLERANCE, f"{topic.slug}: {share:.1%}"
+
+
+def test_the_difficulty_mix_is_about_30_50_20(stats: BankStats) -> None:
+    """Easy, medium and hard are each within 5 points of 30/50/20."""
+    for level, target in DIFFICULTY_MIX.items():
+        share = stats.by_difficulty.get(level, 0) / stats.total
+        assert abs(share - target) <= DIFFICULTY_TOLERANCE, f"{level}: {share:.1%}"
+
+
+def test_at_least_80_questions_on_the_library_apis(stats: BankStats) -> None:
+    """scikit-learn, TensorFlow and Keras together have at least 80 questions."""
+    api = sum(stats.by_topic.get(t, 0) for t in ("scikit-learn", "tensorflow", "keras"))
+    assert api >= MIN_API_QUESTIONS
+
+
+def test_at_least_18_behavioural_questions_use_the_behavioural_sections() -> None:
+    """Behavioural questions carry the STAR sections (the loader enforces them per type)."""
+    behavioural = [q for q in shipped() if q.is_behavioural]
+    assert len(behavioural) >= MIN_BEHAVIOURAL
+    assert all("STAR outline" in q.sections and "Red flags" in q.sections for q in behavioural)
+
+
+def test_plain_what_is_questions_are_at_most_40_percent(stats: BankStats) -> None:
+    """At most 40% of questions are plain definitions."""
+    assert stats.plain_definitions / stats.total <= MAX_PLAIN_DEFINITIONS
+
+
+def test_at_least_120_questions_carry_a_runnable_snippet(stats: BankStats) -> None:
+    """At least 120 questions have code the suite executes."""
+    assert stats.with_snippet >= MIN_SNIPPETS
+
+
+def test_nine_in_ten_technical_questions_cite_official_documentation(stats: BankStats) -> None:
+    """At least 90% of technical questions cite official docs or the original paper."""
+    assert stats.with_reference / stats.technical >= MIN_OFFICIAL_SHARE
+
+
+def test_every_question_was_reviewed_by_someone_other_than_its_author() -> None:
+    """Every active question is `reviewed`, with a reviewer who is not its author."""
+    unreviewed = [q.id for q in shipped() if q.status == "draft"]
+    assert unreviewed == []
+    assert all(q.review.get("reviewer") != q.author for q in shipped())
