@@ -35,6 +35,12 @@ REMOVED_APIS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"from\s+keras\.wrappers\b|keras\.wrappers\.scikit_learn"), "keras.wrappers"),
     (re.compile(r"(?i)save[^.\n]{0,40}\.h5\b"), "saving to .h5 (Keras 3 saves to .keras)"),
     (re.compile(r"\bfit_generator\b"), "fit_generator (use fit)"),
+    (re.compile(r"\bpredict_classes\b"), "predict_classes (removed; use argmax of predict)"),
+    (re.compile(r"\btf\.contrib\b"), "tf.contrib (removed in TensorFlow 2)"),
+    (re.compile(r"sklearn\.externals\b"), "sklearn.externals (import joblib directly)"),
+    (re.compile(r"sklearn\.(cross_validation|grid_search)\b"), "sklearn.cross_validation/grid_search"),
+    (re.compile(r"\bplot_confusion_matrix\b"), "plot_confusion_matrix (use ConfusionMatrixDisplay)"),
+    (re.compile(r"layers\.experimental\.preprocessing"), "keras.layers.experimental.preprocessing"),
 )
 MIGRATION_TAGS = {"migration", "legacy"}
 

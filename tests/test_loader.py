@@ -199,3 +199,32 @@ def test_stats_command_counts_by_topic_difficulty_and_type(
     assert "questions: 1" in out
     assert any(line.split()[:2] == ["keras", "1"] for line in out.splitlines())
     assert any(line.split()[:2] == ["concept", "1"] for line in out.splitlines())
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "sess = tf.Session()",
+        "x = tf.placeholder(tf.float32)",
+        "tf.estimator.LinearClassifier()",
+        "from sklearn.datasets import load_boston",
+        "OneHotEncoder(sparse=False)",
+        "from keras.wrappers.scikit_learn import KerasClassifier",
+        "model.save('model.h5')",
+        "model.fit_generator(gen)",
+        "model.predict_classes(x)",
+        "from sklearn.externals import joblib",
+    ],
+)
+def test_removed_apis_are_rejected(write_file: Callable[[str, str], Path], code: str) -> None:
+    """Answers may not teach APIs that were removed or are no longer the advice."""
+    path = write_question(write_file, VALID.replace("- one", f"- `{code}`"))
+    assert any("uses a removed API" in p for p in problems_of(path))
+
+
+def test_a_migration_question_may_name_removed_apis(write_file: Callable[[str, str], Path]) -> None:
+    """Tagged `migration`, a question can explain what replaced `tf.Session`."""
+    text = VALID.replace("tags: [sample]", "tags: [sample, migration]").replace(
+        "- one", "- `tf.Session` is gone; call functions eagerly"
+    )
+    assert problems_of(write_question(write_file, text)) == []
