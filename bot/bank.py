@@ -116,7 +116,11 @@ class BankStats:
                 f"  {topic.slug:<22}{count:>5}  {count / total:6.1%} / {topic.target_share:4.0%}"
             )
         out += ["", "by difficulty:"]
-        out += [f"  {d.value:<22}{self.by_difficulty.get(d.value, 0):>5}" for d in Difficulty]
+        out += [
+            f"  {d.value:<22}{self.by_difficulty.get(d.value, 0):>5}  "
+            f"{self.by_difficulty.get(d.value, 0) / total:6.1%}"
+            for d in Difficulty
+        ]
         out += ["", "by type:"]
         out += [f"  {k:<22}{v:>5}" for k, v in sorted(self.by_type.items())]
         out += ["", "by status (including retired):"]
