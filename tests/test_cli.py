@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -17,26 +18,17 @@ from tests.fakes import VALID_QUESTION
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def mlq(command: str) -> int:
+    """Run `mlq` in-process with a command line as a user would type it."""
+    return main(shlex.split(command))
+
+
 def test_schedule_show_lists_post_and_reveal_in_local_time_and_utc(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`schedule show --json` across the New York spring change: the 02:30 post moves to 03:00."""
-    code = main(
-        [
-            "schedule",
-            "show",
-            "--time",
-            "02:30",
-            "--tz",
-            "America/New_York",
-            "--days",
-            "daily",
-            "--from",
-            "2026-03-07",
-            "--count",
-            "2",
-            "--json",
-        ]
+    code = mlq(
+        "schedule show --time 02:30 --tz America/New_York --days daily --from 2026-03-07 --count 2 --json"
     )
     assert code == 0
     slots = json.loads(capsys.readouterr().out)
@@ -53,49 +45,15 @@ def test_schedule_show_lists_post_and_reveal_in_local_time_and_utc(
 
 def test_schedule_show_reveal_at_a_local_time(capsys: pytest.CaptureFixture[str]) -> None:
     """`--reveal-at 16:00` reveals at 16:00 local on the post's day."""
-    assert (
-        main(
-            [
-                "schedule",
-                "show",
-                "--time",
-                "09:00",
-                "--tz",
-                "Europe/Berlin",
-                "--reveal-at",
-                "16:00",
-                "--from",
-                "2026-11-23",
-                "--count",
-                "1",
-                "--json",
-            ]
-        )
-        == 0
-    )
+    command = "schedule show --time 09:00 --tz Europe/Berlin --reveal-at 16:00 --from 2026-11-23"
+    assert mlq(command + " --count 1 --json") == 0
     [slot] = json.loads(capsys.readouterr().out)
     assert slot["reveal_local"] == "2026-11-23T16:00:00+01:00"
 
 
 def test_schedule_show_table_has_one_row_per_slot(capsys: pytest.CaptureFixture[str]) -> None:
     """The plain output is a header and one row per slot."""
-    assert (
-        main(
-            [
-                "schedule",
-                "show",
-                "--time",
-                "09:00",
-                "--tz",
-                "Asia/Tokyo",
-                "--from",
-                "2026-11-23",
-                "--count",
-                "3",
-            ]
-        )
-        == 0
-    )
+    assert mlq("schedule show --time 09:00 --tz Asia/Tokyo --from 2026-11-23 --count 3") == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 4 and lines[1].startswith("2026-11-23")
 
@@ -120,14 +78,14 @@ def test_schedule_show_bad_input_exits_2_with_a_clear_message(
 
 def test_ask_prints_a_question_and_its_answer(capsys: pytest.CaptureFixture[str]) -> None:
     """`mlq ask --topic keras --answer` prints a Keras question and a model answer."""
-    assert main(["ask", "--topic", "keras", "--answer"]) == 0
+    assert mlq("ask --topic keras --answer") == 0
     out = capsys.readouterr().out
     assert "· Keras 3 ·" in out and "Model answer —" in out
 
 
 def test_ask_with_an_unknown_topic_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     """An unknown topic lists the valid ones."""
-    assert main(["ask", "--topic", "cooking"]) == 2
+    assert mlq("ask --topic cooking") == 2
     assert "unknown topic 'cooking'" in capsys.readouterr().err
 
 
@@ -136,7 +94,7 @@ def test_a_wrong_setting_names_its_variable(
 ) -> None:
     """MLQ_DEFAULT_TIMEZONE=Nowhere: exit 2 naming the variable."""
     monkeypatch.setenv("MLQ_DEFAULT_TIMEZONE", "Nowhere/Land")
-    assert main(["ask"]) == 2
+    assert mlq("ask") == 2
     assert "MLQ_DEFAULT_TIMEZONE" in capsys.readouterr().err
 
 
@@ -149,7 +107,7 @@ def test_run_refuses_to_start_on_an_invalid_bank(
     broken.write_text("---\nid: broken\n---\n\n## Question\n\nWhy?\n", encoding="utf-8")
     monkeypatch.setenv("MLQ_CONTENT_DIR", str(tmp_path / "questions"))
     monkeypatch.setenv("MLQ_SQLITE_PATH", str(tmp_path / "bot.db"))
-    assert main(["run"]) == 1
+    assert mlq("run") == 1
     err = capsys.readouterr().err
     assert "refusing to start" in err and "broken.md:1: missing field 'title'" in err
 
@@ -182,11 +140,19 @@ def test_ctrl_c_exits_cleanly(tmp_path: Path) -> None:
     bank = tmp_path / "questions" / "keras"
     bank.mkdir(parents=True)
     (bank / "sample-question.md").write_text(VALID_QUESTION, encoding="utf-8")
-    env = {**os.environ, "MLQ_SQLITE_PATH": str(tmp_path / "x.db"),
-           "MLQ_CONTENT_DIR": str(tmp_path / "questions")}
+    env = {
+        **os.environ,
+        "MLQ_SQLITE_PATH": str(tmp_path / "x.db"),
+        "MLQ_CONTENT_DIR": str(tmp_path / "questions"),
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+        [sys.executable, "-m", "bot", "run"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
     )
     assert process.stdout is not None
     banner = process.stdout.readline()

@@ -44,9 +44,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-async def open_store(
-    url: str, migrate: bool = True, connect_args: dict[str, Any] | None = None
-) -> SqlStore:
+async def open_store(url: str, migrate: bool = True, connect_args: dict[str, Any] | None = None) -> SqlStore:
     """Connect to the database at url and (by default) apply pending migrations."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -105,9 +103,7 @@ class SqlStore:
 
     async def get_subscription(self, destination: Destination) -> Subscription | None:
         key = _destination_values(destination)
-        query = select(subscriptions).where(
-            *(subscriptions.c[name] == value for name, value in key.items())
-        )
+        query = select(subscriptions).where(*(subscriptions.c[name] == value for name, value in key.items()))
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()
         return _subscription(row) if row else None
@@ -126,9 +122,7 @@ class SqlStore:
             rows = (await conn.execute(query)).all()
         return [_subscription(row) for row in rows]
 
-    async def set_paused(
-        self, subscription_id: int, paused: bool, reason: str | None, now: datetime
-    ) -> None:
+    async def set_paused(self, subscription_id: int, paused: bool, reason: str | None, now: datetime) -> None:
         statement = (
             update(subscriptions)
             .where(subscriptions.c.id == subscription_id)
@@ -164,9 +158,7 @@ class SqlStore:
     async def record_asked(self, scope: str, question_id: str, cycle: int, now: datetime) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
-                insert(asked).values(
-                    scope=scope, question_id=question_id, cycle=cycle, asked_at=now
-                )
+                insert(asked).values(scope=scope, question_id=question_id, cycle=cycle, asked_at=now)
             )
 
     # Posts --------------------------------------------------------------------------------------
@@ -181,20 +173,15 @@ class SqlStore:
         lease: timedelta,
         owner: str,
     ) -> PostClaim | None:
-        statement = (
-            self._insert(posts)
-            .values(
-                subscription_id=subscription_id,
-                local_date=local_date,
-                scheduled_at=scheduled_at,
-                reveal_due_at=reveal_due_at,
-                status="claimed",
-                lease_until=now + lease,
-                claimed_by=owner,
-            )
-            .on_conflict_do_nothing(index_elements=["subscription_id", "local_date"])
-            .returning(posts.c.id)
-        )
+        statement = self._new_post(
+            subscription_id,
+            local_date,
+            scheduled_at,
+            reveal_due_at,
+            status="claimed",
+            lease_until=now + lease,
+            claimed_by=owner,
+        ).returning(posts.c.id)
         async with self.engine.begin() as conn:
             inserted = (await conn.execute(statement)).scalar()
             if inserted is not None:
@@ -218,11 +205,30 @@ class SqlStore:
             return None
         return PostClaim(row.id, subscription_id, local_date, row.question_id, taken_over=True)
 
+    def _new_post(
+        self,
+        subscription_id: int,
+        local_date: date,
+        scheduled_at: datetime,
+        reveal_due_at: datetime,
+        **columns: Any,
+    ) -> Any:
+        """INSERT a post row unless (subscription, local date) already has one."""
+        return (
+            self._insert(posts)
+            .values(
+                subscription_id=subscription_id,
+                local_date=local_date,
+                scheduled_at=scheduled_at,
+                reveal_due_at=reveal_due_at,
+                **columns,
+            )
+            .on_conflict_do_nothing(index_elements=["subscription_id", "local_date"])
+        )
+
     async def set_post_question(self, post_id: int, question_id: str) -> None:
         async with self.engine.begin() as conn:
-            await conn.execute(
-                update(posts).where(posts.c.id == post_id).values(question_id=question_id)
-            )
+            await conn.execute(update(posts).where(posts.c.id == post_id).values(question_id=question_id))
 
     async def mark_post_sent(self, post_id: int, thread: ThreadRef, posted_at: datetime) -> None:
         async with self.engine.begin() as conn:
@@ -253,17 +259,8 @@ class SqlStore:
         reveal_due_at: datetime,
         reason: str,
     ) -> bool:
-        statement = (
-            self._insert(posts)
-            .values(
-                subscription_id=subscription_id,
-                local_date=local_date,
-                scheduled_at=scheduled_at,
-                reveal_due_at=reveal_due_at,
-                status="skipped",
-                error=reason,
-            )
-            .on_conflict_do_nothing(index_elements=["subscription_id", "local_date"])
+        statement = self._new_post(
+            subscription_id, local_date, scheduled_at, reveal_due_at, status="skipped", error=reason
         )
         async with self.engine.begin() as conn:
             result = await conn.execute(statement)
@@ -297,9 +294,7 @@ class SqlStore:
             order=posts.c.reveal_due_at,
         )
 
-    async def _posts(
-        self, *where: Any, order: Any = None, limit: int | None = None
-    ) -> list[PostRecord]:
+    async def _posts(self, *where: Any, order: Any = None, limit: int | None = None) -> list[PostRecord]:
         query = (
             select(posts, reveals.c.revealed_at, reveals.c.status.label("reveal_status"))
             .select_from(posts.outerjoin(reveals, reveals.c.post_id == posts.c.id))
