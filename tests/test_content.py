@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +136,55 @@ def test_every_question_was_reviewed_by_someone_other_than_its_author() -> None:
     unreviewed = [q.id for q in shipped() if q.status == "draft"]
     assert unreviewed == []
     assert all(q.review.get("reviewer") != q.author for q in shipped())
+
+
+# Reference pages generated from a library's API name an object; that object must exist in the
+# installed version (a renamed or removed API is the commonest way an answer goes stale).
+API_PAGES = (
+    (re.compile(r"scikit-learn\.org/stable/modules/generated/(sklearn\.[\w.]+?)\.html"), "."),
+    (re.compile(r"docs\.scipy\.org/doc/scipy/reference/generated/(scipy\.[\w.]+?)\.html"), "."),
+    (re.compile(r"numpy\.org/doc/stable/reference/generated/(numpy\.[\w.]+?)\.html"), "."),
+    (re.compile(r"pandas\.pydata\.org/docs/reference/api/(pandas\.[\w.]+?)\.html"), "."),
+    (re.compile(r"tensorflow\.org/api_docs/python/tf/([\w/]+)"), "/"),
+)
+
+
+def api_objects() -> list[tuple[str, str]]:
+    """Return (question path, dotted API name) for every reference to a generated API page."""
+    found = []
+    for question in shipped():
+        for reference in question.references:
+            for pattern, separator in API_PAGES:
+                match = pattern.search(reference.url)
+                if match:
+                    name = match.group(1).replace(separator, ".")
+                    found.append((question.path, name if separator == "." else f"tensorflow.{name}"))
+    return found
+
+
+def resolve(dotted: str) -> object:
+    parts = dotted.split(".")
+    obj: object = importlib.import_module(parts[0])
+    if parts[0] == "sklearn":
+        importlib.import_module("sklearn.experimental.enable_halving_search_cv")
+    for index, name in enumerate(parts[1:], start=1):
+        try:
+            obj = getattr(obj, name)
+        except AttributeError:
+            obj = importlib.import_module(".".join(parts[: index + 1]))
+    return obj
+
+
+@pytest.mark.parametrize("library", ["sklearn", "scipy", "numpy", "pandas", "tensorflow"])
+def test_api_reference_pages_name_objects_that_exist(library: str) -> None:
+    """Every cited API page (e.g. sklearn.pipeline.Pipeline) names an object the library has."""
+    if importlib.util.find_spec(library) is None:
+        pytest.skip(f"{library} is not installed")
+    wanted = [(path, name) for path, name in api_objects() if name.split(".")[0] == library]
+    missing = []
+    for path, name in wanted:
+        try:
+            resolve(name)
+        except (ImportError, AttributeError):
+            missing.append(f"{path}: {name}")
+    assert missing == []
