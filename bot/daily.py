@@ -80,6 +80,10 @@ class DailyCycle:
         adapter = self.adapters.get(subscription.destination.platform)
         if adapter is None:
             return "not-mine"
+        since = subscription.active_since
+        if since is not None and slot.post_at < since:
+            # Subscribed, changed or resumed after this slot's time: start with the next one.
+            return "before-subscription"
         now = self.clock.now()
         if now - slot.post_at > self.config.post_grace:
             if await self.store.record_skipped(

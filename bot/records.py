@@ -18,6 +18,8 @@ class Subscription:
     filters: Filters
     paused: bool = False
     paused_reason: str | None = None
+    # Last created, changed or resumed: slots scheduled before this are never posted late.
+    active_since: datetime | None = None
 
     @property
     def rotation_scope(self) -> str:

@@ -266,3 +266,36 @@ async def test_a_new_cycle_is_announced_in_the_channel(
     assert len(adapter.questions) == 4 and len(notices) == 1
     position = adapter.calls.index(("notice", notices[0]))
     assert adapter.calls[position + 1] == ("question", adapter.questions[3])
+
+
+async def test_subscribing_after_todays_time_starts_tomorrow(
+    service: PracticeService,
+    store: SqlStore,
+    destination: Destination,
+    berlin_schedule: Schedule,
+    adapter: RecordingAdapter,
+    clock: FakeClock,
+) -> None:
+    """Subscribed at 09:30 for 09:00: nothing today (no surprise late post), Tuesday's comes."""
+    clock.set(POST_AT + timedelta(minutes=30))
+    await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
+    await service.run_due()
+    assert adapter.questions == []
+    clock.set(POST_AT + timedelta(days=1))
+    await service.run_due()
+    assert len(adapter.questions) == 1
+
+
+async def test_days_missed_while_paused_are_not_posted_on_resume(
+    service: PracticeService,
+    subscription: Subscription,
+    store: SqlStore,
+    adapter: RecordingAdapter,
+    clock: FakeClock,
+) -> None:
+    """Resumed at 09:15, half an hour inside the grace window: today's paused slot stays unposted."""
+    await store.set_paused(subscription.id, True, "paused by an admin", clock.now())
+    clock.set(POST_AT + timedelta(minutes=15))
+    await store.set_paused(subscription.id, False, None, clock.now())
+    await service.run_due()
+    assert adapter.questions == []

@@ -382,7 +382,9 @@ def _subscription(row: Row[Any]) -> Subscription:
         difficulties=tuple(Difficulty(d) for d in filter(None, row.difficulties.split(","))),
     )
     destination = Destination(row.platform, row.channel_id, row.workspace_id or None)
-    return Subscription(row.id, destination, schedule, filters, bool(row.paused), row.paused_reason)
+    return Subscription(
+        row.id, destination, schedule, filters, bool(row.paused), row.paused_reason, row.updated_at
+    )
 
 
 def _post(row: Row[Any]) -> PostRecord:
