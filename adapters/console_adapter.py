@@ -63,8 +63,7 @@ class ConsoleAdapter:
 
     async def post_answer(self, thread: ThreadRef, card: AnswerCard) -> None:
         self._print(
-            f"  ↳ in thread {self._label(thread)}, the answer is out:\n"
-            + render_answer(card, "    ")
+            f"  ↳ in thread {self._label(thread)}, the answer is out:\n" + render_answer(card, "    ")
         )
         self.revealed.set()
 
@@ -134,9 +133,7 @@ class ConsoleAdapter:
         if text.startswith("/"):
             self._print(
                 render_notice(
-                    Notice(
-                        f"unknown command {text.split()[0]!r}: try /mlquestion help, /answer or /quit"
-                    )
+                    Notice(f"unknown command {text.split()[0]!r}: try /mlquestion help, /answer or /quit")
                 )
             )
             return

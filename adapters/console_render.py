@@ -52,9 +52,7 @@ def _wrap(text: str, indent: str) -> str:
             out.append("")
         else:
             follow = indent + ("  " if kind == "bullet" else "")
-            out.append(
-                textwrap.fill(content, WIDTH, initial_indent=indent, subsequent_indent=follow)
-            )
+            out.append(textwrap.fill(content, WIDTH, initial_indent=indent, subsequent_indent=follow))
     return "\n".join(out)
 
 
@@ -107,9 +105,7 @@ def render_schedule(card: ScheduleCard, zone: ZoneInfo) -> str:
         f"{card.filters}; {state}",
     ]
     for slot in card.upcoming:
-        lines.append(
-            f"  next post {when(slot.post_at, zone)} → reveal {when(slot.reveal_at, zone)}"
-        )
+        lines.append(f"  next post {when(slot.post_at, zone)} → reveal {when(slot.reveal_at, zone)}")
     return "\n".join(lines)
 
 

@@ -58,9 +58,7 @@ async def run(settings: Settings, options: RunOptions, clock: Clock | None = Non
         return await _serve(settings, options, bank, url, clock or SystemClock())
 
 
-async def _serve(
-    settings: Settings, options: RunOptions, bank: QuestionBank, url: str, clock: Clock
-) -> int:
+async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, url: str, clock: Clock) -> int:
     store = await open_store(url)
     zone = ZoneInfo(settings.default_timezone)
     service = PracticeService(bank, store, clock, {}, service_config(settings))

@@ -112,9 +112,7 @@ class BankStats:
         out = [f"questions: {self.total}", "", "by topic (share / target):"]
         for topic in TOPICS:
             count = self.by_topic.get(topic.slug, 0)
-            out.append(
-                f"  {topic.slug:<22}{count:>5}  {count / total:6.1%} / {topic.target_share:4.0%}"
-            )
+            out.append(f"  {topic.slug:<22}{count:>5}  {count / total:6.1%} / {topic.target_share:4.0%}")
         out += ["", "by difficulty:"]
         out += [
             f"  {d.value:<22}{self.by_difficulty.get(d.value, 0):>5}  "

@@ -60,9 +60,7 @@ def _ask(args: argparse.Namespace) -> int:
     if args.difficulty:
         difficulty = resolve_difficulty(args.difficulty)
         if difficulty is None:
-            print(
-                f"unknown difficulty {args.difficulty!r}. {valid_filters_text()}", file=sys.stderr
-            )
+            print(f"unknown difficulty {args.difficulty!r}. {valid_filters_text()}", file=sys.stderr)
             return EXIT_USAGE
         difficulties.append(difficulty)
     bank = QuestionBank.load(settings.content_dir)
@@ -191,9 +189,7 @@ def _content_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mlq", description="mlquestion: a daily ML interview question bot."
-    )
+    parser = argparse.ArgumentParser(prog="mlq", description="mlquestion: a daily ML interview question bot.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot (console + SQLite unless tokens are configured)")

@@ -119,9 +119,16 @@ class DailyCycle:
             try:
                 selection = await self.rotation.next(subscription.rotation_scope, subscription.filters, now)
             except NoQuestionMatches as exc:
-                await self.store.mark_post_failed(claim.post_id, str(exc))
+                # Not retried: the bank changed under the filters, and only an admin can fix that.
+                await self.store.mark_post_skipped(claim.post_id, str(exc))
                 log.error("no question for subscription=%s: %s", subscription.id, exc)
-                return "failed"
+                await self._tell(
+                    adapter,
+                    subscription,
+                    f"No daily question today: {exc} "
+                    "An admin can change the filters with `/mlquestion subscribe`.",
+                )
+                return "skipped"
             question, new_cycle = selection.question, selection.new_cycle
             await self.store.set_post_question(claim.post_id, question.id)
         return await self._send_post(adapter, subscription, slot, claim.post_id, question, new_cycle)
@@ -177,6 +184,12 @@ class DailyCycle:
             for listener in self.listeners:
                 await listener.post_sent(post)
         return "posted"
+
+    async def _tell(self, adapter: ChatAdapter, subscription: Subscription, text: str) -> None:
+        try:
+            await adapter.post_notice(subscription.destination, Notice(text, NoticeKind.ERROR))
+        except Exception:
+            log.exception("could not post a notice to subscription=%s", subscription.id)
 
     async def _pause_unavailable(self, subscription: Subscription, exc: DestinationUnavailable) -> None:
         await self.store.set_paused(subscription.id, True, PLATFORM_PAUSE_PREFIX + exc.code, self.clock.now())

@@ -86,9 +86,7 @@ def load_questions(root: Path) -> LoadResult:
             continue
         if question.id in seen:
             result.problems.append(
-                Problem(
-                    question.path, 2, f"duplicate id {question.id!r} (also in {seen[question.id]})"
-                )
+                Problem(question.path, 2, f"duplicate id {question.id!r} (also in {seen[question.id]})")
             )
             continue
         seen[question.id] = question.path
@@ -158,9 +156,7 @@ class _Parser:
         if not isinstance(meta, dict) or not isinstance(node, yaml.MappingNode):
             self.problem(1, "front matter must be a YAML mapping of field: value")
             return None, {}
-        key_lines = {
-            str(key.value): key.start_mark.line + self.meta_first_line for key, _ in node.value
-        }
+        key_lines = {str(key.value): key.start_mark.line + self.meta_first_line for key, _ in node.value}
         return meta, key_lines
 
     def _sections(self, body: str, first_line: int) -> tuple[dict[str, str], dict[str, int]]:
@@ -197,9 +193,7 @@ class _Parser:
         for name in meta:
             if name not in REQUIRED_FIELDS and name not in OPTIONAL_FIELDS:
                 known = ", ".join(REQUIRED_FIELDS + OPTIONAL_FIELDS)
-                self.problem(
-                    key_lines.get(str(name), 1), f"unknown field '{name}' (known: {known})"
-                )
+                self.problem(key_lines.get(str(name), 1), f"unknown field '{name}' (known: {known})")
         line = key_lines.get
         qid = str(meta.get("id", ""))
         if qid and not ID_PATTERN.match(qid):
@@ -208,9 +202,7 @@ class _Parser:
             self.problem(line("id", 1), f"id {qid!r} must match the file name {self.path.stem!r}")
         topic = str(meta.get("topic", ""))
         if topic and topic not in TOPIC_BY_SLUG:
-            self.problem(
-                line("topic", 1), f"unknown topic {topic!r} (valid: {', '.join(TOPIC_BY_SLUG)})"
-            )
+            self.problem(line("topic", 1), f"unknown topic {topic!r} (valid: {', '.join(TOPIC_BY_SLUG)})")
         elif topic and self.path.parent.name in TOPIC_BY_SLUG and self.path.parent.name != topic:
             self.problem(
                 line("topic", 1),
@@ -219,28 +211,20 @@ class _Parser:
         difficulty = _enum(Difficulty, meta.get("difficulty"))
         if "difficulty" in meta and difficulty is None:
             valid = ", ".join(d.value for d in Difficulty)
-            self.problem(
-                line("difficulty", 1), f"unknown difficulty {meta['difficulty']!r} (valid: {valid})"
-            )
+            self.problem(line("difficulty", 1), f"unknown difficulty {meta['difficulty']!r} (valid: {valid})")
         qtype = _enum(QuestionType, meta.get("type"))
         if "type" in meta and qtype is None:
             valid = ", ".join(t.value for t in QuestionType)
             self.problem(line("type", 1), f"unknown type {meta['type']!r} (valid: {valid})")
         status = str(meta.get("status", ""))
         if status and status not in STATUSES:
-            self.problem(
-                line("status", 1), f"unknown status {status!r} (valid: {', '.join(STATUSES)})"
-            )
+            self.problem(line("status", 1), f"unknown status {status!r} (valid: {', '.join(STATUSES)})")
         tags = self._tags(meta.get("tags"), line("tags", 1))
         references = self._references(meta.get("references"), line("references", 1))
-        verified = self._string_map(
-            meta.get("verified_with"), "verified_with", line("verified_with", 1)
-        )
+        verified = self._string_map(meta.get("verified_with"), "verified_with", line("verified_with", 1))
         review = self._string_map(meta.get("review"), "review", line("review", 1))
         if status == "reviewed" and not review.get("reviewer"):
-            self.problem(
-                line("status", 1), "status 'reviewed' needs a 'review' mapping with a 'reviewer'"
-            )
+            self.problem(line("status", 1), "status 'reviewed' needs a 'review' mapping with a 'reviewer'")
         author = str(meta.get("author", ""))
         if author and review.get("reviewer") == author:
             self.problem(line("review", 1), "the reviewer must not be the question's author")
@@ -320,9 +304,7 @@ class _Parser:
         for name in sections:
             if name not in required and name not in optional:
                 valid = ", ".join(required + optional)
-                self.problem(
-                    lines[name], f"unknown section '## {name}' (valid for {kind}: {valid})"
-                )
+                self.problem(lines[name], f"unknown section '## {name}' (valid for {kind}: {valid})")
         if behavioural:
             example = sections.get("Example answer", "")
             self._words(example, S.EXAMPLE_ANSWER_WORDS, "Example answer", lines)
@@ -344,9 +326,7 @@ class _Parser:
                 count = sum(1 for ln in points.splitlines() if ln.lstrip().startswith(("- ", "* ")))
                 low, high = S.KEY_POINTS
                 if not low <= count <= high:
-                    self.problem(
-                        lines["Key points"], f"key points has {count} bullets ({low} to {high})"
-                    )
+                    self.problem(lines["Key points"], f"key points has {count} bullets ({low} to {high})")
         length = S.answer_length(sections, behavioural)
         if length > S.MAX_ANSWER_CHARS:
             self.problem(
@@ -369,9 +349,7 @@ class _Parser:
             if lang == "python":
                 code_lines = [ln for ln in body.splitlines() if ln.strip()]
                 if len(code_lines) > S.CODE_MAX_LINES:
-                    self.problem(
-                        line, f"code block has {len(code_lines)} lines (at most {S.CODE_MAX_LINES})"
-                    )
+                    self.problem(line, f"code block has {len(code_lines)} lines (at most {S.CODE_MAX_LINES})")
                 snippets.append(Snippet(body, None, flag != "norun", line))
             elif lang == "output":
                 if not snippets or snippets[-1].expected_output is not None:

@@ -44,9 +44,7 @@ def configure_logging(level: str, as_json: bool, secrets: Sequence[str] = ()) ->
     """Log to stderr (the console adapter owns stdout)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter()
-        if as_json
-        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     handler.addFilter(SecretMask(secrets))
     root = logging.getLogger()

@@ -55,9 +55,7 @@ class Notice:
     kind: NoticeKind = NoticeKind.INFO
 
 
-def question_card(
-    question: Question, kind: CardKind, reveal_at: datetime | None = None
-) -> QuestionCard:
+def question_card(question: Question, kind: CardKind, reveal_at: datetime | None = None) -> QuestionCard:
     return QuestionCard(
         question_id=question.id,
         title=question.title,

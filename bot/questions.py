@@ -9,11 +9,28 @@ from bot.taxonomy import Difficulty, QuestionType
 # Official documentation, and the publishers and archives where the papers that introduced an idea
 # live. A reference on one of these counts as "official" in the bank's statistics.
 OFFICIAL_DOMAINS = (
-    "scikit-learn.org", "tensorflow.org", "keras.io", "pytorch.org", "docs.python.org",
-    "numpy.org", "scipy.org", "pandas.pydata.org", "joblib.readthedocs.io", "ai.google.dev",
-    "arxiv.org", "doi.org", "dl.acm.org", "proceedings.neurips.cc", "papers.nips.cc",
-    "jmlr.org", "proceedings.mlr.press", "aclanthology.org", "link.springer.com",
-    "ieeexplore.ieee.org", "openreview.net", "research.google",
+    "scikit-learn.org",
+    "tensorflow.org",
+    "keras.io",
+    "pytorch.org",
+    "docs.python.org",
+    "numpy.org",
+    "scipy.org",
+    "pandas.pydata.org",
+    "joblib.readthedocs.io",
+    "ai.google.dev",
+    "arxiv.org",
+    "doi.org",
+    "dl.acm.org",
+    "proceedings.neurips.cc",
+    "papers.nips.cc",
+    "jmlr.org",
+    "proceedings.mlr.press",
+    "aclanthology.org",
+    "link.springer.com",
+    "ieeexplore.ieee.org",
+    "openreview.net",
+    "research.google",
 )
 
 

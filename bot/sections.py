@@ -49,6 +49,4 @@ def answer_markdown(sections: dict[str, str], behavioural: bool) -> list[tuple[s
 
 def answer_length(sections: dict[str, str], behavioural: bool) -> int:
     """Return the characters the rendered answer takes: bold heading, body, blank line."""
-    return sum(
-        len(f"**{name}**\n{body}\n\n") for name, body in answer_markdown(sections, behavioural)
-    )
+    return sum(len(f"**{name}**\n{body}\n\n") for name, body in answer_markdown(sections, behavioural))

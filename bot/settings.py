@@ -40,19 +40,13 @@ class Settings(BaseSettings):
     log_json: bool = False
     admin_user_ids: Annotated[tuple[str, ...], NoDecode] = ()
 
-    slack_bot_token: SecretStr | None = Field(
-        default=None, validation_alias=_env("SLACK_BOT_TOKEN")
-    )
-    slack_app_token: SecretStr | None = Field(
-        default=None, validation_alias=_env("SLACK_APP_TOKEN")
-    )
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_APP_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias=_env("SLACK_SIGNING_SECRET")
     )
     discord_token: SecretStr | None = Field(default=None, validation_alias=_env("DISCORD_TOKEN"))
-    discord_application_id: str | None = Field(
-        default=None, validation_alias=_env("DISCORD_APPLICATION_ID")
-    )
+    discord_application_id: str | None = Field(default=None, validation_alias=_env("DISCORD_APPLICATION_ID"))
 
     @field_validator("default_timezone")
     @classmethod

@@ -96,9 +96,7 @@ class postgres_schema:
 def make_question() -> Callable[..., Question]:
     """Build an in-memory question; only what selection and rendering look at."""
 
-    def build(
-        qid: str, topic: str = "keras", difficulty: str = "easy", status: str = "reviewed"
-    ) -> Question:
+    def build(qid: str, topic: str = "keras", difficulty: str = "easy", status: str = "reviewed") -> Question:
         return Question(
             id=qid,
             title=f"Title of {qid}",

@@ -14,9 +14,7 @@ from tests.fakes import VALID_QUESTION as VALID
 from tests.fakes import WORDS_100
 
 
-def write_question(
-    write_file: Callable[[str, str], Path], text: str, name: str = "sample-question"
-) -> Path:
+def write_question(write_file: Callable[[str, str], Path], text: str, name: str = "sample-question") -> Path:
     return write_file(f"questions/keras/{name}.md", text)
 
 
@@ -139,18 +137,14 @@ def test_duplicate_ids_across_files_are_reported(write_file: Callable[[str, str]
         VALID.replace("topic: keras", "topic: tensorflow"),
     )
     found = problems_of(first.parent.parent)
-    assert any(
-        "duplicate id 'sample-question'" in p and "keras/sample-question.md" in p for p in found
-    )
+    assert any("duplicate id 'sample-question'" in p and "keras/sample-question.md" in p for p in found)
 
 
 def test_every_problem_in_a_file_is_reported_not_just_the_first(
     write_file: Callable[[str, str], Path],
 ) -> None:
     """Several mistakes in one file give several messages."""
-    broken = VALID.replace("topic: keras", "topic: astrology").replace(
-        "type: concept", "type: riddle"
-    )
+    broken = VALID.replace("topic: keras", "topic: astrology").replace("type: concept", "type: riddle")
     assert len(problems_of(write_question(write_file, broken))) >= 2
 
 

@@ -59,9 +59,7 @@ def test_local_instant_resolves_gaps_and_repeats(
         ("Europe/Berlin", date(2026, 10, 22), time(2, 30)),
     ],
 )
-def test_exactly_one_post_per_local_date_across_a_change(
-    zone: str, start: date, wall: time
-) -> None:
+def test_exactly_one_post_per_local_date_across_a_change(zone: str, start: date, wall: time) -> None:
     """Across a DST change every local date gets exactly one post, in that date."""
     tz = ZoneInfo(zone)
     schedule = Schedule(wall, tz, DAILY)

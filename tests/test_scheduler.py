@@ -35,9 +35,7 @@ async def test_start_schedules_each_subscription_at_its_next_post(
     clock: FakeClock,
 ) -> None:
     """Monday 07:00 UTC: the Berlin 09:00 subscription's job runs at 08:00 UTC today."""
-    subscription = await store.save_subscription(
-        destination, berlin_schedule, Filters(), clock.now()
-    )
+    subscription = await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
     scheduler = PracticeScheduler(service)
     await scheduler.start()
     try:
@@ -92,8 +90,11 @@ async def test_subscription_changes_reschedule_and_pauses_drop_the_job(
 
 
 async def test_two_schedulers_sharing_one_database_post_once(
-    service_factory: Callable[..., PracticeService], store: SqlStore, destination: Destination,
-    berlin_schedule: Schedule, clock: FakeClock,
+    service_factory: Callable[..., PracticeService],
+    store: SqlStore,
+    destination: Destination,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
 ) -> None:
     """Two processes start together after the post time: one post between them."""
     await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())

@@ -48,9 +48,7 @@ async def test_a_new_cycle_starts_after_every_question_was_asked(
     assert len({s.question.id for s in picks[9:]}) == 9
 
 
-async def test_filters_limit_the_rotation(
-    bank: QuestionBank, store: SqlStore, clock: FakeClock
-) -> None:
+async def test_filters_limit_the_rotation(bank: QuestionBank, store: SqlStore, clock: FakeClock) -> None:
     """A keras filter draws only the three keras questions, then cycles."""
     rotation = Rotation(bank, store, random.Random(3))
     picks = await draw(rotation, 4, clock.now(), Filters(topics=("keras",)))
@@ -77,9 +75,7 @@ async def test_consecutive_questions_change_topic_when_possible(
         assert all(a != b for a, b in itertools.pairwise(topics)), topics
 
 
-async def test_scopes_rotate_independently(
-    bank: QuestionBank, store: SqlStore, clock: FakeClock
-) -> None:
+async def test_scopes_rotate_independently(bank: QuestionBank, store: SqlStore, clock: FakeClock) -> None:
     """A user's on-demand rotation does not consume a channel's."""
     rotation = Rotation(bank, store, random.Random(5))
     await draw(rotation, 9, clock.now(), scope="channel:a")
@@ -95,9 +91,7 @@ async def test_a_filter_matching_nothing_lists_valid_choices(
     rotation = Rotation(bank, store)
     with pytest.raises(NoQuestionMatches) as raised:
         await rotation.next("channel:a", Filters(("keras",), (Difficulty.HARD,)), clock.now())
-    assert "keras · hard" in str(raised.value) and "Difficulties: easy, medium, hard" in str(
-        raised.value
-    )
+    assert "keras · hard" in str(raised.value) and "Difficulties: easy, medium, hard" in str(raised.value)
 
 
 async def test_retired_questions_are_never_drawn(

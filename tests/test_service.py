@@ -213,19 +213,13 @@ async def test_an_unavailable_channel_pauses_only_its_subscription(
         RecordingAdapter(),
     )
     service = service_factory(adapters={"gone": gone, "fake": fine})
-    lost = await store.save_subscription(
-        Destination("gone", "C9"), berlin_schedule, Filters(), clock.now()
-    )
-    await store.save_subscription(
-        Destination("fake", "C2"), berlin_schedule, Filters(), clock.now()
-    )
+    lost = await store.save_subscription(Destination("gone", "C9"), berlin_schedule, Filters(), clock.now())
+    await store.save_subscription(Destination("fake", "C2"), berlin_schedule, Filters(), clock.now())
     clock.set(POST_AT)
     with caplog.at_level(logging.ERROR):
         await service.run_due()
     paused = await store.get_subscription_by_id(lost.id)
-    assert (
-        paused is not None and paused.paused and "channel_not_found" in (paused.paused_reason or "")
-    )
+    assert paused is not None and paused.paused and "channel_not_found" in (paused.paused_reason or "")
     assert len(fine.questions) == 1
     assert any("channel_not_found" in r.getMessage() for r in caplog.records)
 
@@ -299,3 +293,23 @@ async def test_days_missed_while_paused_are_not_posted_on_resume(
     await store.set_paused(subscription.id, False, None, clock.now())
     await service.run_due()
     assert adapter.questions == []
+
+
+async def test_filters_the_bank_no_longer_matches_get_one_notice_and_no_retry(
+    service_factory: Callable[..., PracticeService],
+    store: SqlStore,
+    destination: Destination,
+    berlin_schedule: Schedule,
+    adapter: RecordingAdapter,
+    clock: FakeClock,
+) -> None:
+    """A channel filtered on a topic the bank lost is told once; nothing is posted or retried."""
+    await store.save_subscription(destination, berlin_schedule, Filters(topics=("nlp-llm",)), clock.now())
+    service = service_factory()
+    clock.set(POST_AT)
+    await service.run_due()
+    clock.advance(timedelta(minutes=5))
+    await service.run_due()
+    notices = adapter.of("notice")
+    assert adapter.questions == [] and len(notices) == 1
+    assert "No daily question today" in notices[0].text  # type: ignore[attr-defined]

@@ -33,9 +33,7 @@ def test_database_url_selects_postgresql(monkeypatch: pytest.MonkeyPatch) -> Non
         ("MLQ_RECONCILE_SECONDS", "1"),
     ],
 )
-def test_a_wrong_value_names_the_variable(
-    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
-) -> None:
+def test_a_wrong_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
     """Each invalid value raises SettingsError naming the environment variable."""
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError, match=variable):
@@ -67,8 +65,6 @@ def test_admin_user_ids_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPat
 
 def test_log_records_mask_configured_secrets() -> None:
     """A secret that reaches a log message is replaced before it is written."""
-    record = logging.LogRecord(
-        "x", logging.INFO, __file__, 1, "token is %s", ("xoxb-123456",), None
-    )
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "token is %s", ("xoxb-123456",), None)
     SecretMask(["xoxb-123456"]).filter(record)
     assert record.getMessage() == f"token is {MASK}"

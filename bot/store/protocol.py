@@ -38,9 +38,7 @@ class Store(Protocol):
         """Return the scope's current cycle number and the question ids asked in it, oldest first."""
         ...
 
-    async def record_asked(
-        self, scope: str, question_id: str, cycle: int, now: datetime
-    ) -> None: ...
+    async def record_asked(self, scope: str, question_id: str, cycle: int, now: datetime) -> None: ...
 
     # Daily posts: claimed under a unique (subscription, local date) key before anything is sent
     async def claim_post(
@@ -61,11 +59,15 @@ class Store(Protocol):
 
     async def set_post_question(self, post_id: int, question_id: str) -> None: ...
 
-    async def mark_post_sent(
-        self, post_id: int, thread: ThreadRef, posted_at: datetime
-    ) -> None: ...
+    async def mark_post_sent(self, post_id: int, thread: ThreadRef, posted_at: datetime) -> None: ...
 
-    async def mark_post_failed(self, post_id: int, error: str) -> None: ...
+    async def mark_post_failed(self, post_id: int, error: str) -> None:
+        """Record a failed send; the post may be claimed again inside the grace window."""
+        ...
+
+    async def mark_post_skipped(self, post_id: int, reason: str) -> None:
+        """Record a claimed post that will not be sent (never retried)."""
+        ...
 
     async def record_skipped(
         self,
@@ -91,9 +93,7 @@ class Store(Protocol):
         ...
 
     # Reveals: claimed under a unique post key
-    async def claim_reveal(
-        self, post_id: int, now: datetime, lease: timedelta, owner: str
-    ) -> bool: ...
+    async def claim_reveal(self, post_id: int, now: datetime, lease: timedelta, owner: str) -> bool: ...
 
     async def release_reveal(self, post_id: int) -> None:
         """Drop an unsent reveal claim so the reveal is tried again."""

@@ -243,6 +243,14 @@ class SqlStore:
                 )
             )
 
+    async def mark_post_skipped(self, post_id: int, reason: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(status="skipped", error=reason[:2000], lease_until=None)
+            )
+
     async def mark_post_failed(self, post_id: int, error: str) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(

@@ -33,9 +33,7 @@ def upgrade() -> None:
         sa.Column("paused_reason", sa.Text, nullable=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
-        sa.UniqueConstraint(
-            "platform", "workspace_id", "channel_id", name="uq_subscription_channel"
-        ),
+        sa.UniqueConstraint("platform", "workspace_id", "channel_id", name="uq_subscription_channel"),
     )
     op.create_table(
         "posts",
