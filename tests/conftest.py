@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.bank import Filters, QuestionBank
+from bot.bank import QuestionBank
 from bot.clock import FakeClock
 from bot.questions import Question
 from bot.schedule import RevealRule, Schedule
@@ -174,12 +174,7 @@ def service(service_factory: Callable[..., PracticeService]) -> PracticeService:
 
 
 @pytest.fixture
-def any_filters() -> Filters:
-    return Filters()
-
-
-@pytest.fixture
-def write_file(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
+def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
     """Write a text file below tmp_path and return its path."""
 
     def write(relative: str, content: str) -> Path:
@@ -188,4 +183,4 @@ def write_file(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
         path.write_text(content, encoding="utf-8")
         return path
 
-    yield write
+    return write

@@ -8,6 +8,7 @@ import shlex
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,12 +100,13 @@ def test_a_wrong_setting_names_its_variable(
 
 
 def test_run_refuses_to_start_on_an_invalid_bank(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    write_file: Callable[[str, str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A bank with a broken file stops `mlq run` with the lint messages."""
-    broken = tmp_path / "questions" / "keras" / "broken.md"
-    broken.parent.mkdir(parents=True)
-    broken.write_text("---\nid: broken\n---\n\n## Question\n\nWhy?\n", encoding="utf-8")
+    write_file("questions/keras/broken.md", "---\nid: broken\n---\n\n## Question\n\nWhy?\n")
     monkeypatch.setenv("MLQ_CONTENT_DIR", str(tmp_path / "questions"))
     monkeypatch.setenv("MLQ_SQLITE_PATH", str(tmp_path / "bot.db"))
     assert mlq("run") == 1
@@ -135,11 +137,9 @@ def test_demo_shows_post_reply_and_reveal_in_one_thread(tmp_path: Path) -> None:
     assert out.rstrip().endswith("everything is saved.")
 
 
-def test_ctrl_c_exits_cleanly(tmp_path: Path) -> None:
+def test_ctrl_c_exits_cleanly(tmp_path: Path, write_file: Callable[[str, str], Path]) -> None:
     """SIGINT while the console waits for input: exit 0, goodbye line, no traceback."""
-    bank = tmp_path / "questions" / "keras"
-    bank.mkdir(parents=True)
-    (bank / "sample-question.md").write_text(VALID_QUESTION, encoding="utf-8")
+    write_file("questions/keras/sample-question.md", VALID_QUESTION)
     env = {
         **os.environ,
         "MLQ_SQLITE_PATH": str(tmp_path / "x.db"),

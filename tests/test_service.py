@@ -287,7 +287,7 @@ async def test_days_missed_while_paused_are_not_posted_on_resume(
     adapter: RecordingAdapter,
     clock: FakeClock,
 ) -> None:
-    """Resumed at 09:15, half an hour inside the grace window: today's paused slot stays unposted."""
+    """Resumed at 09:15, well inside the grace window: today's paused slot stays unposted."""
     await store.set_paused(subscription.id, True, "paused by an admin", clock.now())
     clock.set(POST_AT + timedelta(minutes=15))
     await store.set_paused(subscription.id, False, None, clock.now())
