@@ -39,6 +39,7 @@ def service_config(settings: Settings) -> ServiceConfig:
     return ServiceConfig(
         default_zone=ZoneInfo(settings.default_timezone),
         post_grace=timedelta(minutes=settings.post_grace_minutes),
+        share_reveal_after=timedelta(minutes=settings.share_reveal_minutes),
     )
 
 

@@ -21,7 +21,7 @@ from bot.messages import CardKind, Notice, NoticeKind, answer_card, question_car
 from bot.questions import Question
 from bot.records import PostRecord, Subscription
 from bot.schedule import Slot, latest_slot
-from bot.seam import ChatAdapter, DestinationUnavailable
+from bot.seam import ChatAdapter, Destination, DestinationUnavailable
 from bot.selection import NoQuestionMatches, Rotation
 from bot.store import Store
 
@@ -35,6 +35,7 @@ class ServiceConfig:
     default_post_time: time = time(9, 0)
     post_grace: timedelta = timedelta(hours=2)
     lease: timedelta = timedelta(minutes=5)
+    share_reveal_after: timedelta = timedelta(hours=1)
 
 
 class ScheduleListener(Protocol):
@@ -200,6 +201,55 @@ class DailyCycle:
             exc.code,
         )
 
+    # Shared posts -------------------------------------------------------------------------------
+
+    async def share(
+        self,
+        destination: Destination,
+        question: Question,
+        user_id: str,
+        share_key: str,
+        reveal_after: timedelta,
+    ) -> tuple[str, PostRecord | None]:
+        """Post an on-demand question to a channel once per `share_key`; reveal it like a daily one.
+
+        Returns the outcome ("posted", "already", "unavailable:<code>", "failed") and the post.
+        """
+        adapter = self.adapters.get(destination.platform)
+        if adapter is None:
+            return "failed", None
+        now = self.clock.now()
+        reveal_at = now + reveal_after
+        post_id = await self.store.claim_shared_post(
+            share_key, question.id, user_id, now, reveal_at, self.config.lease, self.owner
+        )
+        if post_id is None:
+            return "already", None
+        card = question_card(question, CardKind.SHARED, reveal_at, shared_by=user_id)
+        try:
+            thread = await adapter.post_question(destination, card)
+        except DestinationUnavailable as exc:
+            await self.store.release_shared_post(post_id)
+            return f"unavailable:{exc.code}", None
+        except Exception:
+            await self.store.release_shared_post(post_id)
+            log.exception("shared post failed: destination=%s question=%s", destination.key, question.id)
+            return "failed", None
+        await self.store.mark_post_sent(post_id, thread, self.clock.now())
+        log.info(
+            "shared question: destination=%s question=%s user=%s message=%s post=%s",
+            destination.key,
+            question.id,
+            user_id,
+            thread.message_id,
+            post_id,
+        )
+        post = await self.store.get_post(post_id)
+        if post is not None:
+            for listener in self.listeners:
+                await listener.post_sent(post)
+        return "posted", post
+
     # Reveals ------------------------------------------------------------------------------------
 
     async def reveal(self, post: PostRecord) -> str:
@@ -227,9 +277,13 @@ class DailyCycle:
                 await adapter.post_answer(post.thread, answer_card(question))
         except DestinationUnavailable as exc:
             await self.store.release_reveal(post.id)
-            subscription = await self.store.get_subscription_by_id(post.subscription_id)
+            subscription = await self._subscription_of(post)
             if subscription is not None:
                 await self._pause_unavailable(subscription, exc)
+            else:
+                # A shared post has no subscription to pause: give up on it rather than retry forever.
+                await self.store.mark_reveal_sent(post.id, now)
+                log.error("dropped the reveal of shared post=%s: the platform said %s", post.id, exc.code)
             return "failed"
         except Exception:
             await self.store.release_reveal(post.id)
@@ -243,7 +297,9 @@ class DailyCycle:
             post.question_id,
         )
         if question is not None:
-            revealed = replace(question_card(question, CardKind.DAILY, post.reveal_due_at), revealed=True)
+            kind = CardKind.DAILY if post.subscription_id is not None else CardKind.SHARED
+            card = question_card(question, kind, post.reveal_due_at, shared_by=post.shared_by)
+            revealed = replace(card, revealed=True)
             try:
                 await adapter.mark_revealed(post.thread, revealed)
             except Exception:
@@ -278,8 +334,13 @@ class DailyCycle:
             counts["reveal-" + outcome] = counts.get("reveal-" + outcome, 0) + 1
         return counts
 
+    async def _subscription_of(self, post: PostRecord) -> Subscription | None:
+        if post.subscription_id is None:
+            return None
+        return await self.store.get_subscription_by_id(post.subscription_id)
+
     async def _reveal_blocked(self, post: PostRecord) -> bool:
-        subscription = await self.store.get_subscription_by_id(post.subscription_id)
+        subscription = await self._subscription_of(post)
         return bool(
             subscription
             and subscription.paused

@@ -14,6 +14,7 @@ from bot.taxonomy import topic_label
 class CardKind(StrEnum):
     DAILY = "daily"
     ON_DEMAND = "on_demand"
+    SHARED = "shared"  # an on-demand question a user posted to the channel
 
 
 class NoticeKind(StrEnum):
@@ -36,6 +37,7 @@ class QuestionCard:
     hint: str | None = None
     reveal_at: datetime | None = None
     revealed: bool = False
+    shared_by: str | None = None  # the platform user id who shared it
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,9 @@ class Notice:
     kind: NoticeKind = NoticeKind.INFO
 
 
-def question_card(question: Question, kind: CardKind, reveal_at: datetime | None = None) -> QuestionCard:
+def question_card(
+    question: Question, kind: CardKind, reveal_at: datetime | None = None, shared_by: str | None = None
+) -> QuestionCard:
     return QuestionCard(
         question_id=question.id,
         title=question.title,
@@ -66,6 +70,7 @@ def question_card(question: Question, kind: CardKind, reveal_at: datetime | None
         kind=kind,
         hint=question.sections.get("Hint"),
         reveal_at=reveal_at,
+        shared_by=shared_by,
     )
 
 

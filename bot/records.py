@@ -40,8 +40,10 @@ class PostClaim:
 
 @dataclass(frozen=True, slots=True)
 class PostRecord:
+    """A daily post, or (with no subscription) a question shared to a channel on demand."""
+
     id: int
-    subscription_id: int
+    subscription_id: int | None
     local_date: date
     scheduled_at: datetime
     reveal_due_at: datetime
@@ -50,3 +52,4 @@ class PostRecord:
     thread: ThreadRef | None
     posted_at: datetime | None
     revealed_at: datetime | None
+    shared_by: str | None = None

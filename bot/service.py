@@ -115,6 +115,30 @@ class PracticeService:
             return _error(str(exc))
         return Response(question_card(selection.question, CardKind.ON_DEMAND))
 
+    async def share(self, invocation: Invocation, question_id: str, click_id: str) -> Response:
+        """Post an on-demand question to the caller's channel ("Post to channel"), once per click.
+
+        `click_id` identifies the button press on the platform (a retried delivery carries the same).
+        """
+        question = self.bank.get(question_id)
+        if question is None:
+            return _error(f"The question `{question_id}` is no longer in the bank; ask for another one.")
+        key = f"{invocation.destination.key}:{invocation.user_id}:{click_id}"
+        delay = self.config.share_reveal_after
+        outcome, _ = await self.daily.share(invocation.destination, question, invocation.user_id, key, delay)
+        if outcome == "posted":
+            when = RevealRule(after=delay).describe()
+            return Response(Notice(f"Posted to the channel; the answer is revealed in its thread {when}."))
+        if outcome == "already":
+            return Response(Notice("That question is already posted to the channel."))
+        if outcome.startswith("unavailable:"):
+            code = outcome.split(":", 1)[1]
+            return _error(
+                f"I can't post in this channel (the platform said `{code}`). "
+                "Invite me to the channel first, then try again."
+            )
+        return _error("Posting to the channel failed; nothing was posted. Please try again in a minute.")
+
     def answer(self, question_id: str) -> AnswerCard | None:
         """Return the model answer of a question (for "Show answer" buttons)."""
         question = self.bank.get(question_id)

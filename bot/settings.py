@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -48,6 +48,20 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(default=None, validation_alias=_env("DISCORD_TOKEN"))
     discord_application_id: str | None = Field(default=None, validation_alias=_env("DISCORD_APPLICATION_ID"))
 
+    # Slack: Socket Mode when an app token is set (unless slack_mode says otherwise), else HTTP mode.
+    slack_mode: Literal["auto", "socket", "http"] = "auto"
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", validation_alias=_env("SLACK_API_URL", "MLQ_SLACK_API_URL")
+    )
+    slack_host: str = "0.0.0.0"  # noqa: S104 — HTTP mode serves Slack's requests on every interface
+    slack_port: int = Field(default=3000, ge=0, le=65535)
+    slack_path: str = "/slack/events"
+    # Discord: the REST base is configurable for tests and proxies; the gateway URL comes from it.
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_dev_guild_id: int | None = None
+    # How long after "Post to channel" a shared question's answer is revealed in its thread.
+    share_reveal_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+
     @field_validator("default_timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
@@ -71,6 +85,21 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None
+
+    @property
+    def discord_enabled(self) -> bool:
+        return self.discord_token is not None
 
     @property
     def store_url(self) -> str:

@@ -26,6 +26,9 @@ from bot.store.sql_store import normalise_url, sqlite_url
 from bot.taxonomy import Difficulty, QuestionType
 from tests.fakes import RecordingAdapter
 
+# Each adapter's fake platform servers and their fixtures live in their own module.
+pytest_plugins = ["tests.slack_support", "tests.discord_support"]
+
 POSTGRES_URL_VARIABLE = "MLQ_TEST_POSTGRES_URL"
 PLATFORM_VARIABLES = (
     "SLACK_BOT_TOKEN",

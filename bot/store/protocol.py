@@ -80,6 +80,24 @@ class Store(Protocol):
         """Record a post that will not be sent; False if the date already has a post row."""
         ...
 
+    # Shared posts: keyed by the adapter's click, so a double click posts once
+    async def claim_shared_post(
+        self,
+        share_key: str,
+        question_id: str,
+        shared_by: str,
+        now: datetime,
+        reveal_due_at: datetime,
+        lease: timedelta,
+        owner: str,
+    ) -> int | None:
+        """Claim a shared post and return its id; None if the key was already used."""
+        ...
+
+    async def release_shared_post(self, post_id: int) -> None:
+        """Forget a shared post whose send failed, so the same click can be tried again."""
+        ...
+
     async def post_keys(self, since: date) -> set[tuple[int, date]]:
         """Return (subscription id, local date) of posts sent or skipped since a date."""
         ...

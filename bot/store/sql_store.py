@@ -274,9 +274,46 @@ class SqlStore:
             result = await conn.execute(statement)
         return bool(result.rowcount)
 
+    async def claim_shared_post(
+        self,
+        share_key: str,
+        question_id: str,
+        shared_by: str,
+        now: datetime,
+        reveal_due_at: datetime,
+        lease: timedelta,
+        owner: str,
+    ) -> int | None:
+        statement = (
+            self._insert(posts)
+            .values(
+                subscription_id=None,
+                local_date=now.date(),
+                scheduled_at=now,
+                reveal_due_at=reveal_due_at,
+                status="claimed",
+                question_id=question_id,
+                lease_until=now + lease,
+                claimed_by=owner,
+                share_key=share_key[:200],
+                shared_by=shared_by[:100],
+            )
+            .on_conflict_do_nothing(index_elements=["share_key"])
+            .returning(posts.c.id)
+        )
+        async with self.engine.begin() as conn:
+            inserted: int | None = (await conn.execute(statement)).scalar()
+        return inserted
+
+    async def release_shared_post(self, post_id: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(posts).where(posts.c.id == post_id, posts.c.subscription_id.is_(None)))
+
     async def post_keys(self, since: date) -> set[tuple[int, date]]:
         query = select(posts.c.subscription_id, posts.c.local_date).where(
-            posts.c.local_date >= since, posts.c.status.in_(("sent", "skipped"))
+            posts.c.local_date >= since,
+            posts.c.status.in_(("sent", "skipped")),
+            posts.c.subscription_id.is_not(None),
         )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
@@ -407,4 +444,5 @@ def _post(row: Row[Any]) -> PostRecord:
         thread=ThreadRef.from_json(row.thread_ref) if row.thread_ref else None,
         posted_at=row.posted_at,
         revealed_at=row.revealed_at if row.reveal_status == "sent" else None,
+        shared_by=row.shared_by,
     )

@@ -75,7 +75,7 @@ posts = Table(
         "subscription_id",
         Integer,
         ForeignKey("subscriptions.id", ondelete="CASCADE"),
-        nullable=False,
+        nullable=True,  # NULL for a question shared on demand
     ),
     Column("local_date", Date, nullable=False),
     Column("scheduled_at", UTCDateTime, nullable=False),
@@ -87,7 +87,10 @@ posts = Table(
     Column("thread_ref", Text, nullable=True),
     Column("posted_at", UTCDateTime, nullable=True),
     Column("error", Text, nullable=True),
+    Column("share_key", String(200), nullable=True),
+    Column("shared_by", String(100), nullable=True),
     UniqueConstraint("subscription_id", "local_date", name="uq_post_subscription_date"),
+    UniqueConstraint("share_key", name="uq_post_share_key"),
     Index("ix_posts_status_reveal_due", "status", "reveal_due_at"),
 )
 

@@ -1,0 +1,1 @@
+"""Fixtures for the Discord adapter tests: a fake Discord (REST + gateway) on loopback."""
