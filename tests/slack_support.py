@@ -1,1 +1,327 @@
-"""Fixtures for the Slack adapter tests: a fake Slack Web API and Socket Mode server on loopback."""
+"""Fixtures for the Slack adapter tests: a fake Slack Web API and Socket Mode server on loopback.
+
+The fake speaks the documented wire formats: Web API methods under `/api/<method>` (form, query or
+JSON arguments; `{"ok": false, "error": …}` failures; 429 with `Retry-After`), `response_url`
+webhooks, and the Socket Mode websocket (hello, envelopes, `{"envelope_id": …}` acks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from adapters.slack_adapter import SlackAdapter, SlackConfig
+from bot.seam import Destination
+from bot.service import PracticeService
+
+BOT_TOKEN = "xoxb-test-bot-token-not-real"
+APP_TOKEN = "xapp-test-app-token-not-real"
+SIGNING_SECRET = "test-signing-secret-not-real"
+TEAM = "T0TEAM"
+BOT_USER = "U0BOT"
+
+
+@dataclass
+class Failure:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+
+
+@dataclass
+class WebCall:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class FakeSlack:
+    """Plays Slack on 127.0.0.1; records every call and can be told to fail the next ones."""
+
+    calls: list[WebCall] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    admins: set[str] = field(default_factory=set)
+    members: set[str] = field(default_factory=set)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    port: int = 0
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+
+    # Control ---------------------------------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex[:8]}"
+
+    def fail(self, method: str, *failures: Failure) -> None:
+        """Answer the next calls of `method` with these failures, in order."""
+        self.failures.setdefault(method, []).extend(failures)
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        return [call.args for call in self.calls if call.method == method]
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 10) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Push a Socket Mode envelope to the connected client and return its ack."""
+        await self.wait_until(lambda: bool(self._sockets))
+        envelope_id = uuid.uuid4().hex
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": 0,
+            "retry_reason": "",
+            "payload": payload,
+        }
+        await self._sockets[-1].send_str(json.dumps(envelope))
+        await self.wait_until(lambda: envelope_id in self.acks)
+        return self.acks[envelope_id]
+
+    # Server ----------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{name}", self._response)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        for socket in self._sockets:
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _record(self, change: Callable[[], None]) -> None:
+        async with self._changed:
+            change()
+            self._changed.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = {k: v[0] for k, v in parse_qs(request.query_string).items()}
+        raw = await request.text()
+        if request.content_type == "application/json" and raw:
+            args.update(json.loads(raw))
+        elif raw:
+            args.update({k: v[0] for k, v in parse_qs(raw).items()})
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
+        await self._record(lambda: self.calls.append(WebCall(method, args, token)))
+        pending = self.failures.get(method)
+        if pending:
+            failure = pending.pop(0)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            body = {
+                "ok": False,
+                "error": failure.error or ("ratelimited" if failure.status == 429 else "fatal_error"),
+            }
+            return web.json_response(body, status=failure.status, headers=headers)
+        return web.json_response({"ok": True, **self._answer(method, args)})
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"user_id": BOT_USER, "team_id": TEAM, "bot_id": "B0BOT", "url": "https://fake.slack/"}
+        if method == "apps.connections.open":
+            return {"url": f"ws://127.0.0.1:{self.port}/socket"}
+        if method == "chat.postMessage":
+            return {"channel": args.get("channel"), "ts": f"1700000000.{next(self._ts):06d}", "message": {}}
+        if method == "chat.update":
+            return {"channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "users.info":
+            user = str(args.get("user"))
+            return {"user": {"id": user, "is_admin": user in self.admins, "is_owner": False}}
+        if method == "conversations.info":
+            channel = str(args.get("channel"))
+            return {"channel": {"id": channel, "is_member": channel in self.members}}
+        return {}
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        await self._record(lambda: self.responses.append(body))
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        hello = {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}}
+        await socket.send_str(json.dumps(hello))
+        await self._record(lambda: self._sockets.append(socket))
+        async for message in socket:
+            if message.type is aiohttp.WSMsgType.TEXT:
+                ack: dict[str, Any] = json.loads(message.data)
+                await self._record(partial(self.acks.__setitem__, ack["envelope_id"], ack))
+        return socket
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
+    """Wait until an async check holds (for work a listener does after acknowledging)."""
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.02)
+
+
+# Inbound requests, signed as Slack signs them -----------------------------------------------------------
+
+
+def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends: v0 HMAC-SHA256 over `v0:{timestamp}:{body}`."""
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def command_form(fake: FakeSlack, text: str, user: str = "U0ALICE", channel: str = "C0GENERAL") -> str:
+    return urlencode(
+        {
+            "token": "deprecated-verification-token",
+            "team_id": TEAM,
+            "team_domain": "acme",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/mlquestion",
+            "text": text,
+            "api_app_id": "A0APP",
+            "response_url": fake.response_url(),
+            "trigger_id": f"trigger.{uuid.uuid4().hex[:8]}",
+        }
+    )
+
+
+def action_payload(
+    fake: FakeSlack,
+    action_id: str,
+    value: str,
+    user: str = "U0ALICE",
+    channel: str = "C0GENERAL",
+    message_ts: str = "1699999999.000001",
+) -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A0APP",
+        "token": "deprecated-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": True,
+        },
+        "trigger_id": f"trigger.{uuid.uuid4().hex[:8]}",
+        "channel": {"id": channel, "name": "general"},
+        "response_url": fake.response_url(),
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": f"mlq_question:{value}",
+                "value": value,
+                "text": {"type": "plain_text", "text": "button"},
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+
+
+def event_body(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM,
+        "api_app_id": "A0APP",
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{uuid.uuid4().hex[:8].upper()}",
+        "event_time": int(time.time()),
+    }
+
+
+# Fixtures --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def slack_channel() -> Destination:
+    return Destination("slack", "C0GENERAL", TEAM)
+
+
+def build_slack_adapter(
+    service: PracticeService, fake: FakeSlack, mode: str = "http", **overrides: Any
+) -> SlackAdapter:
+    config = SlackConfig(
+        bot_token=BOT_TOKEN,
+        mode=mode,  # type: ignore[arg-type]
+        api_url=fake.api_url,
+        app_token=APP_TOKEN if mode == "socket" else None,
+        signing_secret=SIGNING_SECRET if mode == "http" else None,
+        host="127.0.0.1",
+        port=0,
+        **overrides,
+    )
+    adapter = SlackAdapter(service, config)
+    service.register_adapter(adapter)
+    return adapter
+
+
+@pytest.fixture
+async def slack_http(service: PracticeService, fake_slack: FakeSlack) -> AsyncIterator[SlackAdapter]:
+    """The adapter in HTTP mode, serving on a random loopback port, talking to the fake Web API."""
+    adapter = build_slack_adapter(service, fake_slack, "http", admin_user_ids=frozenset({"U0CONFIGURED"}))
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
+
+
+@pytest.fixture
+async def slack_socket(service: PracticeService, fake_slack: FakeSlack) -> AsyncIterator[SlackAdapter]:
+    """The adapter in Socket Mode, connected to the fake's websocket."""
+    adapter = build_slack_adapter(service, fake_slack, "socket")
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
+
+
+@pytest.fixture
+async def http_client() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session

@@ -1,0 +1,460 @@
+"""The Slack adapter in HTTP mode: the real Bolt app over loopback HTTP, a fake Slack Web API behind it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from adapters import slack_render as R
+from adapters.slack_adapter import SlackAdapter, SlackConfigError
+from bot.bank import Filters
+from bot.clock import FakeClock
+from bot.schedule import Schedule
+from bot.seam import Destination
+from bot.service import PracticeService
+from bot.store import SqlStore
+from tests.slack_support import (
+    TEAM,
+    Failure,
+    FakeSlack,
+    action_payload,
+    build_slack_adapter,
+    command_form,
+    eventually,
+    event_body,
+    signed_headers,
+)
+
+POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
+REVEAL_AT = POST_AT + timedelta(hours=6)
+
+
+async def send(client: aiohttp.ClientSession, adapter: SlackAdapter, body: str, **headers: str) -> int:
+    """POST a body to the adapter's Slack endpoint, signed unless headers are given."""
+    url = adapter.address + adapter.config.path
+    async with client.post(url, data=body, headers=headers or signed_headers(body)) as response:
+        return response.status
+
+
+async def command(
+    client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack, text: str, user: str = "U0ALICE"
+) -> dict[str, Any]:
+    """Run `/mlquestion text` and return the first message posted to its response_url."""
+    before = len(fake.responses)
+    assert await send(client, adapter, command_form(fake, text, user)) == 200
+    await fake.wait_until(lambda: len(fake.responses) > before)
+    return fake.responses[before]
+
+
+async def click(client: aiohttp.ClientSession, adapter: SlackAdapter, payload: dict[str, Any]) -> int:
+    return await send(client, adapter, urlencode({"payload": json.dumps(payload)}))
+
+
+def texts(message: dict[str, Any]) -> str:
+    return json.dumps(message["blocks"])
+
+
+@pytest.fixture
+async def subscribed(
+    store: SqlStore, slack_channel: Destination, berlin_schedule: Schedule, clock: FakeClock
+) -> int:
+    subscription = await store.save_subscription(slack_channel, berlin_schedule, Filters(), clock.now())
+    return subscription.id
+
+
+# The daily flow ---------------------------------------------------------------------------------------
+
+
+async def test_the_daily_question_is_posted_then_revealed_in_its_thread_and_the_parent_updated(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    clock: FakeClock,
+    subscribed: int,
+) -> None:
+    """Post → reveal with thread_ts = the question's ts → chat.update of that ts saying the answer is out."""
+    clock.set(POST_AT)
+    await service.run_due()
+    (post,) = fake_slack.calls_to("chat.postMessage")
+    assert post["channel"] == "C0GENERAL" and "Daily question" in post["text"]
+    assert "<!date^" in texts(post) and "Reply in this thread" in texts(post)
+    clock.set(REVEAL_AT)
+    await service.run_due()
+    replies = fake_slack.calls_to("chat.postMessage")[1:]
+    assert replies and all(reply["thread_ts"] == "1700000000.000001" for reply in replies)
+    assert "Model answer" in texts(replies[0])
+    (update,) = fake_slack.calls_to("chat.update")
+    assert update["ts"] == "1700000000.000001" and "The answer is out" in texts(update)
+
+
+async def test_the_bot_token_is_sent_as_a_bearer_header(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    clock: FakeClock,
+    subscribed: int,
+) -> None:
+    """Every Web API call carries the configured bot token."""
+    clock.set(POST_AT)
+    await service.run_due()
+    assert {call.token for call in fake_slack.calls} == {slack_http.config.bot_token}
+
+
+async def test_a_429_on_the_reveal_is_retried_after_retry_after_and_posted_once(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    clock: FakeClock,
+    subscribed: int,
+) -> None:
+    """slack-sdk's rate-limit handler waits Retry-After and retries; the answer lands once."""
+    clock.set(POST_AT)
+    await service.run_due()
+    fake_slack.fail("chat.postMessage", Failure(status=429, retry_after=0))
+    clock.set(REVEAL_AT)
+    assert (await service.run_due())["reveal-revealed"] == 1
+    attempts = [c for c in fake_slack.calls_to("chat.postMessage") if c.get("thread_ts")]
+    assert len(attempts) == 2 and attempts[0] == attempts[1]  # the refused request, sent again once
+    await service.run_due()
+    assert len([c for c in fake_slack.calls_to("chat.postMessage") if c.get("thread_ts")]) == len(attempts)
+
+
+async def test_not_in_channel_pauses_that_subscription_and_the_next_channel_still_posts(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    store: SqlStore,
+    clock: FakeClock,
+    subscribed: int,
+    berlin_schedule: Schedule,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The first channel answers not_in_channel: it is paused with a log line; the second gets its post."""
+    other = await store.save_subscription(
+        Destination("slack", "C0OTHER", TEAM), berlin_schedule, Filters(), clock.now()
+    )
+    fake_slack.fail("chat.postMessage", Failure(error="not_in_channel"))
+    clock.set(POST_AT)
+    with caplog.at_level(logging.ERROR):
+        await service.run_due()
+    first = await store.get_subscription_by_id(subscribed)
+    assert first is not None and first.paused and first.paused_reason == "platform: not_in_channel"
+    assert "not_in_channel" in caplog.text
+    channels = [c["channel"] for c in fake_slack.calls_to("chat.postMessage")]
+    assert channels == ["C0GENERAL", "C0OTHER"]
+    second = await store.get_subscription_by_id(other.id)
+    assert second is not None and not second.paused
+
+
+@pytest.mark.parametrize("code", ["channel_not_found", "is_archived", "account_inactive", "invalid_auth"])
+async def test_errors_meaning_the_channel_is_unusable_pause_without_retrying(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    store: SqlStore,
+    clock: FakeClock,
+    subscribed: int,
+    code: str,
+) -> None:
+    """Each of these codes pauses the subscription; the next reconcile sends nothing more."""
+    fake_slack.fail("chat.postMessage", Failure(error=code))
+    clock.set(POST_AT)
+    await service.run_due()
+    await service.run_due()
+    subscription = await store.get_subscription_by_id(subscribed)
+    assert subscription is not None and subscription.paused_reason == f"platform: {code}"
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+async def test_a_server_error_is_retried_by_the_sdk_and_the_post_goes_out_once(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    clock: FakeClock,
+    subscribed: int,
+) -> None:
+    """A 503 then success: one question in the channel."""
+    fake_slack.fail("chat.postMessage", Failure(status=503))
+    clock.set(POST_AT)
+    await service.run_due()
+    calls = fake_slack.calls_to("chat.postMessage")
+    assert len(calls) == 2 and calls[0] == calls[1]
+
+
+async def test_an_unknown_error_fails_the_post_for_a_later_retry_without_pausing(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    store: SqlStore,
+    clock: FakeClock,
+    subscribed: int,
+) -> None:
+    """`fatal_error` is not about the channel: the post is retried by the next reconcile and sent once."""
+    fake_slack.fail("chat.postMessage", Failure(error="fatal_error"))
+    clock.set(POST_AT)
+    await service.run_due()
+    clock.advance(timedelta(minutes=1))
+    await service.run_due()
+    subscription = await store.get_subscription_by_id(subscribed)
+    assert subscription is not None and not subscription.paused
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+
+
+# /mlquestion ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "keras hard", "hard keras", "tensorflow", "medium"])
+async def test_asking_gives_a_private_card_with_both_buttons(
+    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession, text: str
+) -> None:
+    """Every ask form answers ephemerally with the question and the two buttons."""
+    reply = await command(http_client, slack_http, fake_slack, text)
+    assert reply["response_type"] == "ephemeral"
+    body = texts(reply)
+    assert R.SHOW_ANSWER_ACTION in body and R.SHARE_ACTION in body and "Your question" in body
+
+
+async def test_filters_in_either_order_choose_the_same_question(
+    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
+) -> None:
+    """`keras hard` and `hard keras` both pick the one hard Keras question."""
+    first = await command(http_client, slack_http, fake_slack, "keras hard")
+    second = await command(http_client, slack_http, fake_slack, "hard keras", user="U0BOB")
+    assert "Title of keras-hard" in texts(first) and "Title of keras-hard" in texts(second)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("topics", "scikit-learn"), ("help", "subscribe")])
+async def test_topics_and_help_reply_privately(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    http_client: aiohttp.ClientSession,
+    text: str,
+    expected: str,
+) -> None:
+    """`topics` lists topic slugs; `help` lists the commands."""
+    reply = await command(http_client, slack_http, fake_slack, text)
+    assert reply["response_type"] == "ephemeral" and expected in texts(reply)
+
+
+async def test_an_unknown_argument_gets_a_private_reply_listing_valid_ones(
+    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
+) -> None:
+    """`/mlquestion pytorch` names the bad word and the valid topics."""
+    reply = await command(http_client, slack_http, fake_slack, "pytorch")
+    body = texts(reply)
+    assert reply["response_type"] == "ephemeral" and "pytorch" in body and "keras" in body
+
+
+async def test_the_command_is_acknowledged_with_an_empty_200_before_the_reply(
+    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
+) -> None:
+    """The HTTP answer is the bare ack; the card goes to response_url."""
+    body = command_form(fake_slack, "keras")
+    async with http_client.post(
+        slack_http.address + slack_http.config.path, data=body, headers=signed_headers(body)
+    ) as response:
+        assert response.status == 200 and await response.text() == ""
+
+
+async def test_show_answer_replies_privately_with_the_model_answer(
+    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
+) -> None:
+    """The click answers only the clicker and keeps their question card."""
+    assert (
+        await click(http_client, slack_http, action_payload(fake_slack, R.SHOW_ANSWER_ACTION, "keras-easy"))
+        == 200
+    )
+    await fake_slack.wait_until(lambda: bool(fake_slack.responses))
+    (reply,) = fake_slack.responses
+    assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
+    assert "Model answer" in texts(reply) and "Short answer of keras-easy" in texts(reply)
+
+
+async def test_post_to_channel_posts_publicly_once_per_card(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    http_client: aiohttp.ClientSession,
+) -> None:
+    """The first click posts the question to the channel; a second click on the same card does not."""
+    for _ in range(2):
+        await click(http_client, slack_http, action_payload(fake_slack, R.SHARE_ACTION, "keras-easy"))
+    await fake_slack.wait_until(lambda: len(fake_slack.responses) == 2)
+    (post,) = fake_slack.calls_to("chat.postMessage")
+    assert post["channel"] == "C0GENERAL" and "shared by <@U0ALICE>" in texts(post)
+    assert {"Posted to the channel" in texts(r) for r in fake_slack.responses} == {True, False}
+
+
+async def test_a_shared_question_is_revealed_in_its_thread(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    clock: FakeClock,
+    http_client: aiohttp.ClientSession,
+) -> None:
+    """Post to channel uses the normal thread-reveal flow."""
+    await click(http_client, slack_http, action_payload(fake_slack, R.SHARE_ACTION, "keras-easy"))
+    await fake_slack.wait_until(lambda: bool(fake_slack.responses))
+    clock.advance(service.config.share_reveal_after)
+    await service.run_due()
+    _question, *replies = fake_slack.calls_to("chat.postMessage")
+    assert replies and replies[0]["thread_ts"] == "1700000000.000001"
+
+
+# Channel administration ---------------------------------------------------------------------------------
+
+
+async def test_a_workspace_admin_subscribes_the_channel(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    store: SqlStore,
+    slack_channel: Destination,
+    http_client: aiohttp.ClientSession,
+) -> None:
+    """An admin (users.info is_admin) subscribes; the confirmation is public with date tokens."""
+    fake_slack.admins.add("U0ADMIN")
+    fake_slack.members.add("C0GENERAL")
+    reply = await command(
+        http_client, slack_http, fake_slack, "subscribe 09:30 Europe/Berlin mon-fri", "U0ADMIN"
+    )
+    subscription = await store.get_subscription(slack_channel)
+    assert subscription is not None and subscription.schedule.post_time.strftime("%H:%M") == "09:30"
+    assert reply["response_type"] == "in_channel" and "<!date^" in texts(reply)
+
+
+async def test_a_user_named_in_configuration_may_subscribe(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    store: SqlStore,
+    slack_channel: Destination,
+    http_client: aiohttp.ClientSession,
+) -> None:
+    """MLQ_ADMIN_USER_IDS grants administration without a workspace role."""
+    fake_slack.members.add("C0GENERAL")
+    await command(http_client, slack_http, fake_slack, "subscribe", "U0CONFIGURED")
+    assert await store.get_subscription(slack_channel) is not None
+    assert fake_slack.calls_to("users.info") == []
+
+
+@pytest.mark.parametrize("text", ["subscribe 10:00", "unsubscribe", "pause", "resume"])
+async def test_a_non_admin_is_refused_and_nothing_changes(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    store: SqlStore,
+    slack_channel: Destination,
+    subscribed: int,
+    http_client: aiohttp.ClientSession,
+    text: str,
+) -> None:
+    """A member without an admin role gets a private refusal; the subscription is untouched."""
+    before = await store.get_subscription(slack_channel)
+    reply = await command(http_client, slack_http, fake_slack, text, "U0MEMBER")
+    assert reply["response_type"] == "ephemeral" and "Nothing was changed" in texts(reply)
+    assert await store.get_subscription(slack_channel) == before
+
+
+async def test_subscribing_a_channel_the_bot_is_not_in_says_how_to_invite_it(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    store: SqlStore,
+    slack_channel: Destination,
+    http_client: aiohttp.ClientSession,
+) -> None:
+    """No membership → `/invite @mlquestion` hint and no subscription."""
+    fake_slack.admins.add("U0ADMIN")
+    reply = await command(http_client, slack_http, fake_slack, "subscribe", "U0ADMIN")
+    assert "/invite @mlquestion" in texts(reply)
+    assert await store.get_subscription(slack_channel) is None
+
+
+async def test_settings_show_the_next_posts_as_date_tokens(
+    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession, subscribed: int
+) -> None:
+    """Each reader sees the next post and reveal in their own time zone."""
+    fake_slack.admins.add("U0ADMIN")
+    reply = await command(http_client, slack_http, fake_slack, "settings", "U0ADMIN")
+    body = texts(reply)
+    assert "Europe/Berlin" in body and body.count("<!date^") >= 2
+
+
+async def test_a_bad_subscribe_argument_names_it(
+    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
+) -> None:
+    """`subscribe 25:00` is rejected with the bad value named."""
+    fake_slack.admins.add("U0ADMIN")
+    fake_slack.members.add("C0GENERAL")
+    reply = await command(http_client, slack_http, fake_slack, "subscribe 25:00", "U0ADMIN")
+    assert "25:00" in texts(reply)
+
+
+# Events and request verification ------------------------------------------------------------------------
+
+
+async def test_archiving_a_subscribed_channel_pauses_it(
+    slack_http: SlackAdapter,
+    store: SqlStore,
+    subscribed: int,
+    http_client: aiohttp.ClientSession,
+) -> None:
+    """A signed `channel_archive` event pauses that channel's subscription."""
+    body = json.dumps(event_body({"type": "channel_archive", "channel": "C0GENERAL", "user": "U0ADMIN"}))
+    headers = {**signed_headers(body), "Content-Type": "application/json"}
+    assert await send(http_client, slack_http, body, **headers) == 200
+
+    async def paused() -> bool:
+        subscription = await store.get_subscription_by_id(subscribed)
+        return subscription is not None and subscription.paused_reason == "platform: channel_archive"
+
+    await eventually(paused)
+
+
+def _forged(body: str) -> dict[str, str]:
+    return {**signed_headers(body), "X-Slack-Signature": "v0=" + "0" * 64}
+
+
+def _stale(body: str) -> dict[str, str]:
+    return signed_headers(body, timestamp=int(time.time()) - 6 * 60)
+
+
+def _missing(body: str) -> dict[str, str]:
+    return {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _wrong_secret(body: str) -> dict[str, str]:
+    return signed_headers(body, secret="someone-elses-secret")
+
+
+@pytest.mark.parametrize("headers", [_forged, _stale, _missing, _wrong_secret])
+async def test_unverifiable_requests_get_401_and_change_nothing(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    store: SqlStore,
+    slack_channel: Destination,
+    http_client: aiohttp.ClientSession,
+    headers: Any,
+) -> None:
+    """Forged signature, old timestamp, missing headers: 401, no reply, no API call, no subscription."""
+    fake_slack.admins.add("U0ADMIN")
+    fake_slack.members.add("C0GENERAL")
+    body = command_form(fake_slack, "subscribe", "U0ADMIN")
+    assert await send(http_client, slack_http, body, **headers(body)) == 401
+    assert fake_slack.responses == [] and fake_slack.calls_to("users.info") == []
+    assert await store.get_subscription(slack_channel) is None
+
+
+async def test_a_rejected_token_stops_start_up_with_a_message_naming_the_variable(
+    service: PracticeService, fake_slack: FakeSlack
+) -> None:
+    """invalid_auth at start-up → SlackConfigError naming SLACK_BOT_TOKEN, never the token."""
+    adapter = build_slack_adapter(service, fake_slack, "http")
+    fake_slack.fail("auth.test", Failure(error="invalid_auth"))
+    with pytest.raises(SlackConfigError) as error:
+        await adapter.start()
+    assert "SLACK_BOT_TOKEN" in str(error.value) and adapter.config.bot_token not in str(error.value)
