@@ -26,7 +26,7 @@ from adapters import slack_render as R
 from bot import commands as C
 from bot.daily import PLATFORM_PAUSE_PREFIX
 from bot.messages import AnswerCard, Notice, NoticeKind, QuestionCard
-from bot.seam import Destination, DestinationUnavailable, ThreadRef
+from bot.seam import Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
 from bot.service import Invocation, PracticeService
 from bot.settings import Settings
 
@@ -63,7 +63,7 @@ INVITE_HINT = (
 )
 
 
-class SlackConfigError(ValueError):
+class SlackConfigError(PlatformSetupError):
     """Slack is configured inconsistently; the message names the environment variables."""
 
 

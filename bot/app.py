@@ -20,6 +20,7 @@ from bot.clock import Clock, SystemClock
 from bot.logs import configure_logging
 from bot.schedule import RevealRule, Schedule, Slot
 from bot.scheduler import PracticeScheduler
+from bot.seam import ChatAdapter
 from bot.service import PracticeService, ServiceConfig
 from bot.settings import Settings
 from bot.store import open_store
@@ -64,8 +65,8 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
     zone = ZoneInfo(settings.default_timezone)
     service = PracticeService(bank, store, clock, {}, service_config(settings))
     stop = asyncio.Event()
-    console = ConsoleAdapter(service, options.stdin, options.stdout, zone, on_quit=stop.set)
-    service.register_adapter(console)
+    adapters = build_adapters(settings, options, service, zone, stop)
+    console = next((a for a in adapters if isinstance(a, ConsoleAdapter)), None)
     scheduler = PracticeScheduler(service, timedelta(seconds=settings.reconcile_seconds))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -76,21 +77,48 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
         store.engine.url.render_as_string(hide_password=True),
         ", ".join(service.adapters),
     )
+    started: list[ChatAdapter] = []
     try:
-        await console.start()
+        for adapter in adapters:
+            await adapter.start()
+            started.append(adapter)
         await scheduler.start()
-        if options.demo:
-            await _demo(service, console, timedelta(seconds=settings.demo_reveal_seconds), stop)
-        await console.listen()
+        if console is not None:
+            if options.demo:
+                await _demo(service, console, timedelta(seconds=settings.demo_reveal_seconds), stop)
+            await console.listen()
         await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         await scheduler.stop()
-        await console.stop()
+        for adapter in reversed(started):
+            await adapter.stop()
         await store.close()
-        options.stdout.write("bye — everything is saved.\n")
+        if console is not None:
+            options.stdout.write("bye — everything is saved.\n")
     return 0
+
+
+def build_adapters(
+    settings: Settings, options: RunOptions, service: PracticeService, zone: ZoneInfo, stop: asyncio.Event
+) -> list[ChatAdapter]:
+    """Slack and/or Discord when their tokens are set; the console otherwise (and in the demo)."""
+    adapters: list[ChatAdapter] = []
+    if settings.slack_enabled and not options.demo:
+        # Imported here so the console default never loads the Slack stack.
+        from adapters.slack_adapter import SlackAdapter, slack_config
+
+        adapters.append(SlackAdapter(service, slack_config(settings)))
+    if settings.discord_enabled and not options.demo:
+        from adapters.discord_adapter import DiscordAdapter, discord_config
+
+        adapters.append(DiscordAdapter(service, discord_config(settings)))
+    if not adapters:
+        adapters.append(ConsoleAdapter(service, options.stdin, options.stdout, zone, on_quit=stop.set))
+    for adapter in adapters:
+        service.register_adapter(adapter)
+    return adapters
 
 
 async def _demo(

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from adapters import slack_cli
 from bot.loader import load_questions
 from bot.schedule import (
     DEFAULT_DAYS,
@@ -33,6 +34,7 @@ EXIT_USAGE = 2
 def _run(args: argparse.Namespace) -> int:
     from bot.app import RunOptions, run
     from bot.bank import BankInvalid
+    from bot.seam import PlatformSetupError
 
     settings = load_settings()
     try:
@@ -40,6 +42,9 @@ def _run(args: argparse.Namespace) -> int:
     except BankInvalid as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 1
+    except PlatformSetupError as exc:
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -238,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     snippets.add_argument("--timeout", type=float, default=120.0)
     snippets.add_argument("-v", "--verbose", action="store_true")
     snippets.set_defaults(func=_content_run)
+
+    slack_cli.register(sub)
     return parser
 
 

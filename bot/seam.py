@@ -51,6 +51,10 @@ class DestinationUnavailable(Exception):
         super().__init__(f"{destination.key} unavailable: {code}")
 
 
+class PlatformSetupError(Exception):
+    """A platform refused the configuration at start-up; the message names the variable, never a secret."""
+
+
 class ChatAdapter(Protocol):
     """What the core needs from a platform. Adapters own all rendering."""
 

@@ -27,8 +27,8 @@ from tests.slack_support import (
     action_payload,
     build_slack_adapter,
     command_form,
-    eventually,
     event_body,
+    eventually,
     signed_headers,
 )
 

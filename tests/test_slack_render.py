@@ -129,7 +129,9 @@ def test_a_daily_card_says_to_reply_in_the_thread_and_when_the_answer_comes() ->
 
 
 def test_a_revealed_card_says_the_answer_is_out() -> None:
-    card = QuestionCard("q-1", "T", "keras", "Keras 3", "easy", "Why?", CardKind.DAILY, REVEAL, revealed=True)
+    card = QuestionCard(
+        "q-1", "T", "keras", "Keras 3", "easy", "Why?", CardKind.DAILY, reveal_at=REVEAL, revealed=True
+    )
     message = R.question_message(card)
     assert "The answer is out" in json.dumps(message.blocks) and message.text.startswith("Answer is out")
 
