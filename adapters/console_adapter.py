@@ -89,6 +89,9 @@ class ConsoleAdapter:
         threading.Thread(target=self._read_lines, args=(loop,), daemon=True).start()
         self._reader = asyncio.create_task(self._dispatch())
 
+    async def connected(self) -> bool:
+        return True  # a terminal has nothing to lose a connection to
+
     async def stop(self) -> None:
         if self._reader is not None:
             self._reader.cancel()

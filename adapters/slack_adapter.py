@@ -210,6 +210,11 @@ class SlackAdapter:
             await self._runner.cleanup()
             self._runner = None
 
+    async def connected(self) -> bool:
+        if self._socket is not None:
+            return await self._socket.client.is_connected()
+        return self._runner is not None
+
     def web_app(self) -> web.Application:
         """The HTTP-mode server: Slack's requests on the configured path, verified by Bolt."""
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from adapters.console_adapter import CHANNEL, ConsoleAdapter
 from bot.bank import Filters, QuestionBank
 from bot.clock import Clock, SystemClock
+from bot.health import HealthCheck, HealthServer
 from bot.logs import configure_logging
 from bot.schedule import RevealRule, Schedule, Slot
 from bot.scheduler import PracticeScheduler
@@ -41,6 +42,7 @@ def service_config(settings: Settings) -> ServiceConfig:
         default_zone=ZoneInfo(settings.default_timezone),
         post_grace=timedelta(minutes=settings.post_grace_minutes),
         share_reveal_after=timedelta(minutes=settings.share_reveal_minutes),
+        lease=timedelta(seconds=settings.claim_lease_seconds),
     )
 
 
@@ -77,8 +79,11 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
         store.engine.url.render_as_string(hide_password=True),
         ", ".join(service.adapters),
     )
+    health = _health_server(settings, service, scheduler, adapters)
     started: list[ChatAdapter] = []
     try:
+        if health is not None:
+            await health.start()
         for adapter in adapters:
             await adapter.start()
             started.append(adapter)
@@ -91,13 +96,28 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await scheduler.stop()
+        log.info("shutting down: finishing sends in flight")
+        # Sends in flight finish before the adapters (and their connections) close.
+        await scheduler.stop(timeout=6.0)
         for adapter in reversed(started):
             await adapter.stop()
+        if health is not None:
+            await health.stop()
         await store.close()
+        log.info("stopped")
         if console is not None:
             options.stdout.write("bye — everything is saved.\n")
     return 0
+
+
+def _health_server(
+    settings: Settings, service: PracticeService, scheduler: PracticeScheduler, adapters: list[ChatAdapter]
+) -> HealthServer | None:
+    if settings.health_port is None:
+        return None
+    checks: dict[str, HealthCheck] = {"store": service.store.ping, "scheduler": scheduler.healthy}
+    checks.update({adapter.platform: adapter.connected for adapter in adapters})
+    return HealthServer(checks, service.metrics, settings.health_host, settings.health_port)
 
 
 def build_adapters(

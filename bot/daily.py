@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.bank import QuestionBank
 from bot.clock import Clock
 from bot.messages import CardKind, Notice, NoticeKind, answer_card, question_card
+from bot.metrics import Metrics
 from bot.questions import Question
 from bot.records import PostRecord, Subscription
 from bot.schedule import Slot, latest_slot
@@ -64,6 +65,7 @@ class DailyCycle:
         rotation: Rotation,
         owner: str,
         listeners: list[ScheduleListener],
+        metrics: Metrics,
     ) -> None:
         self.bank = bank
         self.store = store
@@ -73,11 +75,17 @@ class DailyCycle:
         self.rotation = rotation
         self.owner = owner
         self.listeners = listeners
+        self.metrics = metrics
 
     # Posts --------------------------------------------------------------------------------
 
     async def post_slot(self, subscription: Subscription, slot: Slot) -> str:
-        """Post one slot's question at most once; return what happened (for logs and tests)."""
+        """Post one slot's question at most once; return what happened (for logs, metrics and tests)."""
+        outcome = await self._post_slot(subscription, slot)
+        self.metrics.posts.labels(subscription.destination.platform, outcome).inc()
+        return outcome
+
+    async def _post_slot(self, subscription: Subscription, slot: Slot) -> str:
         adapter = self.adapters.get(subscription.destination.platform)
         if adapter is None:
             return "not-mine"
@@ -171,14 +179,19 @@ class DailyCycle:
                 slot.local_date,
             )
             return "failed"
-        await self.store.mark_post_sent(post_id, thread, self.clock.now())
+        sent_at = self.clock.now()
+        await self.store.mark_post_sent(post_id, thread, sent_at)
+        lag = (sent_at - slot.post_at).total_seconds()
+        self.metrics.post_lag_seconds.labels(destination.platform).observe(max(lag, 0.0))
+        self.metrics.scheduler_lag_seconds.set(lag)
         log.info(
-            "posted daily question: subscription=%s destination=%s date=%s question=%s message=%s",
+            "posted daily question: subscription=%s destination=%s date=%s question=%s message=%s lag=%.1fs",
             subscription.id,
             destination.key,
             slot.local_date,
             question.id,
             thread.message_id,
+            lag,
         )
         post = await self.store.get_post(post_id)
         if post is not None:
@@ -244,6 +257,7 @@ class DailyCycle:
             thread.message_id,
             post_id,
         )
+        self.metrics.posts.labels(destination.platform, "shared").inc()
         post = await self.store.get_post(post_id)
         if post is not None:
             for listener in self.listeners:
@@ -254,6 +268,12 @@ class DailyCycle:
 
     async def reveal(self, post: PostRecord) -> str:
         """Reveal a posted question's answer in its thread, at most once."""
+        outcome = await self._reveal(post)
+        platform = post.thread.destination.platform if post.thread else "unknown"
+        self.metrics.reveals.labels(platform, outcome).inc()
+        return outcome
+
+    async def _reveal(self, post: PostRecord) -> str:
         if post.thread is None or post.question_id is None:
             return "nothing"
         adapter = self.adapters.get(post.thread.destination.platform)
@@ -289,12 +309,18 @@ class DailyCycle:
             await self.store.release_reveal(post.id)
             log.exception("reveal failed: post=%s subscription=%s", post.id, post.subscription_id)
             return "failed"
-        await self.store.mark_reveal_sent(post.id, self.clock.now())
+        revealed_at = self.clock.now()
+        await self.store.mark_reveal_sent(post.id, revealed_at)
+        lag = (revealed_at - post.reveal_due_at).total_seconds()
+        self.metrics.scheduler_lag_seconds.set(lag)
         log.info(
-            "revealed answer: post=%s subscription=%s question=%s",
+            "revealed answer: post=%s subscription=%s destination=%s question=%s thread=%s lag=%.1fs",
             post.id,
             post.subscription_id,
+            post.thread.destination.key,
             post.question_id,
+            post.thread.thread_id or post.thread.message_id,
+            lag,
         )
         if question is not None:
             kind = CardKind.DAILY if post.subscription_id is not None else CardKind.SHARED

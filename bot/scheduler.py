@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_PAUSED
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -40,6 +42,8 @@ class PracticeScheduler:
         self.reconcile_every = reconcile_every
         self.scheduler = scheduler or AsyncIOScheduler(timezone="UTC")
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._last_reconcile: float | None = None
+        self._started = time.monotonic()
         service.listeners.append(self)
 
     @property
@@ -49,6 +53,7 @@ class PracticeScheduler:
     async def start(self) -> None:
         """Catch up on what fell due while we were down, then schedule what comes next."""
         self.scheduler.start()
+        self._started = time.monotonic()
         await self._guarded("start-up catch-up", self.service.run_due)
         await self.reschedule_all()
         self.scheduler.add_job(
@@ -144,6 +149,14 @@ class PracticeScheduler:
     async def _reconcile(self) -> None:
         await self._guarded("reconcile", self.service.run_due)
         await self._guarded("reschedule", self.reschedule_all)
+        self._last_reconcile = time.monotonic()
+
+    async def healthy(self) -> bool:
+        """Running, and the periodic catch-up ran recently (a wedged loop would stop it)."""
+        if not self.running or self.scheduler.state == STATE_PAUSED:
+            return False
+        last = self._last_reconcile if self._last_reconcile is not None else self._started
+        return time.monotonic() - last < 3 * self.reconcile_every.total_seconds() + 30
 
     async def _guarded(self, what: str, body: Callable[[], Awaitable[Any]]) -> None:
         task = asyncio.current_task()

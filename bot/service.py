@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ from bot.messages import (
     answer_card,
     question_card,
 )
+from bot.metrics import Metrics
 from bot.records import PostRecord, Subscription
 from bot.schedule import (
     DEFAULT_DAYS,
@@ -33,6 +36,8 @@ from bot.seam import ChatAdapter, Destination
 from bot.selection import NoQuestionMatches, Rotation
 from bot.store import Store
 from bot.taxonomy import TOPICS, Difficulty
+
+log = logging.getLogger(__name__)
 
 # Re-exported: the service is where callers get the configuration and listener types.
 __all__ = ["Invocation", "PracticeService", "ScheduleListener", "ServiceConfig", "new_owner_id"]
@@ -63,6 +68,7 @@ class PracticeService:
         config: ServiceConfig,
         rotation: Rotation | None = None,
         owner: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bank = bank
         self.store = store
@@ -72,8 +78,9 @@ class PracticeService:
         self.rotation = rotation or Rotation(bank, store)
         self.owner = owner or new_owner_id()
         self.listeners: list[ScheduleListener] = []
+        self.metrics = metrics or Metrics()
         self.daily = DailyCycle(
-            bank, store, clock, self.adapters, config, self.rotation, self.owner, self.listeners
+            bank, store, clock, self.adapters, config, self.rotation, self.owner, self.listeners, self.metrics
         )
 
     def register_adapter(self, adapter: ChatAdapter) -> None:
@@ -84,10 +91,28 @@ class PracticeService:
 
     async def handle_command(self, invocation: Invocation, text: str) -> list[Response]:
         """Parse and run one `/mlquestion` command; user errors come back as replies, not raises."""
+        platform = invocation.destination.platform
+        started = time.perf_counter()
         try:
             command = C.parse_command(text)
         except C.CommandError as exc:
+            self.metrics.commands.labels(platform, "invalid").inc()
             return [_error(str(exc))]
+        name = type(command).__name__.lower()
+        self.metrics.commands.labels(platform, name).inc()
+        try:
+            return await self._run(invocation, command)
+        finally:
+            self.metrics.command_seconds.labels(platform).observe(time.perf_counter() - started)
+            log.info(
+                "command: destination=%s user=%s command=%s admin=%s",
+                invocation.destination.key,
+                invocation.user_id,
+                name,
+                invocation.is_admin,
+            )
+
+    async def _run(self, invocation: Invocation, command: C.Command) -> list[Response]:
         if isinstance(command, C.ADMIN_COMMANDS) and not invocation.is_admin:
             return [
                 _error(
@@ -123,6 +148,7 @@ class PracticeService:
         question = self.bank.get(question_id)
         if question is None:
             return _error(f"The question `{question_id}` is no longer in the bank; ask for another one.")
+        self.metrics.commands.labels(invocation.destination.platform, "share").inc()
         key = f"{invocation.destination.key}:{invocation.user_id}:{click_id}"
         delay = self.config.share_reveal_after
         outcome, _ = await self.daily.share(invocation.destination, question, invocation.user_id, key, delay)

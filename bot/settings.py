@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # Discord: the REST base is configurable for tests and proxies; the gateway URL comes from it.
     discord_api_url: str = "https://discord.com/api/v10"
     discord_dev_guild_id: int | None = None
+    # The operations endpoint (/healthz, /metrics); off unless a port is set.
+    health_host: str = "127.0.0.1"
+    health_port: int | None = Field(default=None, ge=0, le=65535)
+    # How long a claim on a post or reveal is held before another process may take it over.
+    claim_lease_seconds: int = Field(default=300, ge=1, le=3600)
     # How long after "Post to channel" a shared question's answer is revealed in its thread.
     share_reveal_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
 

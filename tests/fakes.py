@@ -50,6 +50,9 @@ class RecordingAdapter:
     async def stop(self) -> None:
         self.calls.append(("stop", None))
 
+    async def connected(self) -> bool:
+        return True
+
     def of(self, kind: str) -> list[object]:
         return [payload for name, payload in self.calls if name == kind]
 

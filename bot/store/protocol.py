@@ -14,6 +14,10 @@ from bot.seam import Destination, ThreadRef
 class Store(Protocol):
     async def close(self) -> None: ...
 
+    async def ping(self) -> bool:
+        """Return True if the database answers a trivial query."""
+        ...
+
     # Subscriptions
     async def save_subscription(
         self, destination: Destination, schedule: Schedule, filters: Filters, now: datetime

@@ -79,6 +79,10 @@ class SqlStore:
         async with self.engine.begin() as conn:
             await conn.run_sync(_run_upgrade)
 
+    async def ping(self) -> bool:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(text("SELECT 1"))).scalar() == 1
+
     async def close(self) -> None:
         await self.engine.dispose()
 
