@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from adapters.console_render import render, render_answer, render_notice, render_question
 from bot.messages import AnswerCard, Notice, QuestionCard
-from bot.seam import Destination, ThreadRef
+from bot.seam import Delivery, Destination, ThreadRef
 from bot.service import Invocation, PracticeService
 
 CHANNEL = Destination("console", "terminal")
@@ -54,14 +54,18 @@ class ConsoleAdapter:
 
     # ChatAdapter -------------------------------------------------------------------------------
 
-    async def post_question(self, destination: Destination, card: QuestionCard) -> ThreadRef:
+    async def post_question(
+        self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
+    ) -> ThreadRef:
         # Random ids, so threads from an earlier run of the same database never collide.
         thread = ThreadRef(destination, f"console-{uuid.uuid4().hex[:6]}")
         self._print(render_question(card, self.zone, f"thread {self._label(thread)}"))
         self.current_thread = thread
         return thread
 
-    async def post_answer(self, thread: ThreadRef, card: AnswerCard) -> None:
+    async def post_answer(
+        self, thread: ThreadRef, card: AnswerCard, delivery: Delivery | None = None
+    ) -> None:
         self._print(
             f"  ↳ in thread {self._label(thread)}, the answer is out:\n" + render_answer(card, "    ")
         )

@@ -26,13 +26,16 @@ from adapters import slack_render as R
 from bot import commands as C
 from bot.daily import PLATFORM_PAUSE_PREFIX
 from bot.messages import AnswerCard, Notice, NoticeKind, QuestionCard
-from bot.seam import Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
+from bot.seam import Delivery, Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
 from bot.service import Invocation, PracticeService
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+DELIVERY_EVENT = "mlq_delivery"
+# How far back a retry looks for a message an earlier attempt delivered (a day's chatter fits).
+LOOKBACK_MESSAGES = 200
 # Web API errors that mean "this channel can't take our posts until a human acts": the
 # subscription is paused instead of retried.
 UNAVAILABLE_CODES = frozenset(
@@ -144,22 +147,43 @@ class SlackAdapter:
 
     # ChatAdapter ---------------------------------------------------------------------------------
 
-    async def post_question(self, destination: Destination, card: QuestionCard) -> ThreadRef:
+    async def post_question(
+        self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
+    ) -> ThreadRef:
+        if delivery is not None and delivery.retry:
+            found = await self._delivered_in_channel(destination, delivery.key)
+            if found is not None:
+                log.warning(
+                    "found %s in %s (sent before a crash): not posting again", delivery.key, destination.key
+                )
+                return ThreadRef(destination, found, found)
         message = R.question_message(card)
         response = await self._call(
-            destination, "chat_postMessage", channel=destination.channel_id, **_body(message)
+            destination, "chat_postMessage", channel=destination.channel_id, **_body(message, delivery)
         )
         ts = str(response["ts"])
         return ThreadRef(destination, ts, ts)
 
-    async def post_answer(self, thread: ThreadRef, card: AnswerCard) -> None:
-        for message in R.answer_messages(card):
+    async def post_answer(
+        self, thread: ThreadRef, card: AnswerCard, delivery: Delivery | None = None
+    ) -> None:
+        thread_ts = thread.thread_id or thread.message_id
+        present = (
+            await self._delivered_in_thread(thread) if delivery is not None and delivery.retry else set()
+        )
+        for index, message in enumerate(R.answer_messages(card)):
+            part = Delivery(f"{delivery.key}:{index}") if delivery is not None else None
+            if part is not None and part.key in present:
+                log.warning(
+                    "found %s in thread %s (sent before a crash): not posting it again", part.key, thread_ts
+                )
+                continue
             await self._call(
                 thread.destination,
                 "chat_postMessage",
                 channel=thread.destination.channel_id,
-                thread_ts=thread.thread_id or thread.message_id,
-                **_body(message),
+                thread_ts=thread_ts,
+                **_body(message, part),
             )
 
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
@@ -336,12 +360,44 @@ class SlackAdapter:
         channel = info.get("channel") or {}
         return bool(channel.get("is_member") or channel.get("is_im"))
 
+    async def _delivered_in_channel(self, destination: Destination, key: str) -> str | None:
+        """Return the ts of the channel's recent message tagged with `key`, if any."""
+        try:
+            history = await self.client.conversations_history(
+                channel=destination.channel_id, limit=LOOKBACK_MESSAGES, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            # Without history we can't tell: post again (a bounded duplicate beats a lost post).
+            log.warning(
+                "could not read %s to look for %s: %s", destination.key, key, exc.response.get("error")
+            )
+            return None
+        for message in history.get("messages") or []:
+            if _delivery_key(message) == key:
+                return str(message["ts"])
+        return None
+
+    async def _delivered_in_thread(self, thread: ThreadRef) -> set[str]:
+        """Return the delivery keys of the messages already in a thread."""
+        try:
+            replies = await self.client.conversations_replies(
+                channel=thread.destination.channel_id,
+                ts=thread.thread_id or thread.message_id,
+                limit=LOOKBACK_MESSAGES,
+                include_all_metadata=True,
+            )
+        except SlackApiError as exc:
+            log.warning("could not read thread %s: %s", thread.message_id, exc.response.get("error"))
+            return set()
+        return {key for message in replies.get("messages") or [] if (key := _delivery_key(message))}
+
     async def _call(self, destination: Destination, method: str, **arguments: Any) -> Any:
         """Call the Web API; errors meaning the channel is unusable become DestinationUnavailable."""
         try:
             return await getattr(self.client, method)(**arguments)
         except SlackApiError as exc:
             code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+            self.service.metrics.platform_errors.labels(PLATFORM, code).inc()
             if code in UNAVAILABLE_CODES:
                 raise DestinationUnavailable(destination, code) from None
             raise SlackCallFailed(method, destination, code) from None
@@ -355,8 +411,20 @@ class SlackCallFailed(Exception):
         self.code = code
 
 
-def _body(message: R.SlackMessage) -> dict[str, Any]:
-    return {"blocks": message.blocks, "text": message.text}
+def _body(message: R.SlackMessage, delivery: Delivery | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"blocks": message.blocks, "text": message.text}
+    if delivery is not None:
+        # Message metadata stays in the channel's history, where a retry can find it.
+        body["metadata"] = {"event_type": DELIVERY_EVENT, "event_payload": {"key": delivery.key}}
+    return body
+
+
+def _delivery_key(message: dict[str, Any]) -> str | None:
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != DELIVERY_EVENT:
+        return None
+    key = (metadata.get("event_payload") or {}).get("key")
+    return str(key) if key else None
 
 
 def _action_value(body: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from bot.metrics import Metrics
 from bot.questions import Question
 from bot.records import PostRecord, Subscription
 from bot.schedule import Slot, latest_slot
-from bot.seam import ChatAdapter, Destination, DestinationUnavailable
+from bot.seam import ChatAdapter, Delivery, Destination, DestinationUnavailable
 from bot.selection import NoQuestionMatches, Rotation
 from bot.store import Store
 
@@ -140,7 +140,10 @@ class DailyCycle:
                 return "skipped"
             question, new_cycle = selection.question, selection.new_cycle
             await self.store.set_post_question(claim.post_id, question.id)
-        return await self._send_post(adapter, subscription, slot, claim.post_id, question, new_cycle)
+        delivery = Delivery(f"mlq-post-{claim.post_id}", retry=claim.taken_over)
+        return await self._send_post(
+            adapter, subscription, slot, claim.post_id, question, new_cycle, delivery
+        )
 
     async def _send_post(
         self,
@@ -150,6 +153,7 @@ class DailyCycle:
         post_id: int,
         question: Question,
         new_cycle: bool,
+        delivery: Delivery,
     ) -> str:
         destination = subscription.destination
         try:
@@ -163,7 +167,7 @@ class DailyCycle:
                     ),
                 )
             thread = await adapter.post_question(
-                destination, question_card(question, CardKind.DAILY, slot.reveal_at)
+                destination, question_card(question, CardKind.DAILY, slot.reveal_at), delivery
             )
         except DestinationUnavailable as exc:
             await self.store.mark_post_failed(post_id, exc.code)
@@ -240,7 +244,7 @@ class DailyCycle:
             return "already", None
         card = question_card(question, CardKind.SHARED, reveal_at, shared_by=user_id)
         try:
-            thread = await adapter.post_question(destination, card)
+            thread = await adapter.post_question(destination, card, Delivery(f"mlq-post-{post_id}"))
         except DestinationUnavailable as exc:
             await self.store.release_shared_post(post_id)
             return f"unavailable:{exc.code}", None
@@ -280,8 +284,10 @@ class DailyCycle:
         if adapter is None:
             return "not-mine"
         now = self.clock.now()
-        if not await self.store.claim_reveal(post.id, now, self.config.lease, self.owner):
+        claim = await self.store.claim_reveal(post.id, now, self.config.lease, self.owner)
+        if claim is None:
             return "already"
+        delivery = Delivery(f"mlq-reveal-{post.id}", retry=claim == "retry")
         question = self.bank.get(post.question_id)
         try:
             if question is None:
@@ -294,7 +300,7 @@ class DailyCycle:
                     thread=post.thread,
                 )
             else:
-                await adapter.post_answer(post.thread, answer_card(question))
+                await adapter.post_answer(post.thread, answer_card(question), delivery)
         except DestinationUnavailable as exc:
             await self.store.release_reveal(post.id)
             subscription = await self._subscription_of(post)

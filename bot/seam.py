@@ -39,6 +39,19 @@ class ThreadRef:
         return cls(Destination(**data["destination"]), data["message_id"], data.get("thread_id"))
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Names one send across attempts, so a send that reached the platform is not repeated.
+
+    Adapters tag the message with `key` where the platform can keep it (Slack message metadata,
+    Discord's nonce); on a `retry` (an earlier attempt may have died after the platform accepted
+    it) they first look for a message with that key and return it instead of posting again.
+    """
+
+    key: str
+    retry: bool = False
+
+
 class DestinationUnavailable(Exception):
     """The platform says the channel can't be posted to (deleted, archived, bot removed...).
 
@@ -60,11 +73,15 @@ class ChatAdapter(Protocol):
 
     platform: str
 
-    async def post_question(self, destination: Destination, card: QuestionCard) -> ThreadRef:
+    async def post_question(
+        self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
+    ) -> ThreadRef:
         """Post a question card publicly and return where its thread is."""
         ...
 
-    async def post_answer(self, thread: ThreadRef, card: AnswerCard) -> None:
+    async def post_answer(
+        self, thread: ThreadRef, card: AnswerCard, delivery: Delivery | None = None
+    ) -> None:
         """Reply with the model answer in the question's thread."""
         ...
 

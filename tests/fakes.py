@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.messages import AnswerCard, Notice, QuestionCard
-from bot.seam import Destination, DestinationUnavailable, ThreadRef
+from bot.seam import Delivery, Destination, DestinationUnavailable, ThreadRef
 
 
 @dataclass
@@ -16,6 +16,9 @@ class RecordingAdapter:
     calls: list[tuple[str, object]] = field(default_factory=list)
     unavailable: str | None = None
     failures_left: int = 0
+    lose_replies: int = 0
+    delivered: dict[str, ThreadRef] = field(default_factory=dict)
+    lookups: int = 0
     _next_id: int = 0
 
     def _check(self, destination: Destination) -> None:
@@ -25,15 +28,38 @@ class RecordingAdapter:
             self.failures_left -= 1
             raise ConnectionError("platform unreachable")
 
-    async def post_question(self, destination: Destination, card: QuestionCard) -> ThreadRef:
+    async def post_question(
+        self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
+    ) -> ThreadRef:
+        if delivery and delivery.retry and delivery.key in self.delivered:
+            self.lookups += 1
+            found = self.delivered[delivery.key]
+            assert isinstance(found, ThreadRef)
+            return found
         self._check(destination)
         self._next_id += 1
         self.calls.append(("question", card))
-        return ThreadRef(destination, f"m{self._next_id}")
+        thread = ThreadRef(destination, f"m{self._next_id}")
+        self._accepted(delivery, thread)
+        return thread
 
-    async def post_answer(self, thread: ThreadRef, card: AnswerCard) -> None:
+    async def post_answer(
+        self, thread: ThreadRef, card: AnswerCard, delivery: Delivery | None = None
+    ) -> None:
+        if delivery and delivery.retry and delivery.key in self.delivered:
+            self.lookups += 1
+            return
         self._check(thread.destination)
         self.calls.append(("answer", (thread, card)))
+        self._accepted(delivery, thread)
+
+    def _accepted(self, delivery: Delivery | None, thread: ThreadRef) -> None:
+        """The platform has the message; optionally lose its answer, as a crash or timeout would."""
+        if delivery is not None:
+            self.delivered[delivery.key] = thread
+        if self.lose_replies:
+            self.lose_replies -= 1
+            raise TimeoutError("the platform accepted the message but its reply was lost")
 
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         self.calls.append(("revealed", (thread, card)))

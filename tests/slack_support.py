@@ -59,6 +59,7 @@ class FakeSlack:
     members: set[str] = field(default_factory=set)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -152,7 +153,20 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "chat.postMessage":
-            return {"channel": args.get("channel"), "ts": f"1700000000.{next(self._ts):06d}", "message": {}}
+            ts = f"1700000000.{next(self._ts):06d}"
+            message = {"ts": ts, "text": args.get("text"), "thread_ts": args.get("thread_ts")}
+            if args.get("metadata"):
+                metadata = args["metadata"]
+                message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+            self.messages.setdefault(str(args.get("channel")), []).append(message)
+            return {"channel": args.get("channel"), "ts": ts, "message": message}
+        if method == "conversations.history":
+            posted = self.messages.get(str(args.get("channel")), [])
+            return {"messages": [m for m in reversed(posted) if not m["thread_ts"]], "has_more": False}
+        if method == "conversations.replies":
+            posted = self.messages.get(str(args.get("channel")), [])
+            thread = [m for m in posted if args.get("ts") in (m["ts"], m["thread_ts"])]
+            return {"messages": thread, "has_more": False}
         if method == "chat.update":
             return {"channel": args.get("channel"), "ts": args.get("ts")}
         if method == "users.info":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -458,3 +459,34 @@ async def test_a_rejected_token_stops_start_up_with_a_message_naming_the_variabl
     with pytest.raises(SlackConfigError) as error:
         await adapter.start()
     assert "SLACK_BOT_TOKEN" in str(error.value) and adapter.config.bot_token not in str(error.value)
+
+
+async def test_after_a_crash_the_post_already_in_the_channel_is_found_by_its_metadata_key(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service_factory: Callable[..., PracticeService],
+    store: SqlStore,
+    clock: FakeClock,
+    subscribed: int,
+) -> None:
+    """A process died after chat.postMessage succeeded; the takeover reads the history, posts nothing new,
+    and the reveal goes into the original message's thread."""
+    clock.set(POST_AT)
+    crashed = service_factory(adapters={"slack": slack_http}, owner="crashed")
+    claim = await store.claim_post(
+        subscribed, POST_AT.date(), POST_AT, REVEAL_AT, clock.now(), crashed.config.lease, "crashed"
+    )
+    assert claim is not None
+    await store.set_post_question(claim.post_id, "keras-easy")
+    await slack_http.client.chat_postMessage(
+        channel="C0GENERAL",
+        text="Daily question",
+        metadata={"event_type": "mlq_delivery", "event_payload": {"key": f"mlq-post-{claim.post_id}"}},
+    )
+    clock.advance(crashed.config.lease + timedelta(seconds=1))
+    survivor = service_factory(adapters={"slack": slack_http}, owner="survivor")
+    assert (await survivor.run_due())["posted"] == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1 and fake_slack.calls_to("conversations.history")
+    clock.set(REVEAL_AT)
+    await survivor.run_due()
+    assert fake_slack.calls_to("chat.postMessage")[-1]["thread_ts"] == "1700000000.000001"

@@ -28,6 +28,8 @@ SCOPE_OF_METHOD = {
     "chat.update": "chat:write",
     "users.info": "users:read",
     "conversations.info": "channels:read",
+    "conversations.history": "channels:history",
+    "conversations.replies": "channels:history",
 }
 SCOPE_OF_EVENT = {
     "channel_archive": "channels:read",

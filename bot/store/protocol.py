@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.bank import Filters
 from bot.records import PostClaim, PostRecord, Subscription
@@ -115,10 +115,15 @@ class Store(Protocol):
         ...
 
     # Reveals: claimed under a unique post key
-    async def claim_reveal(self, post_id: int, now: datetime, lease: timedelta, owner: str) -> bool: ...
+    async def claim_reveal(
+        self, post_id: int, now: datetime, lease: timedelta, owner: str
+    ) -> Literal["new", "retry"] | None:
+        """Claim a post's reveal: "new" for a first attempt, "retry" when taking over a failed or
+        expired claim (an earlier attempt may have reached the platform), None if held or sent."""
+        ...
 
     async def release_reveal(self, post_id: int) -> None:
-        """Drop an unsent reveal claim so the reveal is tried again."""
+        """Mark an unsent reveal claim failed so the reveal is tried again (as a retry)."""
         ...
 
     async def mark_reveal_sent(self, post_id: int, revealed_at: datetime) -> None: ...

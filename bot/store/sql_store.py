@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from alembic import command
@@ -358,7 +358,9 @@ class SqlStore:
 
     # Reveals ------------------------------------------------------------------------------------
 
-    async def claim_reveal(self, post_id: int, now: datetime, lease: timedelta, owner: str) -> bool:
+    async def claim_reveal(
+        self, post_id: int, now: datetime, lease: timedelta, owner: str
+    ) -> Literal["new", "retry"] | None:
         statement = (
             self._insert(reveals)
             .values(post_id=post_id, status="claimed", lease_until=now + lease, claimed_by=owner)
@@ -366,22 +368,26 @@ class SqlStore:
         )
         async with self.engine.begin() as conn:
             if (await conn.execute(statement)).rowcount:
-                return True
+                return "new"
             takeover = (
                 update(reveals)
                 .where(
                     reveals.c.post_id == post_id,
-                    reveals.c.status == "claimed",
-                    reveals.c.lease_until < now,
+                    or_(
+                        and_(reveals.c.status == "claimed", reveals.c.lease_until < now),
+                        reveals.c.status == "failed",
+                    ),
                 )
-                .values(lease_until=now + lease, claimed_by=owner)
+                .values(status="claimed", lease_until=now + lease, claimed_by=owner)
             )
-            return bool((await conn.execute(takeover)).rowcount)
+            return "retry" if (await conn.execute(takeover)).rowcount else None
 
     async def release_reveal(self, post_id: int) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
-                delete(reveals).where(reveals.c.post_id == post_id, reveals.c.status == "claimed")
+                update(reveals)
+                .where(reveals.c.post_id == post_id, reveals.c.status == "claimed")
+                .values(status="failed", lease_until=None)
             )
 
     async def mark_reveal_sent(self, post_id: int, revealed_at: datetime) -> None:
