@@ -315,6 +315,16 @@ class DailyCycle:
             await self.store.release_reveal(post.id)
             log.exception("reveal failed: post=%s subscription=%s", post.id, post.subscription_id)
             return "failed"
+        # The parent is updated before the reveal is recorded: a crash in between repeats only this
+        # (idempotent) edit and the answer is found by its delivery key, so nothing is lost.
+        if question is not None:
+            kind = CardKind.DAILY if post.subscription_id is not None else CardKind.SHARED
+            card = question_card(question, kind, post.reveal_due_at, shared_by=post.shared_by)
+            revealed = replace(card, revealed=True)
+            try:
+                await adapter.mark_revealed(post.thread, revealed)
+            except Exception:
+                log.exception("could not mark post=%s as revealed", post.id)
         revealed_at = self.clock.now()
         await self.store.mark_reveal_sent(post.id, revealed_at)
         lag = (revealed_at - post.reveal_due_at).total_seconds()
@@ -328,14 +338,6 @@ class DailyCycle:
             post.thread.thread_id or post.thread.message_id,
             lag,
         )
-        if question is not None:
-            kind = CardKind.DAILY if post.subscription_id is not None else CardKind.SHARED
-            card = question_card(question, kind, post.reveal_due_at, shared_by=post.shared_by)
-            revealed = replace(card, revealed=True)
-            try:
-                await adapter.mark_revealed(post.thread, revealed)
-            except Exception:
-                log.exception("could not mark post=%s as revealed", post.id)
         return "revealed"
 
     # Catch-up -----------------------------------------------------------------------------------

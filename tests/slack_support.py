@@ -33,6 +33,7 @@ APP_TOKEN = "xapp-test-app-token-not-real"
 SIGNING_SECRET = "test-signing-secret-not-real"
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
+WRITE_METHODS = frozenset({"chat.postMessage", "chat.update"})
 
 
 @dataclass
@@ -65,6 +66,8 @@ class FakeSlack:
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _runner: web.AppRunner | None = None
+    _trip_left: int = 0
+    _trip_action: Callable[[], None] | None = None
 
     # Control ---------------------------------------------------------------------------------------
 
@@ -74,6 +77,10 @@ class FakeSlack:
 
     def response_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex[:8]}"
+
+    def trip_on_write(self, writes: int, action: Callable[[], None]) -> None:
+        """Run `action` when the n-th message write from now has been accepted, before answering it."""
+        self._trip_left, self._trip_action = writes, action
 
     def fail(self, method: str, *failures: Failure) -> None:
         """Answer the next calls of `method` with these failures, in order."""
@@ -145,7 +152,14 @@ class FakeSlack:
                 "error": failure.error or ("ratelimited" if failure.status == 429 else "fatal_error"),
             }
             return web.json_response(body, status=failure.status, headers=headers)
-        return web.json_response({"ok": True, **self._answer(method, args)})
+        answer = {"ok": True, **self._answer(method, args)}
+        if method in WRITE_METHODS and self._trip_action is not None:
+            self._trip_left -= 1
+            if self._trip_left == 0:
+                # The platform has taken the write; the caller dies before it hears back.
+                action, self._trip_action = self._trip_action, None
+                action()
+        return web.json_response(answer)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
