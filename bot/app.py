@@ -71,8 +71,13 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
     console = next((a for a in adapters if isinstance(a, ConsoleAdapter)), None)
     scheduler = PracticeScheduler(service, timedelta(seconds=settings.reconcile_seconds))
     loop = asyncio.get_running_loop()
+    def shut_down() -> None:
+        log.info("signal received: shutting down")
+        service.begin_shutdown()
+        stop.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, shut_down)
     log.info(
         "starting: %d questions, store %s, adapters %s",
         len(bank),

@@ -76,6 +76,8 @@ class DailyCycle:
         self.owner = owner
         self.listeners = listeners
         self.metrics = metrics
+        # Set on shutdown: catch-up loops stop taking new work; sends already started finish.
+        self.stopping = False
 
     # Posts --------------------------------------------------------------------------------
 
@@ -354,13 +356,15 @@ class DailyCycle:
         ]
         done = await self.store.post_keys(now.date() - timedelta(days=9))
         for subscription in subscriptions:
+            if self.stopping:
+                break
             slot = latest_slot(subscription.schedule, now)
             if slot is None or (subscription.id, slot.local_date) in done:
                 continue
             outcome = await self.post_slot(subscription, slot)
             counts[outcome] = counts.get(outcome, 0) + 1
         for post in await self.store.posts_awaiting_reveal():
-            if post.reveal_due_at > now:
+            if post.reveal_due_at > now or self.stopping:
                 break
             if await self._reveal_blocked(post):
                 continue

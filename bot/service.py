@@ -260,6 +260,10 @@ class PracticeService:
         """Reveal a posted question's answer at most once (see DailyCycle)."""
         return await self.daily.reveal(post)
 
+    def begin_shutdown(self) -> None:
+        """Stop starting daily sends (the ones in flight finish); called on SIGTERM or Ctrl-C."""
+        self.daily.stopping = True
+
     async def run_due(self) -> dict[str, int]:
         """Post and reveal whatever is due (see DailyCycle)."""
         return await self.daily.run_due()

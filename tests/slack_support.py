@@ -61,6 +61,7 @@ class FakeSlack:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    write_delay: float = 0.0
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -152,6 +153,8 @@ class FakeSlack:
                 "error": failure.error or ("ratelimited" if failure.status == 429 else "fatal_error"),
             }
             return web.json_response(body, status=failure.status, headers=headers)
+        if method in WRITE_METHODS and self.write_delay:
+            await asyncio.sleep(self.write_delay)
         answer = {"ok": True, **self._answer(method, args)}
         if method in WRITE_METHODS and self._trip_action is not None:
             self._trip_left -= 1
