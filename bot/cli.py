@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters import slack_cli
@@ -149,6 +150,58 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from bot.store import open_store
+    from bot.store.transfer import dumps, export_store
+
+    settings = load_settings()
+
+    async def export() -> dict[str, Any]:
+        store = await open_store(settings.store_url)
+        try:
+            return await export_store(store)
+        finally:
+            await store.close()
+
+    data = asyncio.run(export())
+    text = dumps(data)
+    if args.file == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.file).write_text(text, encoding="utf-8")
+    counts = {name: len(rows) for name, rows in data["tables"].items()}
+    print("exported " + ", ".join(f"{n} {name}" for name, n in counts.items()), file=sys.stderr)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from bot.store import open_store
+    from bot.store.transfer import TransferError, import_store
+
+    settings = load_settings()
+    source = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    try:
+        data = json.loads(source)
+    except json.JSONDecodeError as exc:
+        print(f"{args.file}:{exc.lineno}: not valid JSON ({exc.msg}); nothing was imported", file=sys.stderr)
+        return 1
+
+    async def load() -> dict[str, int]:
+        store = await open_store(settings.store_url)
+        try:
+            return await import_store(store, data)
+        finally:
+            await store.close()
+
+    try:
+        counts = asyncio.run(load())
+    except TransferError as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 1
+    print("imported " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+    return 0
+
+
 def _content_lint(args: argparse.Namespace) -> int:
     result = load_questions(Path(args.path))
     for problem in result.problems:
@@ -229,6 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_sub.add_parser("upgrade", help="apply pending migrations")
     upgrade.set_defaults(func=_db_upgrade)
+
+    export = sub.add_parser("export", help="write subscriptions and history as JSON (to move databases)")
+    export.add_argument("file", nargs="?", default="-", help="output file (default: stdout)")
+    export.set_defaults(func=_export)
+    load = sub.add_parser("import", help="load an export into an empty database")
+    load.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
+    load.set_defaults(func=_import)
 
     content = sub.add_parser("content", help="check and count the question bank")
     content_sub = content.add_subparsers(dest="content_command", required=True)

@@ -26,7 +26,7 @@ async def test_sigterm_mid_fan_out_records_every_send_that_started_and_exits_0(
         code = await bot.terminate(timeout=10)
         engine = create_async_engine(normalise_url(url))
         async with engine.connect() as conn:
-            rows = dict(
+            rows: dict[str, int] = dict(
                 (await conn.execute(text("SELECT status, count(*) FROM posts GROUP BY status"))).all()
             )
         await engine.dispose()

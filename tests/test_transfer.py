@@ -1,0 +1,133 @@
+"""`mlq export` / `mlq import`: subscriptions and history move between SQLite and PostgreSQL unchanged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.bank import Filters, QuestionBank
+from bot.cli import main as mlq
+from bot.clock import FakeClock
+from bot.schedule import Schedule
+from bot.seam import Destination
+from bot.selection import Rotation
+from bot.service import Invocation, PracticeService
+from bot.store import SqlStore, open_store
+from bot.store.sql_store import sqlite_url
+from bot.store.transfer import TransferError, export_store, import_store
+from tests.process_support import fresh_database
+
+POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+async def _fill(service: PracticeService, store: SqlStore, schedule: Schedule, clock: FakeClock) -> None:
+    """A day of history: two subscriptions (one paused), a post and its reveal, a share, asks."""
+    first = await store.save_subscription(
+        Destination("fake", "C1", "T1"), schedule, Filters(("keras",)), clock.now()
+    )
+    second = await store.save_subscription(Destination("fake", "C2", None), schedule, Filters(), clock.now())
+    await store.set_paused(second.id, True, "paused by an admin", clock.now())
+    clock.set(POST_AT)
+    await service.run_due()
+    await service.share(Invocation(first.destination, "U1"), "tensorflow-hard", "click-1")
+    await service.handle_command(Invocation(first.destination, "U2"), "hard")
+    clock.advance(timedelta(hours=6))
+    await service.run_due()
+
+
+@pytest.fixture
+async def sqlite_source(
+    service_factory: Callable[..., PracticeService],
+    bank: QuestionBank,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> SqlStore:
+    store = await open_store(sqlite_url(tmp_path / "source.db"))
+    service = service_factory(store=store, rotation=Rotation(bank, store))
+    await _fill(service, store, berlin_schedule, clock)
+    return store
+
+
+async def test_sqlite_to_postgresql_and_back_loses_nothing(sqlite_source: SqlStore, tmp_path: Path) -> None:
+    """Export from SQLite, import into PostgreSQL, export again, import into a new SQLite: all equal."""
+    original = await export_store(sqlite_source)
+    assert {name: len(rows) for name, rows in original["tables"].items()} == {
+        "subscriptions": 2,
+        "posts": 2,
+        "reveals": 2,
+        "asked": 2,
+    }
+    async with fresh_database() as url:
+        postgres = await open_store(url)
+        await import_store(postgres, original)
+        via_postgres = await export_store(postgres)
+        await postgres.close()
+    back = await open_store(sqlite_url(tmp_path / "back.db"))
+    await import_store(back, via_postgres)
+    assert via_postgres == original
+    assert await export_store(back) == original
+    await back.close()
+    await sqlite_source.close()
+
+
+async def test_an_imported_store_keeps_working(
+    sqlite_source: SqlStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    """New rows after an import get fresh ids (sequences moved past the imported ones)."""
+    data = await export_store(sqlite_source)
+    async with fresh_database() as url:
+        postgres = await open_store(url)
+        await import_store(postgres, data)
+        subscription = await postgres.get_subscription(Destination("fake", "C1", "T1"))
+        assert subscription is not None and subscription.filters.topics == ("keras",)
+        added = await postgres.save_subscription(
+            Destination("fake", "C3", None), subscription.schedule, Filters(), clock.now()
+        )
+        assert added.id == 3
+        await postgres.close()
+    await sqlite_source.close()
+
+
+async def test_importing_into_a_database_with_data_changes_nothing(sqlite_source: SqlStore) -> None:
+    data = await export_store(sqlite_source)
+    with pytest.raises(TransferError, match="empty database"):
+        await import_store(sqlite_source, data)
+    assert await export_store(sqlite_source) == data
+    await sqlite_source.close()
+
+
+async def test_a_file_that_is_not_an_export_is_refused(tmp_path: Path) -> None:
+    store = await open_store(sqlite_url(tmp_path / "x.db"))
+    with pytest.raises(TransferError, match="not an mlquestion export"):
+        await import_store(store, {"format": "something-else"})
+    await store.close()
+
+
+def test_mlq_export_and_import_move_a_database_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI pair: export one SQLite file, import it into another, the second export is the same."""
+    monkeypatch.setenv("MLQ_SQLITE_PATH", str(tmp_path / "a.db"))
+    assert mlq(["db", "upgrade"]) == 0
+    assert mlq(["export", str(tmp_path / "a.json")]) == 0
+    monkeypatch.setenv("MLQ_SQLITE_PATH", str(tmp_path / "b.db"))
+    assert mlq(["import", str(tmp_path / "a.json")]) == 0
+    assert mlq(["export", str(tmp_path / "b.json")]) == 0
+    first: dict[str, Any] = json.loads((tmp_path / "a.json").read_text())
+    assert first == json.loads((tmp_path / "b.json").read_text())
+    assert "imported 0 subscriptions" in capsys.readouterr().out
+
+
+def test_mlq_import_of_broken_json_names_the_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MLQ_SQLITE_PATH", str(tmp_path / "a.db"))
+    (tmp_path / "bad.json").write_text('{\n "format": \n}\n')
+    assert mlq(["import", str(tmp_path / "bad.json")]) == 1
+    assert "bad.json:3: not valid JSON" in capsys.readouterr().err
