@@ -9,22 +9,22 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 MASK = "[secret]"
+HANDLER_NAME = "mlquestion"
 
 
-class SecretMask(logging.Filter):
-    """Replace any configured secret in a record's final message (defence in depth)."""
+class MaskingFormatter(logging.Formatter):
+    """Replace any configured secret in the final line, tracebacks included (defence in depth)."""
 
-    def __init__(self, secrets: Sequence[str]) -> None:
+    def __init__(self, inner: logging.Formatter, secrets: Sequence[str]) -> None:
         super().__init__()
+        self.inner = inner
         self.secrets = [s for s in secrets if len(s) >= 6]
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, MASK)
-            record.msg, record.args = message, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        line = self.inner.format(record)
+        for secret in self.secrets:
+            line = line.replace(secret, MASK)
+        return line
 
 
 class JsonFormatter(logging.Formatter):
@@ -41,13 +41,14 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str, as_json: bool, secrets: Sequence[str] = ()) -> None:
-    """Log to stderr (the console adapter owns stdout)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
+    """Log to stderr (the console adapter owns stdout), replacing only a handler we installed before."""
+    inner = (
         JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
-    handler.addFilter(SecretMask(secrets))
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(MaskingFormatter(inner, secrets))
+    handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != HANDLER_NAME] + [handler]
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

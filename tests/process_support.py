@@ -30,6 +30,7 @@ from bot.schedule import RevealRule, Schedule
 from bot.seam import Destination
 from bot.store import open_store
 from tests.conftest import postgres_url
+from tests.log_scan import SCAN
 from tests.slack_support import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +100,9 @@ class BotProcess:
         return await asyncio.wait_for(self.process.wait(), timeout)
 
     def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        SCAN.scan(text, f"mlq process log {self.log_path.name}")
+        return text
 
 
 async def start_bot(url: str, fake: FakeSlack, log_dir: Path, **env: str) -> BotProcess:

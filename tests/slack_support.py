@@ -27,6 +27,7 @@ from aiohttp import web
 from adapters.slack_adapter import SlackAdapter, SlackConfig
 from bot.seam import Destination
 from bot.service import PracticeService
+from tests.log_scan import SCAN
 
 BOT_TOKEN = "xoxb-test-bot-token-not-real"
 APP_TOKEN = "xapp-test-app-token-not-real"
@@ -34,6 +35,7 @@ SIGNING_SECRET = "test-signing-secret-not-real"
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
 WRITE_METHODS = frozenset({"chat.postMessage", "chat.update"})
+SCAN.register(BOT_TOKEN, APP_TOKEN, SIGNING_SECRET)
 
 
 @dataclass

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
-from bot.logs import MASK, SecretMask
+from bot.logs import MASK, JsonFormatter, MaskingFormatter
 from bot.settings import SettingsError, load_settings
 
 
@@ -63,8 +64,18 @@ def test_admin_user_ids_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPat
     assert load_settings().admin_user_ids == ("U1", "U2")
 
 
-def test_log_records_mask_configured_secrets() -> None:
+def test_log_lines_mask_configured_secrets() -> None:
     """A secret that reaches a log message is replaced before it is written."""
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token is %s", ("xoxb-123456",), None)
-    SecretMask(["xoxb-123456"]).filter(record)
-    assert record.getMessage() == f"token is {MASK}"
+    line = MaskingFormatter(logging.Formatter("%(message)s"), ["xoxb-123456"]).format(record)
+    assert line == f"token is {MASK}"
+
+
+def test_secrets_in_tracebacks_are_masked_too() -> None:
+    """An exception whose text carries a token is logged with the token masked."""
+    try:
+        raise RuntimeError("bad token xoxb-123456")
+    except RuntimeError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    line = MaskingFormatter(JsonFormatter(), ["xoxb-123456"]).format(record)
+    assert "xoxb-123456" not in line and MASK in line
