@@ -71,6 +71,7 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
     console = next((a for a in adapters if isinstance(a, ConsoleAdapter)), None)
     scheduler = PracticeScheduler(service, timedelta(seconds=settings.reconcile_seconds))
     loop = asyncio.get_running_loop()
+
     def shut_down() -> None:
         log.info("signal received: shutting down")
         service.begin_shutdown()
