@@ -43,6 +43,7 @@ def service_config(settings: Settings) -> ServiceConfig:
         post_grace=timedelta(minutes=settings.post_grace_minutes),
         share_reveal_after=timedelta(minutes=settings.share_reveal_minutes),
         lease=timedelta(seconds=settings.claim_lease_seconds),
+        send_concurrency=settings.send_concurrency,
     )
 
 

@@ -6,13 +6,16 @@ of processes may run this at the same time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import uuid
+from collections import Counter
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, replace
 from datetime import time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.bank import QuestionBank
@@ -37,6 +40,7 @@ class ServiceConfig:
     post_grace: timedelta = timedelta(hours=2)
     lease: timedelta = timedelta(minutes=5)
     share_reveal_after: timedelta = timedelta(hours=1)
+    send_concurrency: int = 10
 
 
 class ScheduleListener(Protocol):
@@ -347,30 +351,44 @@ class DailyCycle:
     async def run_due(self) -> dict[str, int]:
         """Post every slot that is due (or skip it if missed) and reveal every due answer.
 
-        Run at start-up and periodically; claims make it safe in any number of processes.
+        Run at start-up and periodically; claims make it safe in any number of processes. Sends run
+        `send_concurrency` at a time, so a fan-out to many channels is bounded by the platform's
+        latency, not by one send after another.
         """
         now = self.clock.now()
-        counts: dict[str, int] = {}
+        counts: Counter[str] = Counter()
+        limit = asyncio.Semaphore(self.config.send_concurrency)
         subscriptions = [
             s for s in await self.store.list_subscriptions() if s.destination.platform in self.adapters
         ]
         done = await self.store.post_keys(now.date() - timedelta(days=9))
-        for subscription in subscriptions:
-            if self.stopping:
-                break
-            slot = latest_slot(subscription.schedule, now)
-            if slot is None or (subscription.id, slot.local_date) in done:
-                continue
-            outcome = await self.post_slot(subscription, slot)
-            counts[outcome] = counts.get(outcome, 0) + 1
-        for post in await self.store.posts_awaiting_reveal():
-            if post.reveal_due_at > now or self.stopping:
-                break
-            if await self._reveal_blocked(post):
-                continue
-            outcome = await self.reveal(post)
-            counts["reveal-" + outcome] = counts.get("reveal-" + outcome, 0) + 1
-        return counts
+        due = [
+            (subscription, slot)
+            for subscription in subscriptions
+            if (slot := latest_slot(subscription.schedule, now)) is not None
+            and (subscription.id, slot.local_date) not in done
+        ]
+
+        async def post(subscription: Subscription, slot: Slot) -> None:
+            async with limit:
+                if not self.stopping:
+                    counts[await self.post_slot(subscription, slot)] += 1
+
+        async def reveal(post: PostRecord) -> None:
+            async with limit:
+                if not self.stopping and not await self._reveal_blocked(post):
+                    counts["reveal-" + await self.reveal(post)] += 1
+
+        await self._all(post(subscription, slot) for subscription, slot in due)
+        awaiting = [p for p in await self.store.posts_awaiting_reveal() if p.reveal_due_at <= now]
+        await self._all(reveal(p) for p in awaiting)
+        return dict(counts)
+
+    async def _all(self, work: Iterable[Coroutine[Any, Any, None]]) -> None:
+        """Run the work concurrently; a failure of one item (e.g. the database) is logged, not fatal."""
+        for result in await asyncio.gather(*work, return_exceptions=True):
+            if isinstance(result, BaseException):
+                log.error("catch-up item failed", exc_info=result)
 
     async def _subscription_of(self, post: PostRecord) -> Subscription | None:
         if post.subscription_id is None:

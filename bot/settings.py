@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # The operations endpoint (/healthz, /metrics); off unless a port is set.
     health_host: str = "127.0.0.1"
     health_port: int | None = Field(default=None, ge=0, le=65535)
+    # How many daily sends run at once in a fan-out (the platforms' rate limits apply per channel).
+    send_concurrency: int = Field(default=10, ge=1, le=200)
     # How long a claim on a post or reveal is held before another process may take it over.
     claim_lease_seconds: int = Field(default=300, ge=1, le=3600)
     # How long after "Post to channel" a shared question's answer is revealed in its thread.

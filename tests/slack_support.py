@@ -43,6 +43,7 @@ class Failure:
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
+    channel: str | None = None  # fail only calls to this channel (any channel if None)
 
 
 @dataclass
@@ -146,9 +147,11 @@ class FakeSlack:
             args.update({k: v[0] for k, v in parse_qs(raw).items()})
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
         await self._record(lambda: self.calls.append(WebCall(method, args, token)))
-        pending = self.failures.get(method)
-        if pending:
-            failure = pending.pop(0)
+        pending = self.failures.get(method) or []
+        matching = [f for f in pending if f.channel in (None, args.get("channel"))]
+        if matching:
+            failure = matching[0]
+            pending.remove(failure)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             body = {
                 "ok": False,

@@ -141,14 +141,14 @@ async def test_not_in_channel_pauses_that_subscription_and_the_next_channel_stil
     other = await store.save_subscription(
         Destination("slack", "C0OTHER", TEAM), berlin_schedule, Filters(), clock.now()
     )
-    fake_slack.fail("chat.postMessage", Failure(error="not_in_channel"))
+    fake_slack.fail("chat.postMessage", Failure(error="not_in_channel", channel="C0GENERAL"))
     clock.set(POST_AT)
     with caplog.at_level(logging.ERROR):
         await service.run_due()
     first = await store.get_subscription_by_id(subscribed)
     assert first is not None and first.paused and first.paused_reason == "platform: not_in_channel"
     assert "not_in_channel" in caplog.text
-    channels = [c["channel"] for c in fake_slack.calls_to("chat.postMessage")]
+    channels = sorted(c["channel"] for c in fake_slack.calls_to("chat.postMessage"))
     assert channels == ["C0GENERAL", "C0OTHER"]
     second = await store.get_subscription_by_id(other.id)
     assert second is not None and not second.paused
