@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters import slack_cli
+from adapters import discord_cli, slack_cli
 from bot.loader import load_questions
 from bot.schedule import (
     DEFAULT_DAYS,
@@ -305,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     snippets.set_defaults(func=_content_run)
 
     slack_cli.register(sub)
+    discord_cli.register(sub)
     return parser
 
 

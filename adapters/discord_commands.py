@@ -1,0 +1,429 @@
+"""Discord's side of the conversation: the client, the application commands and the persistent buttons.
+
+Commands only read their options and hand over to an `Interactions` handler (the adapter). Option
+values become the core's filters or its `/mlquestion` text grammar here, so the core validates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, Self
+
+import discord
+from discord import app_commands
+
+from adapters.discord_render import CONTENT_LIMIT, Outgoing, clip
+from bot.bank import Filters
+from bot.commands import valid_filters_text
+from bot.schedule import ScheduleError, parse_days
+from bot.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic
+
+log = logging.getLogger(__name__)
+
+ASK_COMMAND = "mlquestion"
+CHANNEL_COMMAND = "mlquestion-channel"
+QUESTION_ID = r"(?P<question>[a-z0-9][a-z0-9-]{2,80})"  # the bank's id pattern; fits a 100-char custom_id
+TOPIC_CHOICES = [app_commands.Choice(name=t.label, value=t.slug) for t in TOPICS]
+DIFFICULTY_CHOICES = [app_commands.Choice(name=d.value, value=d.value) for d in Difficulty]
+MAX_CHOICES = 25
+
+
+class OptionError(ValueError):
+    """An option value we cannot use; the message names the option and what is valid."""
+
+
+class Interactions(Protocol):
+    """What the commands and buttons hand over to (implemented by the adapter)."""
+
+    async def ask(self, interaction: BotInteraction, filters: Filters, share: bool) -> None: ...
+
+    async def channel_command(self, interaction: BotInteraction, text: str) -> None: ...
+
+    async def show_answer(self, interaction: BotInteraction, question_id: str) -> None: ...
+
+    async def share(self, interaction: BotInteraction, question_id: str) -> None: ...
+
+
+class BotClient(discord.AutoShardedClient):
+    """The discord.py client: the GUILDS intent only, our command tree and buttons, no message cache.
+
+    An AutoShardedClient even for one shard: it asks `GET /gateway/bot` for the gateway URL (and
+    shard count) instead of using a built-in address. `interactions` is None for a client that only
+    syncs commands. Keeps no state of ours beyond the handler and the gateway-ready event.
+    """
+
+    def __init__(self, interactions: Interactions | None, application_id: int | None) -> None:
+        # Without an application id, login reads it from Discord.
+        known: dict[str, Any] = {"application_id": application_id} if application_id is not None else {}
+        super().__init__(
+            intents=discord.Intents(guilds=True),
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, replied_user=False),
+            **known,
+        )
+        self.interactions = interactions
+        self.tree: app_commands.CommandTree[BotClient] = build_tree(self)
+        self.gateway_ready = asyncio.Event()
+
+    async def setup_hook(self) -> None:
+        # Registered here, before the gateway connects, so clicks on old messages find them.
+        self.add_dynamic_items(AnswerButton, ShareButton)
+
+    async def on_connect(self) -> None:
+        self.gateway_ready.set()
+
+
+BotInteraction = discord.Interaction[BotClient]
+
+
+def handler_of(interaction: discord.Interaction[Any]) -> Interactions:
+    client = interaction.client
+    if not isinstance(client, BotClient) or client.interactions is None:
+        raise RuntimeError("this Discord client has no interaction handler (it only syncs commands)")
+    return client.interactions
+
+
+# Replies ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message of a reply: who sees it, what it shows, and its buttons."""
+
+    private: bool
+    message: Outgoing
+    view: discord.ui.View | None = None
+
+    def parts(self) -> dict[str, Any]:
+        parts: dict[str, Any] = {"content": self.message.content, "embeds": list(self.message.embeds)}
+        if self.view is not None:
+            parts["view"] = self.view
+        return parts
+
+
+async def tell(interaction: discord.Interaction[Any], text: str) -> None:
+    """Reply with a short private message, as the response or as a follow-up."""
+    content = clip(text, CONTENT_LIMIT)
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True)
+    else:
+        await interaction.response.send_message(content, ephemeral=True)
+
+
+async def deliver(interaction: discord.Interaction[Any], replies: list[Reply], deferred: bool) -> None:
+    """Send replies: the response (or the deferred original message) first, then follow-ups."""
+    original_pending = deferred
+    for reply in replies:
+        if not interaction.response.is_done():
+            await interaction.response.send_message(ephemeral=reply.private, **reply.parts())
+        elif original_pending:
+            original_pending = False
+            if reply.private:
+                await interaction.edit_original_response(**reply.parts())
+                continue
+            # The deferred original is private: keep it short and post the public part after it.
+            await interaction.edit_original_response(content="✅ Done: the reply is posted in the channel.")
+            await interaction.followup.send(ephemeral=False, **reply.parts())
+        else:
+            await interaction.followup.send(ephemeral=reply.private, **reply.parts())
+
+
+# Buttons -----------------------------------------------------------------------------------------
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=rf"mlq:answer:{QUESTION_ID}"
+):
+    """The "Show answer (only me)" button; its custom_id holds the question id, so it outlives restarts."""
+
+    def __init__(self, question_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Show answer (only me)",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"mlq:answer:{question_id}",
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["question"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await handler_of(interaction).show_answer(interaction, self.question_id)
+
+
+class ShareButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=rf"mlq:share:{QUESTION_ID}"
+):
+    """The "Post to channel" button: posts the question publicly, once per message it is clicked on."""
+
+    def __init__(self, question_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Post to channel",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"mlq:share:{question_id}",
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["question"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await handler_of(interaction).share(interaction, self.question_id)
+
+
+def question_view(question_id: str) -> discord.ui.View:
+    """Return the buttons under an on-demand question (persistent: no timeout, stable custom_ids)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(AnswerButton(question_id))
+    view.add_item(ShareButton(question_id))
+    return view
+
+
+# Options -> core ---------------------------------------------------------------------------------
+
+
+def ask_filters(topic: str | None, difficulty: str | None) -> Filters:
+    """Turn `/mlquestion` options into filters; raise OptionError naming a value we don't know."""
+    topics: tuple[str, ...] = ()
+    levels: tuple[Difficulty, ...] = ()
+    if topic:
+        slug = resolve_topic(topic)
+        if slug is None:
+            raise OptionError(f"`topic`: I don't know the topic `{topic}`. {valid_filters_text()}")
+        topics = (slug,)
+    if difficulty:
+        level = resolve_difficulty(difficulty)
+        if level is None:
+            raise OptionError(f"`difficulty`: use easy, medium or hard (got `{difficulty}`).")
+        levels = (level,)
+    return Filters(topics, levels)
+
+
+def subscribe_text(
+    time: str | None,
+    timezone: str | None,
+    days: str | None,
+    reveal: str | None,
+    topics: str | None,
+    difficulty: str | None,
+) -> str:
+    """Build the core's `subscribe …` text from the options, one unambiguous word per value."""
+    words = ["subscribe"]
+    if time:
+        words.append(_word("time", time, lambda w: w[:1].isdigit() and ":" in w, "HH:MM, e.g. 09:30"))
+    if timezone:
+        words.append(
+            _word(
+                "timezone",
+                timezone,
+                lambda w: "/" in w or w.lower() == "utc",
+                "an IANA name, e.g. Europe/Berlin",
+            )
+        )
+    if days:
+        word = _word("days", days, lambda w: True, "one word such as mon-fri or mon,wed,fri")
+        try:
+            parse_days(word)  # checked here: a word that is not days would read as a topic
+        except ScheduleError as exc:
+            raise OptionError(f"`days`: {exc}") from None
+        words.append(word)
+    if reveal:
+        words += ["reveal", *_reveal_words(reveal)]
+    for word in re.split(r"[\s,]+", topics or ""):
+        if word and resolve_topic(word) is None:
+            raise OptionError(f"`topics`: I don't know the topic `{word}`. {valid_filters_text()}")
+        words += [word] if word else []
+    if difficulty:
+        words.append(
+            _word(
+                "difficulty", difficulty, lambda w: resolve_difficulty(w) is not None, "easy, medium or hard"
+            )
+        )
+    return " ".join(words)
+
+
+def _word(option: str, value: str, fits: Callable[[str], bool], expected: str) -> str:
+    word = value.strip()
+    if not word or len(word.split()) != 1 or not fits(word):
+        raise OptionError(f"`{option}`: `{value}` is not {expected}.")
+    return word
+
+
+def _reveal_words(value: str) -> list[str]:
+    words = value.strip().split()
+    if len(words) == 1:  # a bare "6h" or "17:00"
+        words = ["at" if ":" in words[0] else "after", words[0]]
+    if len(words) != 2 or words[0].lower() not in ("after", "at"):
+        raise OptionError(f"`reveal`: use `after 6h` or `at 17:00` (got `{value}`).")
+    return [words[0].lower(), words[1]]
+
+
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def matching_zones(current: str) -> list[str]:
+    """Return up to 25 IANA zones for what was typed: prefix matches first, then any match."""
+    typed = current.strip().lower().replace(" ", "_")
+    prefix = [z for z in _zones() if z.lower().startswith(typed)]
+    inside = [z for z in _zones() if typed in z.lower() and z not in prefix]
+    return (prefix + inside)[:MAX_CHOICES]
+
+
+def matching_topics(current: str) -> list[str]:
+    """Complete the last topic of a comma-separated list, keeping the ones before it."""
+    head, _, last = current.rpartition(",")
+    before = [w.strip() for w in head.split(",") if w.strip()]
+    typed = last.strip().lower()
+    options = [t.slug for t in TOPICS if typed in t.slug or typed in t.label.lower()]
+    return [", ".join([*before, slug]) for slug in options if slug not in before][:MAX_CHOICES]
+
+
+async def _zone_choices(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=z, value=z) for z in matching_zones(current)]
+
+
+async def _topic_choices(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=t, value=t) for t in matching_topics(current) if len(t) <= 100]
+
+
+# Commands ----------------------------------------------------------------------------------------
+
+
+@app_commands.guild_only()
+@app_commands.describe(
+    topic="Only questions on this topic",
+    difficulty="Only questions of this difficulty",
+    share="Post it to the channel for everyone; the answer is revealed later in its thread",
+)
+@app_commands.choices(topic=TOPIC_CHOICES, difficulty=DIFFICULTY_CHOICES)
+async def _ask(
+    interaction: BotInteraction, topic: str | None = None, difficulty: str | None = None, share: bool = False
+) -> None:
+    try:
+        filters = ask_filters(topic, difficulty)
+    except OptionError as exc:
+        await tell(interaction, f"⚠️ {exc}")
+        return
+    await handler_of(interaction).ask(interaction, filters, share)
+
+
+class ChannelCommands(app_commands.Group):
+    """`/mlquestion-channel …`: the channel's daily question, shown to server managers by default.
+
+    The default can be changed per server, so the caller's permissions are checked again at run
+    time (the adapter decides `is_admin`, the core enforces it).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            name=CHANNEL_COMMAND,
+            description="This channel's daily ML interview question (server managers)",
+            guild_only=True,
+            default_permissions=discord.Permissions(manage_guild=True),
+        )
+
+    @app_commands.command(description="Post a question here on schedule, or change the schedule")
+    @app_commands.describe(
+        time="Local post time, HH:MM on a 24-hour clock (e.g. 09:30)",
+        timezone="IANA time zone (e.g. Europe/Berlin)",
+        days="Weekdays: mon-fri (default), daily, weekends, mon,wed,fri…",
+        reveal="When the answer is revealed: after 6h (default), or at 17:00",
+        topics="Topics to draw from, comma-separated (default: all)",
+        difficulty="Only this difficulty (default: all)",
+    )
+    @app_commands.choices(difficulty=DIFFICULTY_CHOICES)
+    @app_commands.autocomplete(timezone=_zone_choices, topics=_topic_choices)
+    async def subscribe(
+        self,
+        interaction: BotInteraction,
+        time: str | None = None,
+        timezone: str | None = None,
+        days: str | None = None,
+        reveal: str | None = None,
+        topics: str | None = None,
+        difficulty: str | None = None,
+    ) -> None:
+        try:
+            text = subscribe_text(time, timezone, days, reveal, topics, difficulty)
+        except OptionError as exc:
+            await tell(interaction, f"⚠️ {exc} Nothing was changed.")
+            return
+        await handler_of(interaction).channel_command(interaction, text)
+
+    @app_commands.command(description="Stop the daily question in this channel")
+    async def unsubscribe(self, interaction: BotInteraction) -> None:
+        await handler_of(interaction).channel_command(interaction, "unsubscribe")
+
+    @app_commands.command(description="Pause the daily question in this channel")
+    async def pause(self, interaction: BotInteraction) -> None:
+        await handler_of(interaction).channel_command(interaction, "pause")
+
+    @app_commands.command(description="Resume the daily question in this channel")
+    async def resume(self, interaction: BotInteraction) -> None:
+        await handler_of(interaction).channel_command(interaction, "resume")
+
+    @app_commands.command(description="Show this channel's schedule and the next post and reveal")
+    async def settings(self, interaction: BotInteraction) -> None:
+        await handler_of(interaction).channel_command(interaction, "settings")
+
+
+def build_tree(client: BotClient) -> app_commands.CommandTree[BotClient]:
+    """Return a command tree holding `/mlquestion` and `/mlquestion-channel`."""
+    tree: app_commands.CommandTree[BotClient] = app_commands.CommandTree(client)
+    tree.add_command(
+        app_commands.command(name=ASK_COMMAND, description="An ML interview question, just for you")(_ask)
+    )
+    tree.add_command(ChannelCommands())
+    tree.error(_command_failed)
+    return tree
+
+
+async def _command_failed(interaction: BotInteraction, error: app_commands.AppCommandError) -> None:
+    if isinstance(error, app_commands.TransformerError):
+        await tell(interaction, f"⚠️ `{error.value}` is not a value I can use there; pick one from the list.")
+        return
+    command = interaction.command.qualified_name if interaction.command else "?"
+    log.error(
+        "discord command failed: command=%s guild=%s channel=%s user=%s",
+        command,
+        interaction.guild_id,
+        interaction.channel_id,
+        interaction.user.id,
+        exc_info=error,
+    )
+    try:
+        await tell(interaction, "⚠️ Something went wrong on my side; nothing was changed. Please try again.")
+    except discord.HTTPException:
+        log.warning("could not tell the user about the failure (the interaction may have expired)")
+
+
+async def sync_commands(client: BotClient, guild_id: int | None) -> list[app_commands.AppCommand]:
+    """Upload the command definitions: to one guild (instant), or globally when guild_id is None."""
+    if guild_id is None:
+        return await client.tree.sync()
+    guild = discord.Object(id=guild_id)
+    client.tree.copy_global_to(guild=guild)
+    return await client.tree.sync(guild=guild)

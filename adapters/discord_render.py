@@ -1,0 +1,298 @@
+"""Discord rendering of core messages: embeds and content within Discord's limits. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import discord
+
+from bot.messages import AnswerCard, CardKind, Message, Notice, NoticeKind, QuestionCard, ScheduleCard
+
+# Discord's limits, in characters. We use no embed fields, and one embed per message: a title,
+# a description and a short footer stay well under the 6,000 a message's embeds may hold.
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+THREAD_NAME_LIMIT = 100
+
+COLOURS = {"easy": 0x2ECC71, "medium": 0xF1C40F, "hard": 0xE74C3C}
+ANSWER_COLOUR = 0x5865F2
+SCHEDULE_COLOUR = 0x95A5A6
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+# Lines that start a Markdown block of their own (list item, heading, quote, table row).
+_BLOCK_START = re.compile(r"^\s*([-*+•]\s|\d+[.)]\s|#{1,6}\s|>|\|)")
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One Discord message to send: content and/or embeds, each within the limits."""
+
+    content: str | None = None
+    embeds: tuple[discord.Embed, ...] = ()
+
+
+def timestamp(instant: datetime, style: str = "F") -> str:
+    """Return Discord timestamp markup, shown to each reader in their own time zone."""
+    return f"<t:{int(instant.timestamp())}:{style}>"
+
+
+def when(instant: datetime) -> str:
+    """Return an instant as full date and time plus a relative hint ("in 6 hours")."""
+    return f"{timestamp(instant, 'F')} ({timestamp(instant, 'R')})"
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten text to the limit at a word boundary, marking the cut with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
+
+
+def thread_name(card: QuestionCard) -> str:
+    return clip(card.title, THREAD_NAME_LIMIT)
+
+
+# Questions -----------------------------------------------------------------------------------------
+
+
+def question_embed(card: QuestionCard, thread_id: str | None = None, ref: str | None = None) -> discord.Embed:
+    """Render a question card; `thread_id` names the thread once the answer is out (None: replies).
+
+    `ref` (a delivery key) goes in the footer, where a retry can find the message in the history.
+    """
+    author = {CardKind.DAILY: "Daily question", CardKind.SHARED: "Shared question"}.get(
+        card.kind, "Your question"
+    )
+    head = f"**{card.topic_label} · {card.difficulty}**"
+    tail = [f"**Hint:** ||{reflow(card.hint)}||"] if card.hint else []
+    if card.shared_by:
+        tail.append(f"Shared by <@{card.shared_by}>.")
+    tail.append(_status_line(card, thread_id))
+    tail_text = "\n\n".join(tail)
+    room = DESCRIPTION_LIMIT - len(head) - len(tail_text) - 4
+    description = f"{head}\n\n{clip(reflow(card.text), room)}\n\n{tail_text}"
+    embed = discord.Embed(
+        title=clip(card.title, TITLE_LIMIT), description=description, colour=COLOURS.get(card.difficulty)
+    )
+    embed.set_author(name=author)
+    if ref:
+        embed.set_footer(text=f"ref {ref}")
+    return embed
+
+
+def _status_line(card: QuestionCard, thread_id: str | None) -> str:
+    if card.revealed:
+        where = f"in <#{thread_id}>" if thread_id else "in the reply to this message"
+        return f"✅ **The answer is out** {where}."
+    if card.kind is CardKind.ON_DEMAND:
+        return (
+            "Only you can see this. **Show answer (only me)** shows the model answer; "
+            "**Post to channel** asks everyone, with the answer revealed later in its thread."
+        )
+    reveal = f" The model answer is revealed there {when(card.reveal_at)}." if card.reveal_at else ""
+    return f"💬 **Answer in the thread.**{reveal}"
+
+
+# Answers -------------------------------------------------------------------------------------------
+
+
+def answer_markdown(card: AnswerCard) -> str:
+    """Return the whole model answer as one Markdown text: bold headings, then references."""
+    parts = [f"**{heading}**\n{reflow(body.strip())}" for heading, body in card.sections]
+    if card.references:
+        links = "\n".join(f"- [{ref.title}]({ref.url})" for ref in card.references)
+        parts.append(f"**References**\n{links}")
+    if card.participants:
+        parts.append("Answered in the thread by " + ", ".join(f"<@{u}>" for u in card.participants) + ".")
+    return "\n\n".join(parts)
+
+
+def answer_messages(card: AnswerCard, ref: str | None = None) -> list[Outgoing]:
+    """Render a model answer as one embed per message, split over as many as the limits need.
+
+    Several parts say "Part i of n"; `ref` (a delivery key) joins the footer so a retry can tell
+    which parts were already sent.
+    """
+    chunks = split_markdown(answer_markdown(card), DESCRIPTION_LIMIT)
+    title = clip(f"Model answer: {card.title}", TITLE_LIMIT)
+    messages = []
+    for index, chunk in enumerate(chunks, 1):
+        embed = discord.Embed(title=title if index == 1 else None, description=chunk, colour=ANSWER_COLOUR)
+        footer = [f"Part {index} of {len(chunks)}"] if len(chunks) > 1 else []
+        footer += [f"ref {ref}"] if ref else []
+        if footer:
+            embed.set_footer(text=" · ".join(footer))
+        messages.append(Outgoing(embeds=(embed,)))
+    return messages
+
+
+# Notices and schedules -----------------------------------------------------------------------------
+
+
+def notice_messages(notice: Notice) -> list[Outgoing]:
+    """Render a notice as plain content, split at 2,000 characters."""
+    icon = {NoticeKind.ERROR: "⚠️ ", NoticeKind.NEW_CYCLE: "🔁 "}.get(notice.kind, "")
+    return [Outgoing(content=chunk) for chunk in split_markdown(icon + notice.text, CONTENT_LIMIT)]
+
+
+def schedule_embed(card: ScheduleCard) -> discord.Embed:
+    """Render a channel's schedule; instants are Discord timestamps so each reader sees local time."""
+    state = f"⏸️ paused ({card.paused_reason})" if card.paused else "▶️ active"
+    lines = [
+        f"**Posts** {card.post_time} {card.zone}, {card.days}",
+        f"**Reveal** {card.reveal}",
+        f"**Questions** {card.filters}",
+        f"**State** {state}",
+    ]
+    if card.upcoming:
+        lines.append("**Next**")
+        lines += [f"• {when(s.post_at)} → answer {when(s.reveal_at)}" for s in card.upcoming]
+    description = clip("\n".join(lines), DESCRIPTION_LIMIT)
+    return discord.Embed(
+        title=clip(card.heading, TITLE_LIMIT), description=description, colour=SCHEDULE_COLOUR
+    )
+
+
+def render(message: Message) -> list[Outgoing]:
+    """Render any core message for a command reply (buttons are added by the caller)."""
+    if isinstance(message, QuestionCard):
+        return [Outgoing(embeds=(question_embed(message),))]
+    if isinstance(message, AnswerCard):
+        return answer_messages(message)
+    if isinstance(message, ScheduleCard):
+        return [Outgoing(embeds=(schedule_embed(message),))]
+    return notice_messages(message)
+
+
+# Markdown ------------------------------------------------------------------------------------------
+
+
+def reflow(markdown: str) -> str:
+    """Join the wrapped lines of each paragraph and list item; keep code blocks as they are.
+
+    In Markdown a single newline is a soft break, but Discord shows every newline, so text wrapped
+    at 100 columns in the bank would look ragged.
+    """
+    out: list[str] = []
+    fence: str | None = None
+    continues = False  # whether the next line may continue the previous one
+    for line in markdown.split("\n"):
+        marker = _FENCE.match(line)
+        if fence is not None or marker:
+            out.append(line)
+            if fence is None and marker:
+                fence = marker.group(1)
+            elif _closes(line, fence):
+                fence = None
+            continues = False
+            continue
+        if continues and line.strip() and not _BLOCK_START.match(line):
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+        hard_break = line.endswith(("  ", "\\"))
+        continues = bool(line.strip()) and not hard_break and not re.match(r"^\s*(#|\|)", line)
+    return "\n".join(out)
+
+
+# Splitting Markdown --------------------------------------------------------------------------------
+
+
+def split_markdown(text: str, limit: int) -> list[str]:
+    """Split Markdown into chunks of at most `limit` characters.
+
+    Cuts fall between paragraphs and code blocks where possible; a code block longer than the
+    limit is cut between lines and its fence closed and re-opened in the next chunk.
+    """
+    pieces: list[str] = []
+    for block in _blocks(text):
+        pieces.extend([block] if len(block) <= limit else _split_block(block, limit))
+    chunks: list[str] = []
+    for piece in pieces:
+        if chunks and len(chunks[-1]) + 2 + len(piece) <= limit:
+            chunks[-1] += "\n\n" + piece
+        else:
+            chunks.append(piece)
+    return chunks
+
+
+def _blocks(text: str) -> list[str]:
+    """Split at blank lines outside code fences; a fence left open at the end is closed."""
+    blocks: list[str] = []
+    current: list[str] = []
+    fence: str | None = None
+    for line in text.strip("\n").split("\n"):
+        marker = _FENCE.match(line)
+        if fence is None and not line.strip():
+            if current:
+                blocks.append("\n".join(current))
+                current = []
+            continue
+        current.append(line)
+        if marker and fence is None:
+            fence = marker.group(1)
+        elif marker and _closes(line, fence):
+            fence = None
+    if fence is not None:
+        current.append(fence)
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def _closes(line: str, fence: str | None) -> bool:
+    """Whether a line closes a fence: the same character, at least as many, nothing else."""
+    stripped = line.strip()
+    return fence is not None and set(stripped) == {fence[0]} and len(stripped) >= len(fence)
+
+
+def _split_block(block: str, limit: int) -> list[str]:
+    """Cut one oversized block between lines, closing and re-opening a fence it cuts through."""
+    pieces: list[str] = []
+    current: list[str] = []
+    opening: str | None = None  # the fence line of the code block the cut is inside, if any
+    for line in block.split("\n"):
+        marker = _FENCE.match(line)
+        closes = opening is not None and _closes(line, _marker(opening))
+        after = None if closes else opening if opening is not None else line if marker else None
+        reserve = len(_marker(after)) + 1 if after is not None else 0
+        reopen = len(opening) + 1 if opening is not None else 0
+        width = limit - reopen - reserve
+        # Prose may start filling what is left of the current piece; code lines move whole.
+        room = limit - _size(current, "") if opening is None and after is None else width
+        for part in _split_line(line, width, room if room > width // 4 else width):
+            if len(current) > (1 if opening is not None else 0) and _size(current, part) + reserve > limit:
+                pieces.append("\n".join([*current, _marker(opening)] if opening is not None else current))
+                current = [opening] if opening is not None else []
+            current.append(part)
+        opening = after
+    if current:
+        pieces.append("\n".join(current))
+    return pieces
+
+
+def _size(lines: list[str], extra: str) -> int:
+    return sum(len(line) + 1 for line in lines) + len(extra)
+
+
+def _marker(fence_line: str) -> str:
+    match = _FENCE.match(fence_line)
+    return match.group(1) if match else "```"
+
+
+def _split_line(line: str, width: int, first: int) -> list[str]:
+    """Cut a line longer than `width` (`first` for the first part) at spaces where possible."""
+    parts: list[str] = []
+    limit = max(first, 1)
+    while len(line) > limit:
+        cut = line.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        parts.append(line[:cut])
+        line = line[cut + 1 :] if line[cut : cut + 1] == " " else line[cut:]
+        limit = max(width, 1)
+    parts.append(line)
+    return parts
