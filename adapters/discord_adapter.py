@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import discord
+import yarl
 
 from adapters.discord_commands import (
     BotClient,
@@ -60,6 +61,10 @@ class DiscordConfig:
     api_url: str
     dev_guild_id: int | None
     admin_user_ids: frozenset[str]
+    # Sharding (from 2,500 servers; optional before): the total, and the ones this process runs.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    gateway_url: str | None = None
     # Command replies that take longer than this are deferred (Discord allows 3 s for the first reply).
     defer_after: float = 1.5
     ready_timeout: float = 60.0
@@ -75,6 +80,9 @@ def discord_config(settings: Settings) -> DiscordConfig:
         api_url=settings.discord_api_url,
         dev_guild_id=settings.discord_dev_guild_id,
         admin_user_ids=frozenset(settings.admin_user_ids),
+        shard_count=settings.discord_shard_count,
+        shard_ids=settings.discord_shard_ids or None,
+        gateway_url=settings.discord_gateway_url,
     )
 
 
@@ -86,14 +94,17 @@ def application_id(value: str | None) -> int | None:
     return int(value)
 
 
-def use_api_url(url: str) -> None:
-    """Point discord.py's REST calls at `url`; the gateway address then comes from `GET /gateway/bot`."""
+def use_api_url(url: str, gateway_url: str | None = None) -> None:
+    """Point discord.py's REST calls at `url`. The gateway address comes from `GET /gateway/bot`,
+    except with a fixed shard count, where discord.py uses its default unless `gateway_url` is set."""
     discord.http.Route.BASE = url.rstrip("/")
+    if gateway_url is not None:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 async def login(config: DiscordConfig, client: BotClient) -> None:
     """Log in over REST; a refused token becomes a DiscordStartError naming DISCORD_TOKEN."""
-    use_api_url(config.api_url)
+    use_api_url(config.api_url, config.gateway_url)
     try:
         await client.login(config.token)
     except discord.LoginFailure:
@@ -147,7 +158,9 @@ class DiscordAdapter:
 
     async def start(self) -> None:
         """Log in, sync the dev guild's commands if configured, connect; return once READY."""
-        client = self.client = BotClient(self, self.config.application_id)
+        client = self.client = BotClient(
+            self, self.config.application_id, self.config.shard_count, self.config.shard_ids
+        )
         await login(self.config, client)
         if self.config.dev_guild_id is not None:
             names = await sync_commands(client, self.config.dev_guild_id)
@@ -209,7 +222,21 @@ class DiscordAdapter:
     ) -> None:
         ref = delivery.key if delivery else None
         retry = delivery is not None and delivery.retry
-        await self._send(thread.destination, answer_messages(card, ref), thread, ref, retry)
+        try:
+            await self._send(thread.destination, answer_messages(card, ref), thread, ref, retry)
+        except DestinationUnavailable as exc:
+            if thread.thread_id is None or not exc.code.startswith("not_found"):
+                raise
+            # Someone deleted the thread, not the channel: answer as a reply to the question instead.
+            log.warning(
+                "discord: thread %s of message=%s in %s is gone (%s); replying to the question instead",
+                thread.thread_id,
+                thread.message_id,
+                thread.destination.key,
+                exc.code,
+            )
+            threadless = ThreadRef(thread.destination, thread.message_id, None)
+            await self._send(thread.destination, answer_messages(card, ref), threadless, ref, retry)
 
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         channel = self._partial(thread.destination, thread.destination.channel_id)

@@ -58,9 +58,18 @@ class BotClient(discord.AutoShardedClient):
     syncs commands. Keeps no state of ours beyond the handler and the gateway-ready event.
     """
 
-    def __init__(self, interactions: Interactions | None, application_id: int | None) -> None:
+    def __init__(
+        self,
+        interactions: Interactions | None,
+        application_id: int | None,
+        shard_count: int | None = None,
+        shard_ids: tuple[int, ...] | None = None,
+    ) -> None:
         # Without an application id, login reads it from Discord.
         known: dict[str, Any] = {"application_id": application_id} if application_id is not None else {}
+        if shard_count is not None:
+            # Several replicas split the gateway: each runs the shards it is given (all by default).
+            known |= {"shard_count": shard_count, "shard_ids": list(shard_ids) if shard_ids else None}
         super().__init__(
             intents=discord.Intents(guilds=True),
             max_messages=None,

@@ -133,10 +133,22 @@ def answer_messages(card: AnswerCard, ref: str | None = None) -> list[Outgoing]:
 # Notices and schedules -----------------------------------------------------------------------------
 
 
+_ADMIN_COMMAND = re.compile(r"`/mlquestion (subscribe|unsubscribe|pause|resume|settings)\b[^`]*`")
+_HELP_HINT = re.compile(r"\s*\(see `/mlquestion help`\)")
+
+
+def discord_commands(text: str) -> str:
+    """Name commands as Discord shows them: channel administration lives under /mlquestion-channel,
+    takes its arguments as options, and Discord lists options itself (there is no `help`)."""
+    text = _HELP_HINT.sub("", text)
+    return _ADMIN_COMMAND.sub(lambda m: f"`/mlquestion-channel {m.group(1)}`", text)
+
+
 def notice_messages(notice: Notice) -> list[Outgoing]:
     """Render a notice as plain content, split at 2,000 characters."""
     icon = {NoticeKind.ERROR: "⚠️ ", NoticeKind.NEW_CYCLE: "🔁 "}.get(notice.kind, "")
-    return [Outgoing(content=chunk) for chunk in split_markdown(icon + notice.text, CONTENT_LIMIT)]
+    text = icon + discord_commands(notice.text)
+    return [Outgoing(content=chunk) for chunk in split_markdown(text, CONTENT_LIMIT)]
 
 
 def schedule_embed(card: ScheduleCard) -> discord.Embed:

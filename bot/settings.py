@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # Discord: the REST base is configurable for tests and proxies; the gateway URL comes from it.
     discord_api_url: str = "https://discord.com/api/v10"
     discord_dev_guild_id: int | None = None
+    # Only for proxies and tests: discord.py takes the gateway address from the REST API otherwise.
+    discord_gateway_url: str | None = None
+    # Sharding across replicas: every replica sets the same count and its own ids (e.g. "0,1").
+    discord_shard_count: int | None = Field(default=None, ge=1)
+    discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
     # The operations endpoint (/healthz, /metrics); off unless a port is set.
     health_host: str = "127.0.0.1"
     health_port: int | None = Field(default=None, ge=0, le=65535)
@@ -85,6 +90,13 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _shards(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -200,3 +200,24 @@ def _daily_card(service: PracticeService) -> QuestionCard:
     question = service.bank.get("keras-easy")
     assert question is not None
     return question_card(question, CardKind.DAILY, REVEAL_AT)
+
+
+async def test_a_deleted_thread_gets_the_answer_as_a_reply_and_the_subscription_stays_active(
+    discord_bot: DiscordAdapter,
+    discord_service: PracticeService,
+    discord_store: SqlStore,
+    fake_discord: FakeDiscord,
+    subscribed: Subscription,
+    clock: FakeClock,
+) -> None:
+    """404 Unknown Channel on the thread (deleted by a moderator) → reply to the question in the channel."""
+    clock.set(POST_AT)
+    await discord_service.run_due()
+    question = fake_discord.in_channel(CHANNEL)[0]
+    fake_discord.fail_next("POST", rf"/channels/{question['id']}/messages", 404, 10003, "Unknown Channel")
+    clock.set(REVEAL_AT)
+    assert await discord_service.run_due() == {"reveal-revealed": 1}
+    _, answer = fake_discord.in_channel(CHANNEL)
+    assert str(answer["message_reference"]["message_id"]) == question["id"]
+    current = await discord_store.get_subscription_by_id(subscribed.id)
+    assert current is not None and not current.paused

@@ -139,3 +139,23 @@ def test_wrapped_lines_are_joined_but_lists_and_code_keep_theirs() -> None:
     text = "A paragraph\nwrapped here.\n\n- an item\n  continued\n- another\n\n```python\nx = 1\ny = 2\n```"
     expected = "A paragraph wrapped here.\n\n- an item continued\n- another\n\n```python\nx = 1\ny = 2\n```"
     assert reflow(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("core", "shown"),
+    [
+        (
+            "Start one with `/mlquestion subscribe 09:00 Europe/London` (see `/mlquestion help`).",
+            "Start one with `/mlquestion-channel subscribe`.",
+        ),
+        (
+            "Paused: no daily questions until `/mlquestion resume`.",
+            "Paused: no daily questions until `/mlquestion-channel resume`.",
+        ),
+        ("Try `/mlquestion keras hard`.", "Try `/mlquestion keras hard`."),
+    ],
+)
+def test_core_command_hints_are_shown_as_discord_commands(core: str, shown: str) -> None:
+    """Channel administration is /mlquestion-channel on Discord, with options instead of words."""
+    (message,) = notice_messages(Notice(core))
+    assert message.content == shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -110,3 +111,27 @@ def test_a_missing_or_bad_setting_is_named(values: dict[str, str], variable: str
     """No token, or an application id that is not a number: SettingsError naming the variable."""
     with pytest.raises(SettingsError, match=variable):
         discord_config(Settings(**values))  # type: ignore[arg-type]
+
+
+async def test_a_replica_runs_only_the_shards_it_is_given(
+    discord_service: PracticeService, fake_discord: FakeDiscord
+) -> None:
+    """shard_count 4 with ids 1 and 3: this process identifies as shards [1, 4] and [3, 4] only."""
+    config = config_for(fake_discord, shard_count=4, shard_ids=(1, 3), gateway_url=fake_discord.gateway_url)
+    adapter = DiscordAdapter(discord_service, config)
+    await adapter.start()
+    try:
+        # discord.py spaces IDENTIFYs 5 s apart when it has not asked the gateway for its concurrency.
+        async with asyncio.timeout(30):
+            while len(fake_discord.identifies) < 2:
+                await asyncio.sleep(0.1)
+        assert sorted(identify["shard"] for identify in fake_discord.identifies) == [[1, 4], [3, 4]]
+        assert await adapter.connected()
+    finally:
+        await adapter.stop()
+
+
+def test_shards_come_from_settings() -> None:
+    settings = Settings(DISCORD_TOKEN="x", discord_shard_count="4", discord_shard_ids="0,2")
+    config = discord_config(settings)
+    assert config.shard_count == 4 and config.shard_ids == (0, 2)
