@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -36,6 +37,8 @@ PLATFORM = "slack"
 DELIVERY_EVENT = "mlq_delivery"
 # How far back a retry looks for a message an earlier attempt delivered (a day's chatter fits).
 LOOKBACK_MESSAGES = 200
+# Open connections to the Web API per process: enough for the fan-out's concurrent sends.
+CONNECTIONS = 64
 # Web API errors that mean "this channel can't take our posts until a human acts": the
 # subscription is paused instead of retried.
 UNAVAILABLE_CODES = frozenset(
@@ -207,6 +210,7 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Check the token, then connect Socket Mode or serve HTTP; return once ready."""
+        self._reuse_connections()
         try:
             identity = await self.client.auth_test()
         except SlackApiError as exc:
@@ -233,6 +237,9 @@ class SlackAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
     async def connected(self) -> bool:
         if self._socket is not None:
@@ -391,8 +398,17 @@ class SlackAdapter:
             return set()
         return {key for message in replies.get("messages") or [] if (key := _delivery_key(message))}
 
+    def _reuse_connections(self) -> None:
+        # Without a session slack-sdk opens (and TLS-handshakes) a new connection for every call.
+        if self.client.session is None or self.client.session.closed:
+            self.client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.client.timeout),
+                connector=aiohttp.TCPConnector(limit=CONNECTIONS),
+            )
+
     async def _call(self, destination: Destination, method: str, **arguments: Any) -> Any:
         """Call the Web API; errors meaning the channel is unusable become DestinationUnavailable."""
+        self._reuse_connections()
         try:
             return await getattr(self.client, method)(**arguments)
         except SlackApiError as exc:

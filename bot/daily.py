@@ -190,7 +190,7 @@ class DailyCycle:
             )
             return "failed"
         sent_at = self.clock.now()
-        await self.store.mark_post_sent(post_id, thread, sent_at)
+        post = await self.store.mark_post_sent(post_id, thread, sent_at)
         lag = (sent_at - slot.post_at).total_seconds()
         self.metrics.post_lag_seconds.labels(destination.platform).observe(max(lag, 0.0))
         self.metrics.scheduler_lag_seconds.set(lag)
@@ -203,10 +203,8 @@ class DailyCycle:
             thread.message_id,
             lag,
         )
-        post = await self.store.get_post(post_id)
-        if post is not None:
-            for listener in self.listeners:
-                await listener.post_sent(post)
+        for listener in self.listeners:
+            await listener.post_sent(post)
         return "posted"
 
     async def _tell(self, adapter: ChatAdapter, subscription: Subscription, text: str) -> None:
@@ -258,7 +256,7 @@ class DailyCycle:
             await self.store.release_shared_post(post_id)
             log.exception("shared post failed: destination=%s question=%s", destination.key, question.id)
             return "failed", None
-        await self.store.mark_post_sent(post_id, thread, self.clock.now())
+        post = await self.store.mark_post_sent(post_id, thread, self.clock.now())
         log.info(
             "shared question: destination=%s question=%s user=%s message=%s post=%s",
             destination.key,
@@ -268,10 +266,8 @@ class DailyCycle:
             post_id,
         )
         self.metrics.posts.labels(destination.platform, "shared").inc()
-        post = await self.store.get_post(post_id)
-        if post is not None:
-            for listener in self.listeners:
-                await listener.post_sent(post)
+        for listener in self.listeners:
+            await listener.post_sent(post)
         return "posted", post
 
     # Reveals ------------------------------------------------------------------------------------

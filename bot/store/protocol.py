@@ -63,7 +63,9 @@ class Store(Protocol):
 
     async def set_post_question(self, post_id: int, question_id: str) -> None: ...
 
-    async def mark_post_sent(self, post_id: int, thread: ThreadRef, posted_at: datetime) -> None: ...
+    async def mark_post_sent(self, post_id: int, thread: ThreadRef, posted_at: datetime) -> PostRecord:
+        """Record the send and return the post as it now stands (its reveal not yet sent)."""
+        ...
 
     async def mark_post_failed(self, post_id: int, error: str) -> None:
         """Record a failed send; the post may be claimed again inside the grace window."""

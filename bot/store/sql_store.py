@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Row, and_, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -49,13 +49,27 @@ async def open_store(url: str, migrate: bool = True, connect_args: dict[str, Any
     url = normalise_url(url)
     if url.startswith("sqlite"):
         # SQLite serialises writers; wait for a lock instead of failing at once.
-        engine = create_async_engine(url, connect_args={"timeout": 30, **(connect_args or {})})
+        # One connection: SQLite lets one writer in at a time, and connections of the same process
+        # competing for its lock back off in sleeps of up to 100 ms; queueing on the pool is cheaper.
+        engine = create_async_engine(
+            url, pool_size=1, max_overflow=0, connect_args={"timeout": 30, **(connect_args or {})}
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
         engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args or {})
     store = SqlStore(engine)
     if migrate:
         await store.upgrade()
     return store
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers go on while one writer commits; NORMAL syncs at checkpoints, not every commit
+    # (a power cut can lose the last commits, never corrupt the file).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _run_upgrade(connection: Connection) -> None:
@@ -234,18 +248,29 @@ class SqlStore:
         async with self.engine.begin() as conn:
             await conn.execute(update(posts).where(posts.c.id == post_id).values(question_id=question_id))
 
-    async def mark_post_sent(self, post_id: int, thread: ThreadRef, posted_at: datetime) -> None:
+    async def mark_post_sent(self, post_id: int, thread: ThreadRef, posted_at: datetime) -> PostRecord:
+        statement = (
+            update(posts)
+            .where(posts.c.id == post_id)
+            .values(status="sent", thread_ref=thread.to_json(), posted_at=posted_at, lease_until=None)
+            .returning(*posts.c)
+        )
         async with self.engine.begin() as conn:
-            await conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id)
-                .values(
-                    status="sent",
-                    thread_ref=thread.to_json(),
-                    posted_at=posted_at,
-                    lease_until=None,
-                )
-            )
+            row = (await conn.execute(statement)).one()
+        # A post being marked sent has no reveal sent yet.
+        return PostRecord(
+            id=row.id,
+            subscription_id=row.subscription_id,
+            local_date=row.local_date,
+            scheduled_at=row.scheduled_at,
+            reveal_due_at=row.reveal_due_at,
+            status=row.status,
+            question_id=row.question_id,
+            thread=thread,
+            posted_at=row.posted_at,
+            revealed_at=None,
+            shared_by=row.shared_by,
+        )
 
     async def mark_post_skipped(self, post_id: int, reason: str) -> None:
         async with self.engine.begin() as conn:
