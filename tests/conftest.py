@@ -27,7 +27,7 @@ from bot.taxonomy import Difficulty, QuestionType
 from tests.fakes import RecordingAdapter
 
 # Each adapter's fake platform servers and their fixtures live in their own module.
-pytest_plugins = ["tests.log_scan", "tests.slack_support", "tests.discord_support"]
+pytest_plugins = ["tests.log_scan", "tests.slack_support", "tests.discord_support", "tests.process_support"]
 
 POSTGRES_URL_VARIABLE = "MLQ_TEST_POSTGRES_URL"
 PLATFORM_VARIABLES = (

@@ -8,13 +8,14 @@ with its delivery key (message metadata), so duplicates and gaps can be counted 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import sys
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -92,7 +94,8 @@ class BotProcess:
 
     def kill(self) -> None:
         if self.process.returncode is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signal.SIGKILL)
 
     async def terminate(self, timeout: float = 20) -> int:
         if self.process.returncode is None:
@@ -103,6 +106,17 @@ class BotProcess:
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         SCAN.scan(text, f"mlq process log {self.log_path.name}")
         return text
+
+
+STARTED: list[BotProcess] = []
+
+
+@pytest.fixture(autouse=True)
+def no_bot_outlives_its_test() -> Iterator[None]:
+    """Kill any `mlq` process a test started and left running (e.g. after a failed assertion)."""
+    yield
+    while STARTED:
+        STARTED.pop().kill()
 
 
 async def start_bot(url: str, fake: FakeSlack, log_dir: Path, **env: str) -> BotProcess:
@@ -124,7 +138,9 @@ async def start_bot(url: str, fake: FakeSlack, log_dir: Path, **env: str) -> Bot
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=ROOT, env=variables, stdout=sink, stderr=sink
         )
-    return BotProcess(process, log_path)
+    bot = BotProcess(process, log_path)
+    STARTED.append(bot)
+    return bot
 
 
 def delivered_keys(fake: FakeSlack) -> Counter[str]:
