@@ -176,6 +176,8 @@ class FakeDiscord:
         self.channels: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}
         self.identifies: list[dict[str, Any]] = []
+        # Which gateway connection receives dispatched interactions (the latest by default).
+        self.dispatch_to = -1
         self.gateway_queries: list[dict[str, str]] = []
         self.synced: dict[int | None, list[dict[str, Any]]] = {}
         self._failures: list[_Failure] = []
@@ -366,7 +368,7 @@ class FakeDiscord:
             "original": None,
             "edited": False,
         }
-        await self._sockets[-1].send(0, payload, "INTERACTION_CREATE")
+        await self._sockets[self.dispatch_to].send(0, payload, "INTERACTION_CREATE")
         return sent
 
     # REST -----------------------------------------------------------------------------------------

@@ -1,0 +1,167 @@
+"""Daily fan-out: 10,000 subscriptions due in the same minute, posted through the Slack adapter.
+
+The fake Slack Web API adds 20 ms to every call and enforces one message per second per channel
+(429 + Retry-After beyond it). Reported: time from due to the last post; the floor (calls × latency
+÷ the concurrency we allow); their ratio; 429s; duplicates; peak RSS of this process (which also
+hosts the fake). Once on SQLite, once on PostgreSQL (MLQ_TEST_POSTGRES_URL, default the local one).
+
+Run: python -m benchmarks.fanout [--subscriptions 10000] [--concurrency 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy import insert
+
+from adapters.slack_adapter import SlackAdapter, SlackConfig
+from benchmarks.common import record, synthetic_questions
+from bot.bank import QuestionBank
+from bot.clock import SystemClock
+from bot.selection import Rotation
+from bot.service import PracticeService, ServiceConfig
+from bot.store import SqlStore, open_store
+from bot.store.sql_store import sqlite_url
+from bot.store.tables import subscriptions
+from tests.process_support import delivered_keys, fresh_database
+from tests.slack_support import BOT_TOKEN, TEAM, FakeSlack
+
+LATENCY = 0.020
+PER_CHANNEL_INTERVAL = 1.0
+
+
+class RateLimitedSlack(FakeSlack):
+    """The fake Web API with a per-call latency and Slack's one-message-per-second-per-channel limit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_write: dict[str, float] = {}
+        self.limited = 0
+        self.post_times: list[float] = []
+
+    async def _api(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(LATENCY)
+        method = request.match_info["method"]
+        if method == "chat.postMessage":
+            body = await request.json()
+            channel = str(body.get("channel"))
+            now = time.perf_counter()
+            if now - self.last_write.get(channel, -1e9) < PER_CHANNEL_INTERVAL:
+                self.limited += 1
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+                )
+            self.last_write[channel] = now
+            self.post_times.append(now)
+        return await super()._api(request)
+
+
+async def _subscribe(store: SqlStore, count: int) -> None:
+    now = datetime.now(UTC)
+    row = {
+        "platform": "slack",
+        "workspace_id": TEAM,
+        "post_time": now.strftime("%H:%M"),
+        "timezone": "UTC",
+        "days": "0,1,2,3,4,5,6",
+        "reveal_after_seconds": 6 * 3600,
+        "reveal_at": None,
+        "topics": "",
+        "difficulties": "",
+        "paused": False,
+        "created_at": now - timedelta(hours=1),
+        "updated_at": now - timedelta(hours=1),
+    }
+    async with store.engine.begin() as conn:
+        for start in range(0, count, 2000):
+            rows = [row | {"channel_id": f"C{n:06d}"} for n in range(start, min(count, start + 2000))]
+            await conn.execute(insert(subscriptions), rows)
+
+
+@asynccontextmanager
+async def _database(kind: str) -> AsyncIterator[str]:
+    if kind == "sqlite":
+        yield sqlite_url(Path(tempfile.mkdtemp(prefix="mlq-fanout-")) / "fanout.db")
+    else:
+        os.environ.setdefault("MLQ_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+        async with fresh_database() as url:
+            yield url
+
+
+async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
+    fake = RateLimitedSlack()
+    await fake.start()
+    async with _database(kind) as url:
+        store = await open_store(url)
+        await _subscribe(store, count)
+        bank = QuestionBank(synthetic_questions(1000))
+        config = ServiceConfig(ZoneInfo("UTC"), send_concurrency=concurrency)
+        service = PracticeService(
+            bank, store, SystemClock(), {}, config, Rotation(bank, store, random.Random(1))
+        )
+        adapter = SlackAdapter(service, SlackConfig(bot_token=BOT_TOKEN, mode="http", api_url=fake.api_url))
+        service.register_adapter(adapter)
+        started = time.perf_counter()
+        counts = await service.run_due()
+        finished = time.perf_counter()
+        await store.close()
+    await fake.stop()
+    posts = len(fake.post_times)
+    last = max(fake.post_times) - started if fake.post_times else float("nan")
+    floor = posts * LATENCY / concurrency
+    keys = delivered_keys(fake)
+    return {
+        "store": kind,
+        "posts": posts,
+        "outcomes": counts,
+        "last_post_s": last,
+        "run_s": finished - started,
+        "floor_s": floor,
+        "ratio": last / floor,
+        "limited": fake.limited,
+        "duplicates": sum(n - 1 for n in keys.values()),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+async def main(count: int, concurrency: int, stores: list[str]) -> None:
+    results = [await run(kind, count, concurrency) for kind in stores]
+    lines = [
+        f"{count:,} subscriptions due in the same minute; fake Web API: {LATENCY * 1000:.0f} ms per call, "
+        f"1 message/s per channel; {concurrency} sends at a time. Targets: ratio ≤ 1.25, 0 duplicates, "
+        "peak RSS ≤ 250 MB.",
+        "",
+        "| store | posts | due → last post | floor | ratio | 429s | duplicates | peak RSS |",
+        "|---|---|---|---|---|---|---|---|",
+        *(
+            f"| {r['store']} | {r['posts']:,} | {r['last_post_s']:.1f} s | {r['floor_s']:.1f} s | "
+            f"{r['ratio']:.2f} | {r['limited']} | {r['duplicates']} | {r['peak_rss_mb']:.0f} MB |"
+            for r in results
+        ),
+        "",
+        "Peak RSS is the whole benchmark process (bot, fake server and both runs so far), so the "
+        "PostgreSQL row includes the SQLite run's high-water mark.",
+    ]
+    record("Daily fan-out", lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscriptions", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--stores", default="sqlite,postgres")
+    args = parser.parse_args()
+    asyncio.run(main(args.subscriptions, args.concurrency, args.stores.split(",")))
