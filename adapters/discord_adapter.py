@@ -385,8 +385,9 @@ class DiscordAdapter:
                 response = await self.service.share(invocation, response.message.question_id, click)
             return [response]
 
-        # Always deferred: sharing posts to the channel, which may wait on Discord's rate limits.
-        await self._respond(interaction, work(), defer=True)
+        # Asking is quick: answer at once (one round trip) unless it runs late. Sharing posts to the
+        # channel, which may wait on Discord's rate limits, so it defers first.
+        await self._respond(interaction, work(), defer=share)
 
     async def channel_command(self, interaction: BotInteraction, text: str) -> None:
         invocation = self._invocation(interaction)

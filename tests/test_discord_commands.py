@@ -14,14 +14,14 @@ from tests.discord_support import CHANNEL, MEMBER, config_for, custom_ids
 from tests.fake_discord import EPHEMERAL, FakeDiscord, message_problems
 
 
-async def test_ask_defers_privately_then_shows_the_question_with_its_buttons(
+async def test_ask_answers_privately_at_once_with_the_question_and_its_buttons(
     discord_bot: DiscordAdapter, fake_discord: FakeDiscord
 ) -> None:
-    """No options: a private deferral (type 5, flag 64), then the question embed with two buttons."""
+    """No options: one private reply (type 4, flag 64) holding the question embed and two buttons."""
     sent = await fake_discord.command("mlquestion", MEMBER, CHANNEL)
     reply = await fake_discord.reply_to(sent)
     callback = fake_discord.callback(sent).body
-    assert callback == {"type": 5, "data": {"flags": EPHEMERAL}}
+    assert callback["type"] == 4 and callback["data"]["flags"] == EPHEMERAL
     assert reply["flags"] & EPHEMERAL
     (embed,) = reply["embeds"]
     question_id = custom_ids(reply)[0].removeprefix("mlq:answer:")
