@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -59,7 +60,7 @@ async def _statuses(url: str) -> dict[str, int]:
 
 
 async def test_thirty_kills_lose_nothing_and_send_nothing_twice(
-    fake_slack: FakeSlack, tmp_path: Path
+    fake_slack: FakeSlack, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
     rng = random.Random(20261125)
     async with fresh_database() as url:
@@ -83,12 +84,13 @@ async def test_thirty_kills_lose_nothing_and_send_nothing_twice(
     keys = delivered_keys(fake_slack)
     posts = channels_with(fake_slack, "post")
     recovered = everything.count("sent before a crash")
-    print(
-        f"\n{TRIALS} kills ({kinds.count('mid-write')} mid-write, {kinds.count('delay')} after a delay), "
+    record_property(
+        "figures",
+        f"{TRIALS} kills ({kinds.count('mid-write')} mid-write, {kinds.count('delay')} after a delay), "
         f"{SUBSCRIPTIONS} subscriptions: {sum(posts.values())} posts, "
         f"{sum(1 for k in keys if k.startswith('mlq-reveal-'))} answer messages, "
         f"repeated keys {sum(n - 1 for n in keys.values())}, found again after a crash {recovered}, "
-        f"store {statuses}"
+        f"store {statuses}",
     )
     assert set(posts) == set(channels) and set(posts.values()) == {1}, "a post is missing or doubled"
     assert all(count == 1 for count in keys.values()), "a message was sent twice"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ SUBSCRIPTIONS = 300
 
 
 async def test_three_replicas_post_and_reveal_300_subscriptions_exactly_once(
-    fake_slack: FakeSlack, tmp_path: Path
+    fake_slack: FakeSlack, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
     """3 real processes race over 300 subscriptions due in the same minute; the fake counts every send."""
     async with fresh_database() as url:
@@ -41,11 +42,12 @@ async def test_three_replicas_post_and_reveal_300_subscriptions_exactly_once(
         keys = delivered_keys(fake_slack)
         updates = [call["ts"] for call in fake_slack.calls_to("chat.update")]
         per_process = [bot.log().count("posted daily question") for bot in bots]
-        print(
-            f"\n{REPLICAS} replicas, {SUBSCRIPTIONS} subscriptions: posts sent {sum(posts.values())}, "
+        record_property(
+            "figures",
+            f"{REPLICAS} replicas, {SUBSCRIPTIONS} subscriptions: posts sent {sum(posts.values())}, "
             f"channels with a post {len(posts)}, answer messages {sum(answers.values())}, "
             f"parent updates {len(updates)}, repeated keys {sum(n - 1 for n in keys.values())}, "
-            f"posts per process {per_process}"
+            f"posts per process {per_process}",
         )
         assert codes == [0] * REPLICAS, logs[-3000:]
         assert set(posts) == set(channels) and set(posts.values()) == {1}

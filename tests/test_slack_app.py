@@ -9,12 +9,15 @@ import socket
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 from pydantic import SecretStr
 
 from adapters.slack_adapter import SlackConfigError, slack_config
+from bot.app import RunOptions, build_adapters
+from bot.service import PracticeService
 from bot.settings import Settings
 from tests.slack_support import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_form, signed_headers
 
@@ -131,3 +134,18 @@ async def _post_when_listening(client: aiohttp.ClientSession, url: str, body: st
                     return response.status
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.1)
+
+
+def test_slack_and_discord_run_side_by_side_in_one_process(service: PracticeService) -> None:
+    """With both platforms configured, one service (and so one scheduler) holds both adapters."""
+    settings = _settings(slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN).model_copy(
+        update={"discord_token": SecretStr("discord-token-not-real")}
+    )
+    adapters = build_adapters(settings, RunOptions(), service, ZoneInfo("UTC"), asyncio.Event())
+    assert [adapter.platform for adapter in adapters] == ["slack", "discord"]
+    assert set(service.adapters) >= {"slack", "discord"}
+
+
+def test_with_no_platform_configured_the_console_runs(service: PracticeService) -> None:
+    adapters = build_adapters(Settings(), RunOptions(), service, ZoneInfo("UTC"), asyncio.Event())
+    assert [adapter.platform for adapter in adapters] == ["console"]
