@@ -82,6 +82,9 @@ class DailyCycle:
         self.metrics = metrics
         # Set on shutdown: catch-up loops stop taking new work; sends already started finish.
         self.stopping = False
+        # One catch-up pass at a time per process; a request during a pass asks for one more after it.
+        self._pass = asyncio.Lock()
+        self._again = False
 
     # Posts --------------------------------------------------------------------------------
 
@@ -347,10 +350,24 @@ class DailyCycle:
     async def run_due(self) -> dict[str, int]:
         """Post every slot that is due (or skip it if missed) and reveal every due answer.
 
-        Run at start-up and periodically; claims make it safe in any number of processes. Sends run
-        `send_concurrency` at a time, so a fan-out to many channels is bounded by the platform's
-        latency, not by one send after another.
+        Run at start-up, at wake-ups and periodically; claims make it safe in any number of
+        processes. Within a process passes don't overlap: a call during a pass returns at once and
+        makes the running pass go round once more, so bursts of wake-ups cost one extra pass.
         """
+        if self._pass.locked():
+            self._again = True
+            return {}
+        counts: Counter[str] = Counter()
+        async with self._pass:
+            while True:
+                self._again = False
+                counts.update(await self._run_due_once())
+                if not self._again or self.stopping:
+                    return dict(counts)
+
+    async def _run_due_once(self) -> dict[str, int]:
+        """One pass. Sends run `send_concurrency` at a time, so a fan-out to many channels is
+        bounded by the platform's latency, not by one send after another."""
         now = self.clock.now()
         counts: Counter[str] = Counter()
         limit = asyncio.Semaphore(self.config.send_concurrency)

@@ -27,20 +27,19 @@ def clock() -> FakeClock:
     return FakeClock(MONDAY_POST - timedelta(hours=1))
 
 
-async def test_start_schedules_each_subscription_at_its_next_post(
+async def test_start_wakes_up_at_each_subscriptions_next_post(
     service: PracticeService,
     store: SqlStore,
     destination: Destination,
     berlin_schedule: Schedule,
     clock: FakeClock,
 ) -> None:
-    """Monday 07:00 UTC: the Berlin 09:00 subscription's job runs at 08:00 UTC today."""
-    subscription = await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
+    """Monday 07:00 UTC: the Berlin 09:00 subscription means a wake-up at 08:00 UTC today."""
+    await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
     scheduler = PracticeScheduler(service)
     await scheduler.start()
     try:
-        job = scheduler.scheduler.get_job(f"post:{subscription.id}")
-        assert job is not None and job.next_run_time == MONDAY_POST
+        assert scheduler.wake_times() == [MONDAY_POST]
         assert scheduler.scheduler.get_job("reconcile") is not None
     finally:
         await scheduler.stop()
@@ -62,29 +61,65 @@ async def test_start_up_catches_up_and_schedules_the_reveal(
     await scheduler.start()
     try:
         assert len(adapter.questions) == 1
-        reveal_jobs = [j for j in scheduler.scheduler.get_jobs() if j.id.startswith("reveal:")]
-        assert [j.next_run_time for j in reveal_jobs] == [MONDAY_POST + timedelta(hours=6)]
-        post_job = scheduler.scheduler.get_job("post:1")
-        assert post_job is not None and post_job.next_run_time == MONDAY_POST + timedelta(days=1)
+        assert scheduler.wake_times() == [MONDAY_POST + timedelta(hours=6), MONDAY_POST + timedelta(days=1)]
     finally:
         await scheduler.stop()
 
 
-async def test_subscription_changes_reschedule_and_pauses_drop_the_job(
+async def test_subscribing_adds_a_wake_up_at_once(
     service: PracticeService, destination: Destination, clock: FakeClock
 ) -> None:
-    """subscribe adds a job at once; pause removes it; resume brings it back."""
+    """`subscribe 12:00 UTC daily` at 07:00: a wake-up at 12:00 today, without waiting for reconcile."""
     scheduler = PracticeScheduler(service)
     await scheduler.start()
     try:
-        admin = Invocation(destination, "U1", is_admin=True)
-        await service.handle_command(admin, "subscribe 12:00 UTC daily")
-        job = scheduler.scheduler.get_job("post:1")
-        assert job is not None and job.next_run_time == MONDAY_POST.replace(hour=12)
-        await service.handle_command(admin, "pause")
-        assert scheduler.scheduler.get_job("post:1") is None
-        await service.handle_command(admin, "resume")
-        assert scheduler.scheduler.get_job("post:1") is not None
+        await service.handle_command(
+            Invocation(destination, "U1", is_admin=True), "subscribe 12:00 UTC daily"
+        )
+        assert scheduler.wake_times() == [MONDAY_POST.replace(hour=12)]
+    finally:
+        await scheduler.stop()
+
+
+async def test_subscriptions_due_at_the_same_instant_share_one_wake_up(
+    service: PracticeService, store: SqlStore, berlin_schedule: Schedule, clock: FakeClock
+) -> None:
+    """Fifty channels at 09:00 Berlin: one job, whose catch-up posts all fifty."""
+    for n in range(50):
+        await store.save_subscription(
+            Destination("fake", f"C{n}", "T1"), berlin_schedule, Filters(), clock.now()
+        )
+    scheduler = PracticeScheduler(service)
+    await scheduler.start()
+    try:
+        assert scheduler.wake_times() == [MONDAY_POST]
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_wake_up_posts_what_is_due_and_skips_paused_channels(
+    service: PracticeService,
+    store: SqlStore,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
+    adapter: RecordingAdapter,
+) -> None:
+    """The wake-up runs the catch-up: the active channel is posted, the paused one is not."""
+    active = await store.save_subscription(
+        Destination("fake", "C1", "T1"), berlin_schedule, Filters(), clock.now()
+    )
+    paused = await store.save_subscription(
+        Destination("fake", "C2", "T1"), berlin_schedule, Filters(), clock.now()
+    )
+    await store.set_paused(paused.id, True, "paused by an admin", clock.now())
+    scheduler = PracticeScheduler(service)
+    await scheduler.start()
+    try:
+        clock.set(MONDAY_POST)
+        await scheduler._wake()
+        assert len(adapter.questions) == 1
+        assert (await store.latest_post(active.id)) is not None
+        assert (await store.latest_post(paused.id)) is None
     finally:
         await scheduler.stop()
 
