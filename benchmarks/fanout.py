@@ -2,8 +2,9 @@
 
 The fake Slack Web API adds 20 ms to every call and enforces one message per second per channel
 (429 + Retry-After beyond it). Reported: time from due to the last post; the floor (calls × latency
-÷ the concurrency we allow); their ratio; 429s; duplicates; peak RSS of this process (which also
-hosts the fake). Once on SQLite, once on PostgreSQL (MLQ_TEST_POSTGRES_URL, default the local one).
+÷ the concurrency we allow); their ratio; 429s; duplicates; peak RSS of this process (the bot
+alone: the fake runs in a child process). Once on SQLite, once on PostgreSQL
+(MLQ_TEST_POSTGRES_URL, default the local one).
 
 Run: python -m benchmarks.fanout [--subscriptions 10000] [--concurrency 10]
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
 import resource
@@ -20,10 +22,12 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from aiohttp import web
 from sqlalchemy import insert
 
@@ -43,7 +47,7 @@ LATENCY = 0.020
 PER_CHANNEL_INTERVAL = 1.0
 
 
-class RateLimitedSlack(FakeSlack):
+class RateLimitedSlack(FakeSlack):  # runs in its own process, as Slack would
     """The fake Web API with a per-call latency and Slack's one-message-per-second-per-channel limit."""
 
     def __init__(self) -> None:
@@ -58,7 +62,7 @@ class RateLimitedSlack(FakeSlack):
         if method == "chat.postMessage":
             body = await request.json()
             channel = str(body.get("channel"))
-            now = time.perf_counter()
+            now = time.time()  # wall clock: compared with the bot's, in another process
             if now - self.last_write.get(channel, -1e9) < PER_CHANNEL_INTERVAL:
                 self.limited += 1
                 return web.json_response(
@@ -67,6 +71,56 @@ class RateLimitedSlack(FakeSlack):
             self.last_write[channel] = now
             self.post_times.append(now)
         return await super()._api(request)
+
+
+def _serve_fake(port_pipe: Connection) -> None:
+    """Child process: run the rate-limited fake until told to stop; report what it saw at /stats."""
+
+    async def serve() -> None:
+        fake = RateLimitedSlack()
+        await fake.start()
+        done = asyncio.Event()
+
+        async def stats(request: web.Request) -> web.Response:
+            keys = delivered_keys(fake)
+            body = {
+                "post_times": fake.post_times,
+                "limited": fake.limited,
+                "repeats": sum(n - 1 for n in keys.values()),
+            }
+            return web.json_response(body)
+
+        async def stop(request: web.Request) -> web.Response:
+            done.set()
+            return web.json_response({})
+
+        control = web.Application()
+        control.router.add_get("/stats", stats)
+        control.router.add_post("/stop", stop)
+        runner = web.AppRunner(control, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        port_pipe.send((fake.port, runner.addresses[0][1]))
+        await done.wait()
+        await runner.cleanup()
+        await fake.stop()
+
+    asyncio.run(serve())
+
+
+@asynccontextmanager
+async def _fake_slack() -> AsyncIterator[tuple[str, str]]:
+    """Start the fake in a child process; yield its Web API URL and its control URL."""
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.get_context("spawn").Process(target=_serve_fake, args=(child,), daemon=True)
+    process.start()
+    api_port, control_port = await asyncio.to_thread(parent.recv)
+    try:
+        yield f"http://127.0.0.1:{api_port}/api/", f"http://127.0.0.1:{control_port}"
+    finally:
+        async with aiohttp.ClientSession() as client, client.post(f"http://127.0.0.1:{control_port}/stop"):
+            pass
+        await asyncio.to_thread(process.join, 10)
 
 
 async def _subscribe(store: SqlStore, count: int) -> None:
@@ -102,9 +156,7 @@ async def _database(kind: str) -> AsyncIterator[str]:
 
 
 async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
-    fake = RateLimitedSlack()
-    await fake.start()
-    async with _database(kind) as url:
+    async with _fake_slack() as (api_url, control), _database(kind) as url:
         store = await open_store(url)
         await _subscribe(store, count)
         bank = QuestionBank(synthetic_questions(1000))
@@ -112,17 +164,18 @@ async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
         service = PracticeService(
             bank, store, SystemClock(), {}, config, Rotation(bank, store, random.Random(1))
         )
-        adapter = SlackAdapter(service, SlackConfig(bot_token=BOT_TOKEN, mode="http", api_url=fake.api_url))
+        adapter = SlackAdapter(service, SlackConfig(bot_token=BOT_TOKEN, mode="http", api_url=api_url))
         service.register_adapter(adapter)
-        started = time.perf_counter()
+        started = time.time()
         counts = await service.run_due()
-        finished = time.perf_counter()
+        finished = time.time()
+        await adapter.stop()
         await store.close()
-    await fake.stop()
-    posts = len(fake.post_times)
-    last = max(fake.post_times) - started if fake.post_times else float("nan")
+        async with aiohttp.ClientSession() as client, client.get(f"{control}/stats") as response:
+            seen = await response.json()
+    posts = len(seen["post_times"])
+    last = max(seen["post_times"]) - started if posts else float("nan")
     floor = posts * LATENCY / concurrency
-    keys = delivered_keys(fake)
     return {
         "store": kind,
         "posts": posts,
@@ -131,8 +184,8 @@ async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
         "run_s": finished - started,
         "floor_s": floor,
         "ratio": last / floor,
-        "limited": fake.limited,
-        "duplicates": sum(n - 1 for n in keys.values()),
+        "limited": seen["limited"],
+        "duplicates": seen["repeats"],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -152,8 +205,8 @@ async def main(count: int, concurrency: int, stores: list[str]) -> None:
             for r in results
         ),
         "",
-        "Peak RSS is the whole benchmark process (bot, fake server and both runs so far), so the "
-        "PostgreSQL row includes the SQLite run's high-water mark.",
+        "The fake runs in its own process; peak RSS is the bot's process over all runs so far (the "
+        "PostgreSQL row includes the SQLite run's high-water mark).",
     ]
     record("Daily fan-out", lines)
 
