@@ -256,21 +256,7 @@ class SqlStore:
             .returning(*posts.c)
         )
         async with self.engine.begin() as conn:
-            row = (await conn.execute(statement)).one()
-        # A post being marked sent has no reveal sent yet.
-        return PostRecord(
-            id=row.id,
-            subscription_id=row.subscription_id,
-            local_date=row.local_date,
-            scheduled_at=row.scheduled_at,
-            reveal_due_at=row.reveal_due_at,
-            status=row.status,
-            question_id=row.question_id,
-            thread=thread,
-            posted_at=row.posted_at,
-            revealed_at=None,
-            shared_by=row.shared_by,
-        )
+            return _post((await conn.execute(statement)).one())
 
     async def mark_post_skipped(self, post_id: int, reason: str) -> None:
         async with self.engine.begin() as conn:
@@ -468,6 +454,8 @@ def _subscription(row: Row[Any]) -> Subscription:
 
 
 def _post(row: Row[Any]) -> PostRecord:
+    """A post from a row of `posts`, joined with its reveal's status and time where selected."""
+    reveal = row._mapping
     return PostRecord(
         id=row.id,
         subscription_id=row.subscription_id,
@@ -478,6 +466,6 @@ def _post(row: Row[Any]) -> PostRecord:
         question_id=row.question_id,
         thread=ThreadRef.from_json(row.thread_ref) if row.thread_ref else None,
         posted_at=row.posted_at,
-        revealed_at=row.revealed_at if row.reveal_status == "sent" else None,
+        revealed_at=reveal.get("revealed_at") if reveal.get("reveal_status") == "sent" else None,
         shared_by=row.shared_by,
     )
