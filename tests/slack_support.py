@@ -82,6 +82,9 @@ class FakeSlack:
     def response_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex[:8]}"
 
+    def disarm(self) -> None:
+        self._trip_action = None
+
     def trip_on_write(self, writes: int, action: Callable[[], None]) -> None:
         """Run `action` when the n-th message write from now has been accepted, before answering it."""
         self._trip_left, self._trip_action = writes, action
