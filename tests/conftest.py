@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.bank import QuestionBank
+from bot.bank import Filters, QuestionBank
 from bot.clock import FakeClock
 from bot.questions import Question
+from bot.records import Subscription
 from bot.schedule import RevealRule, Schedule
 from bot.seam import Destination
 from bot.selection import Rotation
@@ -147,6 +148,14 @@ def berlin_schedule() -> Schedule:
         frozenset(range(5)),
         RevealRule(after=timedelta(hours=6)),
     )
+
+
+@pytest.fixture
+async def subscription(
+    store: SqlStore, destination: Destination, berlin_schedule: Schedule, clock: FakeClock
+) -> Subscription:
+    """The fake channel subscribed to 09:00 Berlin on weekdays, reveal 6 h later."""
+    return await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
 
 
 @pytest.fixture

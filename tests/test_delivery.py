@@ -5,26 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from bot.bank import Filters
 from bot.clock import FakeClock
 from bot.records import Subscription
-from bot.schedule import Schedule
-from bot.seam import Destination, ThreadRef
+from bot.seam import ThreadRef
 from bot.service import PracticeService
 from bot.store import SqlStore
 from tests.fakes import RecordingAdapter
 
 POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 REVEAL_AT = POST_AT + timedelta(hours=6)
-
-
-@pytest.fixture
-async def subscription(
-    store: SqlStore, destination: Destination, berlin_schedule: Schedule, clock: FakeClock
-) -> Subscription:
-    return await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
 
 
 async def test_a_post_whose_reply_was_lost_is_found_on_retry_not_sent_again(

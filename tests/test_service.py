@@ -24,13 +24,6 @@ POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 REVEAL_AT = POST_AT + timedelta(hours=6)
 
 
-@pytest.fixture
-async def subscription(
-    store: SqlStore, destination: Destination, berlin_schedule: Schedule, clock: FakeClock
-) -> Subscription:
-    return await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
-
-
 async def test_a_due_post_is_sent_once(
     service: PracticeService,
     subscription: Subscription,
