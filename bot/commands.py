@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.bank import Filters
@@ -15,16 +16,23 @@ from bot.schedule import (
     parse_time,
     parse_zone,
 )
+from bot.skip_days import HolidayError, parse_country, parse_dates
 from bot.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic
 
 USAGE = """\
 `/mlquestion` — a question from your rotation
 `/mlquestion <topic> <difficulty>` — filter, in any order (e.g. `/mlquestion keras hard`)
+`/mlquestion review` — your most overdue question to practise again (spaced repetition)
+`/mlquestion stats` — your streak, answers and weakest topics (only you see it)
+`/mlquestion leaderboard [week|month|all]` — this channel's most regular participants
+`/mlquestion leaderboard optout` · `/mlquestion leaderboard optin` — leave or rejoin leaderboards
+`/mlquestion suggest` — suggest a question and answer for the bank
 `/mlquestion topics` — the topics and difficulties
 `/mlquestion help` — this help
 Channel admins:
 `/mlquestion subscribe [HH:MM] [Zone] [days] [reveal after Nh | reveal at HH:MM] [topics…] [difficulty…]`
-   e.g. `/mlquestion subscribe 09:30 Europe/Berlin mon-fri reveal after 6h keras tensorflow`
+   `[holidays CC|none] [skip YYYY-MM-DD,…|none] [mentions on|off] [weekly on|off]`
+   e.g. `/mlquestion subscribe 09:30 Europe/Berlin mon-fri reveal after 6h keras holidays DE weekly on`
 `/mlquestion unsubscribe` · `/mlquestion pause` · `/mlquestion resume` · `/mlquestion settings`"""
 
 
@@ -56,6 +64,38 @@ class Subscribe:
     days: frozenset[int] | None = None
     reveal: RevealRule | None = None
     filters: Filters | None = None
+    holidays: str | None = None  # a country code; "" clears it
+    skip_dates: frozenset[date] | None = None  # empty clears them
+    mentions: bool | None = None
+    weekly_summary: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    pass
+
+
+Period = Literal["week", "month", "all"]
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    period: Period = "week"
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardOptOut:
+    opted_out: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Suggest:
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +118,21 @@ class ShowSettings:
     pass
 
 
-Command = Ask | Help | ListTopics | Subscribe | Unsubscribe | Pause | Resume | ShowSettings
+Command = (
+    Ask
+    | Help
+    | ListTopics
+    | Subscribe
+    | Unsubscribe
+    | Pause
+    | Resume
+    | ShowSettings
+    | Review
+    | Stats
+    | Leaderboard
+    | LeaderboardOptOut
+    | Suggest
+)
 ADMIN_COMMANDS = (Subscribe, Unsubscribe, Pause, Resume)
 _SIMPLE: dict[str, Command] = {
     "help": Help(),
@@ -87,6 +141,18 @@ _SIMPLE: dict[str, Command] = {
     "pause": Pause(),
     "resume": Resume(),
     "settings": ShowSettings(),
+    "review": Review(),
+    "stats": Stats(),
+    "suggest": Suggest(),
+}
+_LEADERBOARD: dict[str, Command] = {
+    "week": Leaderboard("week"),
+    "month": Leaderboard("month"),
+    "all": Leaderboard("all"),
+    "optout": LeaderboardOptOut(True),
+    "opt-out": LeaderboardOptOut(True),
+    "optin": LeaderboardOptOut(False),
+    "opt-in": LeaderboardOptOut(False),
 }
 
 
@@ -108,6 +174,13 @@ def parse_command(text: str) -> Command:
         return _SIMPLE[head]
     if head == "subscribe":
         return _parse_subscribe(words[1:])
+    if head == "leaderboard":
+        if len(words) > 2 or (len(words) == 2 and words[1].lower() not in _LEADERBOARD):
+            raise CommandError(
+                f"`leaderboard {' '.join(words[1:])}`: use `leaderboard`, `leaderboard week`, "
+                "`leaderboard month`, `leaderboard all`, `leaderboard optout` or `leaderboard optin`"
+            )
+        return _LEADERBOARD[words[1].lower()] if len(words) == 2 else Leaderboard()
     return Ask(_parse_filters(words, allow_other=False)[0])
 
 
@@ -136,6 +209,7 @@ def _parse_subscribe(words: list[str]) -> Subscribe:
     zone: ZoneInfo | None = None
     days: frozenset[int] | None = None
     reveal: RevealRule | None = None
+    options: dict[str, Any] = {}
     rest: list[str] = []
     index = 0
     try:
@@ -144,6 +218,11 @@ def _parse_subscribe(words: list[str]) -> Subscribe:
             lower = word.lower()
             if lower == "reveal":
                 reveal, index = _parse_reveal(words, index)
+                continue
+            if lower in _OPTION_WORDS:
+                name, value = _parse_option(lower, words[index + 1] if index + 1 < len(words) else None)
+                options[name] = value
+                index += 2
                 continue
             if ":" in word and post_time is None and word[0].isdigit():
                 post_time = parse_time(word)
@@ -154,7 +233,7 @@ def _parse_subscribe(words: list[str]) -> Subscribe:
             else:
                 rest.append(word)
             index += 1
-    except ScheduleError as exc:
+    except (ScheduleError, HolidayError) as exc:
         raise CommandError(f"{exc}\n{_SUBSCRIBE_HELP}") from None
     filters: Filters | None = None
     if rest:
@@ -162,12 +241,37 @@ def _parse_subscribe(words: list[str]) -> Subscribe:
             filters, _ = _parse_filters(rest, allow_other=False)
         except CommandError as exc:
             raise CommandError(f"{exc}\n{_SUBSCRIBE_HELP}") from None
-    return Subscribe(post_time, zone, days, reveal, filters)
+    return Subscribe(post_time, zone, days, reveal, filters, **options)
+
+
+_OPTION_WORDS = ("holidays", "skip", "mentions", "weekly")
+
+
+def _parse_option(word: str, value: str | None) -> tuple[str, object]:
+    """Parse `holidays CC|none`, `skip DATES|none`, `mentions on|off`, `weekly on|off`."""
+    if value is None:
+        raise ScheduleError(
+            {
+                "holidays": "`holidays` needs a country code (e.g. `holidays GB`) or `none`",
+                "skip": "`skip` needs dates (e.g. `skip 2026-12-24,2026-12-31`) or `none`",
+                "mentions": "`mentions` needs `on` or `off`",
+                "weekly": "`weekly` needs `on` or `off`",
+            }[word]
+        )
+    lower = value.lower()
+    if word == "holidays":
+        return "holidays", "" if lower == "none" else parse_country(value)
+    if word == "skip":
+        return "skip_dates", frozenset() if lower == "none" else parse_dates(value)
+    if lower not in ("on", "off"):
+        raise ScheduleError(f"`{word} {value}`: use `{word} on` or `{word} off`")
+    return ("mentions" if word == "mentions" else "weekly_summary"), lower == "on"
 
 
 _SUBSCRIBE_HELP = (
-    "Usage: `subscribe [HH:MM] [Zone] [days] [reveal after Nh | reveal at HH:MM] [topics…]`, "
-    "e.g. `subscribe 09:30 Europe/Berlin mon-fri reveal after 6h`."
+    "Usage: `subscribe [HH:MM] [Zone] [days] [reveal after Nh | reveal at HH:MM] [topics…] "
+    "[holidays CC|none] [skip YYYY-MM-DD,…|none] [mentions on|off] [weekly on|off]`, "
+    "e.g. `subscribe 09:30 Europe/Berlin mon-fri reveal after 6h holidays DE`."
 )
 
 

@@ -11,26 +11,39 @@ import logging
 import os
 import socket
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, replace
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.bank import QuestionBank
 from bot.clock import Clock
-from bot.messages import CardKind, Notice, NoticeKind, answer_card, question_card
+from bot.messages import (
+    AnswerCard,
+    CardKind,
+    Notice,
+    NoticeKind,
+    RatingPrompt,
+    answer_card,
+    question_card,
+)
 from bot.metrics import Metrics
+from bot.practice import Practice
 from bot.questions import Question
-from bot.records import PostRecord, Subscription
+from bot.records import PostClaim, PostRecord, Subscription
 from bot.schedule import Slot, latest_slot
-from bot.seam import ChatAdapter, Delivery, Destination, DestinationUnavailable
+from bot.seam import ChatAdapter, Delivery, Destination, DestinationUnavailable, ThreadRef
 from bot.selection import NoQuestionMatches, Rotation
 from bot.store import Store
+from bot.store.protocol import Draw, PostRequest, SentPost
 
 log = logging.getLogger(__name__)
 PLATFORM_PAUSE_PREFIX = "platform: "
+# Daily posts are claimed in chunks of about this many rounds of concurrent sends, at most MAX_CHUNK.
+CHUNK_ROUNDS = 20
+MAX_CHUNK = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +69,29 @@ def new_owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+@dataclass(slots=True)
+class _Job:
+    """A claimed daily post on its way out."""
+
+    subscription: Subscription
+    slot: Slot
+    adapter: ChatAdapter
+    claim: PostClaim
+    claimed_at: datetime
+    question: Question | None = None
+    new_cycle: bool = False
+    unmatched: NoQuestionMatches | None = None
+
+
+async def _settled(task: asyncio.Task[list[str]]) -> list[str]:
+    """A chunk's outcomes; its failure (e.g. the database) is logged, not fatal."""
+    try:
+        return await task
+    except Exception:
+        log.exception("catch-up item failed: sending a chunk of daily posts")
+        return []
+
+
 class DailyCycle:
     """Sends daily posts and reveals; keeps no state beyond its collaborators (shared with the service)."""
 
@@ -70,6 +106,7 @@ class DailyCycle:
         owner: str,
         listeners: list[ScheduleListener],
         metrics: Metrics,
+        practice: Practice | None = None,
     ) -> None:
         self.bank = bank
         self.store = store
@@ -80,6 +117,7 @@ class DailyCycle:
         self.owner = owner
         self.listeners = listeners
         self.metrics = metrics
+        self.practice = practice
         # Set on shutdown: catch-up loops stop taking new work; sends already started finish.
         self.stopping = False
         # One catch-up pass at a time per process; a request during a pass asks for one more after it.
@@ -87,87 +125,200 @@ class DailyCycle:
         self._again = False
 
     # Posts --------------------------------------------------------------------------------
+    #
+    # Due posts go out a chunk at a time: one transaction claims the chunk, one query reads the
+    # rotations of its channels, one transaction records the questions drawn, and one records the
+    # sends, so the database costs a few commits per chunk instead of four per post. While a chunk
+    # is sending, the next one is claimed. A "sent" mark recorded at the end of its chunk leaves the
+    # same window as a crash right after a send: the claim is taken over after its lease as a retry,
+    # and the adapter finds the message by its delivery key instead of posting it again.
+
+    @property
+    def chunk_size(self) -> int:
+        """Posts claimed together: about CHUNK_ROUNDS rounds of `send_concurrency` sends."""
+        return max(1, min(MAX_CHUNK, self.config.send_concurrency * CHUNK_ROUNDS))
 
     async def post_slot(self, subscription: Subscription, slot: Slot) -> str:
         """Post one slot's question at most once; return what happened (for logs, metrics and tests)."""
-        outcome = await self._post_slot(subscription, slot)
-        self.metrics.posts.labels(subscription.destination.platform, outcome).inc()
-        return outcome
+        jobs, outcomes = await self._claim_chunk([(subscription, slot)])
+        outcomes += await self._send_chunk(jobs, asyncio.Semaphore(1), stoppable=False)
+        return outcomes[0] if outcomes else "released"
 
-    async def _post_slot(self, subscription: Subscription, slot: Slot) -> str:
-        adapter = self.adapters.get(subscription.destination.platform)
-        if adapter is None:
-            return "not-mine"
-        since = subscription.active_since
-        if since is not None and slot.post_at < since:
-            # Subscribed, changed or resumed after this slot's time: start with the next one.
-            return "before-subscription"
+    async def _post_due(
+        self, due: list[tuple[Subscription, Slot]], limit: asyncio.Semaphore, counts: Counter[str]
+    ) -> None:
+        """Post the due slots chunk by chunk; the next chunk is claimed while the last one sends."""
+        sending: deque[asyncio.Task[list[str]]] = deque()
+        size = self.chunk_size
+        try:
+            for start in range(0, len(due), size):
+                if self.stopping:
+                    break
+                # At most two chunks claimed ahead of their sends, so no claim waits long for its send.
+                while len(sending) > 1:
+                    counts.update(await _settled(sending.popleft()))
+                try:
+                    jobs, outcomes = await self._claim_chunk(due[start : start + size])
+                except Exception:
+                    log.exception("catch-up item failed: claiming a chunk of daily posts")
+                    continue
+                counts.update(outcomes)
+                sending.append(asyncio.create_task(self._send_chunk(jobs, limit, stoppable=True)))
+            while sending:
+                counts.update(await _settled(sending.popleft()))
+        finally:
+            for task in sending:
+                task.cancel()
+
+    async def _claim_chunk(self, items: list[tuple[Subscription, Slot]]) -> tuple[list[_Job], list[str]]:
+        """Claim the chunk's posts and draw their questions; return the jobs to send and the
+        outcomes of the items settled without a send."""
         now = self.clock.now()
-        if now - slot.post_at > self.config.post_grace:
-            if await self.store.record_skipped(
-                subscription.id,
-                slot.local_date,
-                slot.post_at,
-                slot.reveal_at,
-                f"missed by {now - slot.post_at} (grace {self.config.post_grace})",
-            ):
-                log.warning(
-                    "skipped daily post: subscription=%s destination=%s date=%s due=%s late_by=%s",
-                    subscription.id,
-                    subscription.destination.key,
-                    slot.local_date,
-                    slot.post_at.isoformat(),
-                    now - slot.post_at,
-                )
-            return "skipped"
-        claim = await self.store.claim_post(
+        outcomes: list[str] = []
+        wanted: list[tuple[Subscription, Slot, ChatAdapter]] = []
+        for subscription, slot in items:
+            adapter = self.adapters.get(subscription.destination.platform)
+            since = subscription.active_since
+            if adapter is None:
+                outcome = "not-mine"
+            elif since is not None and slot.post_at < since:
+                # Subscribed, changed or resumed after this slot's time: start with the next one.
+                outcome = "before-subscription"
+            elif now - slot.post_at > self.config.post_grace:
+                await self._skip_missed(subscription, slot, now)
+                outcome = "skipped"
+            else:
+                wanted.append((subscription, slot, adapter))
+                continue
+            outcomes.append(self._counted(subscription, outcome))
+        if not wanted:
+            return [], outcomes
+        requests = [PostRequest(s.id, slot.local_date, slot.post_at, slot.reveal_at) for s, slot, _ in wanted]
+        granted = await self.store.claim_posts(requests, now, self.config.lease, self.owner)
+        claims = {(claim.subscription_id, claim.local_date): claim for claim in granted}
+        jobs: list[_Job] = []
+        for subscription, slot, adapter in wanted:
+            claim = claims.get((subscription.id, slot.local_date))
+            if claim is None:
+                outcomes.append(self._counted(subscription, "already"))
+                continue
+            question = self.bank.get(claim.question_id) if claim.question_id else None
+            jobs.append(_Job(subscription, slot, adapter, claim, now, question))
+        drawing = [job for job in jobs if job.question is None]
+        if drawing:
+            selections = await self.rotation.plan(
+                [(job.subscription.rotation_scope, job.subscription.filters) for job in drawing]
+            )
+            draws: list[Draw] = []
+            for job, selection in zip(drawing, selections, strict=True):
+                if isinstance(selection, NoQuestionMatches):
+                    job.unmatched = selection
+                    continue
+                job.question, job.new_cycle = selection.question, selection.new_cycle
+                scope = job.subscription.rotation_scope
+                draws.append(Draw(job.claim.post_id, scope, selection.question.id, selection.cycle))
+            await self.store.record_draws(draws, now)
+        return jobs, outcomes
+
+    async def _skip_missed(self, subscription: Subscription, slot: Slot, now: datetime) -> None:
+        if await self.store.record_skipped(
             subscription.id,
             slot.local_date,
             slot.post_at,
             slot.reveal_at,
-            now,
-            self.config.lease,
-            self.owner,
-        )
-        if claim is None:
-            return "already"
-        question = self.bank.get(claim.question_id) if claim.question_id else None
-        new_cycle = False
-        if question is None:
-            try:
-                selection = await self.rotation.next(subscription.rotation_scope, subscription.filters, now)
-            except NoQuestionMatches as exc:
-                # Not retried: the bank changed under the filters, and only an admin can fix that.
-                await self.store.mark_post_skipped(claim.post_id, str(exc))
-                log.error("no question for subscription=%s: %s", subscription.id, exc)
-                await self._tell(
-                    adapter,
-                    subscription,
-                    f"No daily question today: {exc} "
-                    "An admin can change the filters with `/mlquestion subscribe`.",
-                )
-                return "skipped"
-            question, new_cycle = selection.question, selection.new_cycle
-            await self.store.set_post_question(claim.post_id, question.id)
-        delivery = Delivery(f"mlq-post-{claim.post_id}", retry=claim.taken_over)
-        return await self._send_post(
-            adapter, subscription, slot, claim.post_id, question, new_cycle, delivery
-        )
+            f"missed by {now - slot.post_at} (grace {self.config.post_grace})",
+        ):
+            log.warning(
+                "skipped daily post: subscription=%s destination=%s date=%s due=%s late_by=%s",
+                subscription.id,
+                subscription.destination.key,
+                slot.local_date,
+                slot.post_at.isoformat(),
+                now - slot.post_at,
+            )
 
-    async def _send_post(
-        self,
-        adapter: ChatAdapter,
-        subscription: Subscription,
-        slot: Slot,
-        post_id: int,
-        question: Question,
-        new_cycle: bool,
-        delivery: Delivery,
-    ) -> str:
-        destination = subscription.destination
+    async def _send_chunk(self, jobs: list[_Job], limit: asyncio.Semaphore, stoppable: bool) -> list[str]:
+        """Send the claimed posts, `limit` at a time; record the sends in one transaction at the end."""
+        outcomes: list[str] = []
+        sent: list[tuple[_Job, SentPost]] = []
+        unsent: list[_Job] = []
+
+        async def send(job: _Job) -> None:
+            async with limit:
+                if (stoppable and self.stopping) or self._lease_spent(job):
+                    unsent.append(job)
+                    return
+                if job.unmatched is not None:
+                    outcome = await self._no_question(job, job.unmatched)
+                    outcomes.append(self._counted(job.subscription, outcome))
+                    return
+                thread = await self._send_post(job)
+                if thread is None:
+                    outcomes.append(self._counted(job.subscription, "failed"))
+                else:
+                    sent.append((job, SentPost(job.claim.post_id, thread, self.clock.now())))
+
+        await self._all(send(job) for job in jobs)
+        if unsent:
+            # Shutting down (or too slow to send inside the lease): give the claims up, so the
+            # next pass here or elsewhere claims them again as retries.
+            await self.store.release_posts(
+                [job.claim.post_id for job in unsent], self.owner, "not sent: claim given up"
+            )
+            if not self.stopping:
+                log.warning("gave up %d daily post claims older than half their lease", len(unsent))
+        if not sent:
+            return outcomes
+        records = await self.store.mark_posts_sent([mark for _, mark in sent])
+        for (job, mark), post in zip(sent, records, strict=True):
+            destination = job.subscription.destination
+            lag = (mark.posted_at - job.slot.post_at).total_seconds()
+            self.metrics.post_lag_seconds.labels(destination.platform).observe(max(lag, 0.0))
+            self.metrics.scheduler_lag_seconds.set(lag)
+            log.info(
+                "posted daily question: subscription=%s destination=%s date=%s question=%s message=%s "
+                "lag=%.1fs",
+                job.subscription.id,
+                destination.key,
+                job.slot.local_date,
+                post.question_id,
+                mark.thread.message_id,
+                lag,
+            )
+            for listener in self.listeners:
+                await listener.post_sent(post)
+            outcomes.append(self._counted(job.subscription, "posted"))
+        return outcomes
+
+    def _lease_spent(self, job: _Job) -> bool:
+        """True if the claim is older than half its lease: another process may soon take it over."""
+        return self.clock.now() - job.claimed_at > self.config.lease / 2
+
+    def _counted(self, subscription: Subscription, outcome: str) -> str:
+        self.metrics.posts.labels(subscription.destination.platform, outcome).inc()
+        return outcome
+
+    async def _no_question(self, job: _Job, exc: NoQuestionMatches) -> str:
+        # Not retried: the bank changed under the filters, and only an admin can fix that.
+        await self.store.mark_post_skipped(job.claim.post_id, str(exc))
+        log.error("no question for subscription=%s: %s", job.subscription.id, exc)
+        await self._tell(
+            job.adapter,
+            job.subscription,
+            f"No daily question today: {exc} An admin can change the filters with `/mlquestion subscribe`.",
+        )
+        return "skipped"
+
+    async def _send_post(self, job: _Job) -> ThreadRef | None:
+        """Send the post (and a new cycle's notice); None if it failed (recorded, maybe paused)."""
+        subscription, destination = job.subscription, job.subscription.destination
+        question = job.question
+        if question is None:
+            raise RuntimeError(f"post={job.claim.post_id} has no question to send")
+        delivery = Delivery(f"mlq-post-{job.claim.post_id}", retry=job.claim.taken_over)
         try:
-            if new_cycle:
-                await adapter.post_notice(
+            if job.new_cycle:
+                await job.adapter.post_notice(
                     destination,
                     Notice(
                         "Every question for this channel's filters has been asked once: "
@@ -175,40 +326,23 @@ class DailyCycle:
                         NoticeKind.NEW_CYCLE,
                     ),
                 )
-            thread = await adapter.post_question(
-                destination, question_card(question, CardKind.DAILY, slot.reveal_at), delivery
+            return await job.adapter.post_question(
+                destination, question_card(question, CardKind.DAILY, job.slot.reveal_at), delivery
             )
         except DestinationUnavailable as exc:
-            await self.store.mark_post_failed(post_id, exc.code)
+            await self.store.mark_post_failed(job.claim.post_id, exc.code)
             await self._pause_unavailable(subscription, exc)
-            return "failed"
+            return None
         except Exception as exc:
             # Marked failed, it is retried by the next reconcile while inside the grace window.
-            await self.store.mark_post_failed(post_id, f"{type(exc).__name__}: {exc}")
+            await self.store.mark_post_failed(job.claim.post_id, f"{type(exc).__name__}: {exc}")
             log.exception(
                 "daily post failed: subscription=%s destination=%s date=%s",
                 subscription.id,
                 destination.key,
-                slot.local_date,
+                job.slot.local_date,
             )
-            return "failed"
-        sent_at = self.clock.now()
-        post = await self.store.mark_post_sent(post_id, thread, sent_at)
-        lag = (sent_at - slot.post_at).total_seconds()
-        self.metrics.post_lag_seconds.labels(destination.platform).observe(max(lag, 0.0))
-        self.metrics.scheduler_lag_seconds.set(lag)
-        log.info(
-            "posted daily question: subscription=%s destination=%s date=%s question=%s message=%s lag=%.1fs",
-            subscription.id,
-            destination.key,
-            slot.local_date,
-            question.id,
-            thread.message_id,
-            lag,
-        )
-        for listener in self.listeners:
-            await listener.post_sent(post)
-        return "posted"
+            return None
 
     async def _tell(self, adapter: ChatAdapter, subscription: Subscription, text: str) -> None:
         try:
@@ -305,7 +439,8 @@ class DailyCycle:
                     thread=post.thread,
                 )
             else:
-                await adapter.post_answer(post.thread, answer_card(question), delivery)
+                card = await self._answer_card(post, post.thread, question)
+                await adapter.post_answer(post.thread, card, delivery)
         except DestinationUnavailable as exc:
             await self.store.release_reveal(post.id)
             subscription = await self._subscription_of(post)
@@ -382,17 +517,12 @@ class DailyCycle:
             and (subscription.id, slot.local_date) not in done
         ]
 
-        async def post(subscription: Subscription, slot: Slot) -> None:
-            async with limit:
-                if not self.stopping:
-                    counts[await self.post_slot(subscription, slot)] += 1
-
         async def reveal(post: PostRecord) -> None:
             async with limit:
                 if not self.stopping and not await self._reveal_blocked(post):
                     counts["reveal-" + await self.reveal(post)] += 1
 
-        await self._all(post(subscription, slot) for subscription, slot in due)
+        await self._post_due(due, limit, counts)
         awaiting = [p for p in await self.store.posts_awaiting_reveal() if p.reveal_due_at <= now]
         await self._all(reveal(p) for p in awaiting)
         return dict(counts)
@@ -402,6 +532,15 @@ class DailyCycle:
         for result in await asyncio.gather(*work, return_exceptions=True):
             if isinstance(result, BaseException):
                 log.error("catch-up item failed", exc_info=result)
+
+    async def _answer_card(self, post: PostRecord, thread: ThreadRef, question: Question) -> AnswerCard:
+        """The reveal: the model answer, who replied before it, and rating buttons for everyone."""
+        repliers = await self.store.thread_repliers(thread.reply_key, before=self.clock.now())
+        subscription = await self._subscription_of(post)
+        mention = subscription.options.mention_participants if subscription else True
+        return answer_card(
+            question, RatingPrompt(question.id, f"post:{post.id}"), tuple(repliers), mention
+        )
 
     async def _subscription_of(self, post: PostRecord) -> Subscription | None:
         if post.subscription_id is None:

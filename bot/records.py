@@ -11,6 +11,17 @@ from bot.seam import Destination, ThreadRef
 
 
 @dataclass(frozen=True, slots=True)
+class SubscriptionOptions:
+    """What a subscription adds around its questions."""
+
+    mention_participants: bool = True  # the reveal @-mentions who answered (else names only)
+    weekly_summary: bool = False  # a summary of last week before the first question of the week
+
+
+DEFAULT_OPTIONS = SubscriptionOptions()
+
+
+@dataclass(frozen=True, slots=True)
 class Subscription:
     id: int
     destination: Destination
@@ -20,6 +31,7 @@ class Subscription:
     paused_reason: str | None = None
     # Last created, changed or resumed: slots scheduled before this are never posted late.
     active_since: datetime | None = None
+    options: SubscriptionOptions = DEFAULT_OPTIONS
 
     @property
     def rotation_scope(self) -> str:
@@ -53,3 +65,49 @@ class PostRecord:
     posted_at: datetime | None
     revealed_at: datetime | None
     shared_by: str | None = None
+
+
+# Practice ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RatingRecord:
+    question_id: str
+    rating: str
+    context: str
+    post_id: int | None
+    rated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCardRecord:
+    """A person's spaced-repetition state for one question (`card` is fsrs.Card as JSON)."""
+
+    question_id: str
+    card: str
+    due: datetime
+    card_before: str | None
+    last_context: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Someone who took part in a post: replied in its thread or rated it (user ids, never text)."""
+
+    user_key: str
+    user_id: str
+    post_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: int
+    user_key: str
+    destination: str
+    topic: str | None
+    difficulty: str | None
+    question: str
+    answer: str
+    status: str
+    created_at: datetime
+    accepted_path: str | None = None

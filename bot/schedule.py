@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.skip_days import SkipDays
+
+NO_SKIPS = SkipDays()
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_DAYS: frozenset[int] = frozenset(range(5))
 DEFAULT_REVEAL_AFTER = timedelta(hours=6)
@@ -138,12 +142,17 @@ class RevealRule:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """A subscription's timing: local post time, zone, weekdays and reveal rule."""
+    """A subscription's timing: local post time, zone, weekdays, reveal rule and days it skips."""
 
     post_time: time
     zone: ZoneInfo
     days: frozenset[int] = DEFAULT_DAYS
     reveal: RevealRule = RevealRule()
+    skip: SkipDays = NO_SKIPS
+
+    def posts_on(self, day: date) -> bool:
+        """True if the local date is a scheduled weekday that is not a holiday or skipped date."""
+        return day.weekday() in self.days and self.skip.reason(day) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +208,7 @@ def slots_from(schedule: Schedule, start_day: date) -> Iterator[Slot]:
     """Yield the scheduled slots from a local date onwards, in order."""
     day = start_day
     while True:
-        if day.weekday() in schedule.days:
+        if schedule.posts_on(day):
             yield slot_for(schedule, day)
         day += timedelta(days=1)
 
@@ -220,9 +229,22 @@ def latest_slot(schedule: Schedule, at_or_before: datetime) -> Slot | None:
     """Return the most recent scheduled slot whose post instant is at or before the given instant."""
     day = at_or_before.astimezone(schedule.zone).date() + timedelta(days=1)
     for _ in range(9):
-        if day.weekday() in schedule.days:
+        if schedule.posts_on(day):
             slot = slot_for(schedule, day)
             if slot.post_at <= at_or_before:
                 return slot
         day -= timedelta(days=1)
     return None
+
+
+def skipped_days(schedule: Schedule, after: datetime, until: datetime) -> list[tuple[date, str]]:
+    """Return the scheduled weekdays between two instants that are skipped, with the reason."""
+    day = after.astimezone(schedule.zone).date()
+    last = until.astimezone(schedule.zone).date()
+    skipped = []
+    while day <= last:
+        reason = schedule.skip.reason(day) if day.weekday() in schedule.days else None
+        if reason is not None:
+            skipped.append((day, reason))
+        day += timedelta(days=1)
+    return skipped

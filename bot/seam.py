@@ -22,6 +22,11 @@ class Destination:
         return f"{self.platform}:{self.workspace_id or '-'}:{self.channel_id}"
 
 
+def reply_key(destination: Destination, root_id: str) -> str:
+    """The key of a question's thread: its channel and the message or thread id replies hang off."""
+    return f"{destination.platform}:{destination.channel_id}:{root_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class ThreadRef:
     """A posted question: its message, and the thread replies go to (may equal the message)."""
@@ -29,6 +34,11 @@ class ThreadRef:
     destination: Destination
     message_id: str
     thread_id: str | None = None
+
+    @property
+    def reply_key(self) -> str:
+        """Names the thread replies go to; adapters build the same key from a reply's event."""
+        return reply_key(self.destination, self.thread_id or self.message_id)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

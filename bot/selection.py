@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -59,20 +60,65 @@ class Rotation:
         self.bank = bank
         self.store = store
         self.rng = rng or random.Random()  # noqa: S311 — variety, not security
+        # The bank is immutable, so each filter's matches are computed once per bank.
+        self._matching: dict[Filters, list[Question]] = {}
+        self._matching_bank = bank
 
     async def next(self, scope: str, filters: Filters, now: datetime) -> Selection:
-        """Pick, record and return the scope's next question."""
-        matching = self.bank.matching(filters)
+        """Pick, record and return the scope's next question (one transaction in the store)."""
+        matching = self.matching(filters)
+        chosen: list[Selection] = []
+
+        def choose(cycle: int, asked_ids: list[str]) -> tuple[str, int]:
+            selection = self.choose(matching, cycle, asked_ids)
+            chosen.append(selection)
+            return selection.question.id, selection.cycle
+
+        await self.store.draw(scope, now, choose)
+        return chosen[-1]
+
+    async def plan(self, requests: Sequence[tuple[str, Filters]]) -> list[Selection | NoQuestionMatches]:
+        """Choose the next question of many (scope, filters) with one read of the store.
+
+        Nothing is recorded: the caller records the choices (with what they are for, in this
+        order). A scope named more than once sees its earlier choices, as consecutive `next` calls
+        would. Filters matching nothing give NoQuestionMatches in that place.
+        """
+        states = await self.store.rotations({scope for scope, _ in requests})
+        results: list[Selection | NoQuestionMatches] = []
+        for scope, filters in requests:
+            try:
+                matching = self.matching(filters)
+            except NoQuestionMatches as exc:
+                results.append(exc)
+                continue
+            cycle, asked_ids = states[scope]
+            selection = self.choose(matching, cycle, asked_ids)
+            if selection.new_cycle:
+                states[scope] = selection.cycle, [selection.question.id]
+            else:
+                asked_ids.append(selection.question.id)
+            results.append(selection)
+        return results
+
+    def matching(self, filters: Filters) -> list[Question]:
+        """The active questions the filters match; NoQuestionMatches if none."""
+        if self._matching_bank is not self.bank or len(self._matching) > 1024:
+            self._matching, self._matching_bank = {}, self.bank
+        matching = self._matching.get(filters)
+        if matching is None:
+            matching = self._matching[filters] = self.bank.matching(filters)
         if not matching:
             raise NoQuestionMatches(filters)
-        cycle, asked_ids = await self.store.rotation(scope)
+        return matching
+
+    def choose(self, matching: list[Question], cycle: int, asked_ids: Sequence[str]) -> Selection:
+        """Pick from `matching` given the scope's current cycle and what was asked in it (oldest
+        first); the new cycle starts when nothing is left. Touches nothing but the random source."""
         asked_set = set(asked_ids)
         candidates = [q for q in matching if q.id not in asked_set]
         new_cycle = False
         if not candidates:
             cycle, new_cycle, candidates = cycle + 1, True, matching
         previous = self.bank.get(asked_ids[-1]) if asked_ids else None
-        candidates = _vary_topic(candidates, previous)
-        choice = self.rng.choice(candidates)
-        await self.store.record_asked(scope, choice.id, cycle, now)
-        return Selection(choice, cycle, new_cycle)
+        return Selection(self.rng.choice(_vary_topic(candidates, previous)), cycle, new_cycle)

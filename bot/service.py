@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot import commands as C
 from bot.bank import Filters, QuestionBank
@@ -23,7 +24,8 @@ from bot.messages import (
     question_card,
 )
 from bot.metrics import Metrics
-from bot.records import PostRecord, Subscription
+from bot.practice import Practice, user_key
+from bot.records import PostRecord, Subscription, SubscriptionOptions
 from bot.schedule import (
     DEFAULT_DAYS,
     RevealRule,
@@ -31,13 +33,16 @@ from bot.schedule import (
     Slot,
     format_days,
     next_slots,
+    skipped_days,
 )
 from bot.seam import ChatAdapter, Destination
 from bot.selection import NoQuestionMatches, Rotation
+from bot.skip_days import SkipDays
 from bot.store import Store
 from bot.taxonomy import TOPICS, Difficulty
 
 log = logging.getLogger(__name__)
+SKIPS_SHOWN = timedelta(days=60)  # how far ahead the settings list skipped days
 
 # Re-exported: the service is where callers get the configuration and listener types.
 __all__ = ["Invocation", "PracticeService", "ScheduleListener", "ServiceConfig", "new_owner_id"]
@@ -52,8 +57,12 @@ class Invocation:
     is_admin: bool = False
 
     @property
+    def user_key(self) -> str:
+        return user_key(self.destination, self.user_id)
+
+    @property
     def rotation_scope(self) -> str:
-        return f"user:{self.destination.platform}:{self.destination.workspace_id or '-'}:{self.user_id}"
+        return f"user:{self.user_key}"
 
 
 class PracticeService:
@@ -79,8 +88,18 @@ class PracticeService:
         self.owner = owner or new_owner_id()
         self.listeners: list[ScheduleListener] = []
         self.metrics = metrics or Metrics()
+        self.practice = Practice(bank, store, clock)
         self.daily = DailyCycle(
-            bank, store, clock, self.adapters, config, self.rotation, self.owner, self.listeners, self.metrics
+            bank,
+            store,
+            clock,
+            self.adapters,
+            config,
+            self.rotation,
+            self.owner,
+            self.listeners,
+            self.metrics,
+            self.practice,
         )
 
     def register_adapter(self, adapter: ChatAdapter) -> None:
@@ -130,6 +149,18 @@ class PracticeService:
             return [await self.subscribe(invocation.destination, command)]
         if isinstance(command, C.ShowSettings):
             return [await self.settings(invocation.destination)]
+        if isinstance(command, C.Review):
+            return [await self.practice.review(invocation.destination, invocation.user_id)]
+        if isinstance(command, C.Stats):
+            return [await self.practice.stats(invocation.destination, invocation.user_id)]
+        if isinstance(command, C.Leaderboard):
+            return [await self.practice.leaderboard(invocation.destination, command.period)]
+        if isinstance(command, C.LeaderboardOptOut):
+            return [
+                await self.practice.set_optout(invocation.destination, invocation.user_id, command.opted_out)
+            ]
+        if isinstance(command, C.Suggest):
+            return [self.practice.suggest_form()]
         return [await self._lifecycle(invocation.destination, command)]
 
     async def ask(self, invocation: Invocation, filters: Filters) -> Response:
@@ -165,10 +196,49 @@ class PracticeService:
             )
         return _error("Posting to the channel failed; nothing was posted. Please try again in a minute.")
 
-    def answer(self, question_id: str) -> AnswerCard | None:
-        """Return the model answer of a question (for "Show answer" buttons)."""
+    def answer(self, question_id: str, review: bool = False) -> AnswerCard | None:
+        """Return the model answer of a question (for "Show answer" buttons), with rating buttons
+        (`review`: the question came from `/mlquestion review`)."""
         question = self.bank.get(question_id)
-        return answer_card(question) if question else None
+        if question is None:
+            return None
+        return answer_card(question, rating=self.practice.prompt(question.id, "review" if review else "ask"))
+
+    # Practice -------------------------------------------------------------------------------------
+
+    async def rate(self, invocation: Invocation, question_id: str, context: str, choice: str) -> Response:
+        """A rating button was clicked: record it for the clicking user only (private reply)."""
+        self.metrics.commands.labels(invocation.destination.platform, "rate").inc()
+        response = await self.practice.rate(
+            invocation.destination, invocation.user_id, question_id, context, choice
+        )
+        log.info(
+            "rating: destination=%s user=%s question=%s context=%s rating=%s",
+            invocation.destination.key,
+            invocation.user_id,
+            question_id,
+            context,
+            choice,
+        )
+        return response
+
+    async def record_reply(self, destination: Destination, root_id: str, user_id: str) -> None:
+        """Someone replied in a thread (the adapter passes its channel and root); the text is not kept."""
+        await self.practice.record_reply(destination, root_id, user_id)
+
+    async def suggest(
+        self,
+        invocation: Invocation,
+        question: str,
+        answer: str,
+        topic: str | None = None,
+        difficulty: str | None = None,
+    ) -> Response:
+        """A suggestion form was submitted."""
+        self.metrics.commands.labels(invocation.destination.platform, "suggest").inc()
+        return await self.practice.suggest(
+            invocation.destination, invocation.user_id, question, answer, topic, difficulty
+        )
 
     async def subscribe(self, destination: Destination, change: C.Subscribe) -> Response:
         """Create or update the channel's subscription; unspecified parts keep their values."""
@@ -178,18 +248,30 @@ class PracticeService:
             if current
             else Schedule(self.config.default_post_time, self.config.default_zone, DEFAULT_DAYS, RevealRule())
         )
+        skip = SkipDays(
+            base.skip.country if change.holidays is None else (change.holidays or None),
+            base.skip.dates if change.skip_dates is None else change.skip_dates,
+        )
         schedule = Schedule(
             post_time=change.post_time or base.post_time,
             zone=change.zone or base.zone,
             days=change.days or base.days,
             reveal=change.reveal or base.reveal,
+            skip=skip,
         )
         filters = (
             change.filters if change.filters is not None else (current.filters if current else Filters())
         )
         if not self.bank.matching(filters):
             return _error(str(NoQuestionMatches(filters)) + " Nothing was changed.")
-        subscription = await self.store.save_subscription(destination, schedule, filters, self.clock.now())
+        old = current.options if current else SubscriptionOptions()
+        options = SubscriptionOptions(
+            old.mention_participants if change.mentions is None else change.mentions,
+            old.weekly_summary if change.weekly_summary is None else change.weekly_summary,
+        )
+        subscription = await self.store.save_subscription(
+            destination, schedule, filters, self.clock.now(), options
+        )
         await self._changed(subscription.id)
         heading = "Subscription updated" if current else "Subscribed"
         return Response(self._schedule_card(subscription, heading), private=False)
@@ -226,7 +308,10 @@ class PracticeService:
 
     def _schedule_card(self, subscription: Subscription, heading: str) -> ScheduleCard:
         schedule = subscription.schedule
-        upcoming = next_slots(schedule, self.clock.now(), 3)
+        now = self.clock.now()
+        upcoming = next_slots(schedule, now, 3)
+        skipped = skipped_days(schedule, now, now + SKIPS_SHOWN)
+        options = subscription.options
         return ScheduleCard(
             heading=heading,
             post_time=schedule.post_time.strftime("%H:%M"),
@@ -237,6 +322,13 @@ class PracticeService:
             paused=subscription.paused,
             paused_reason=subscription.paused_reason,
             upcoming=tuple(UpcomingSlot(s.post_at, s.reveal_at) for s in upcoming),
+            skips=schedule.skip.describe(),
+            skipped_soon=tuple((day.isoformat(), reason) for day, reason in skipped),
+            options=(
+                f"reveal {'mentions' if options.mention_participants else 'names without mentioning'} "
+                "who answered; weekly summary "
+                f"{'on the first day of the week' if options.weekly_summary else 'off'}"
+            ),
         )
 
     def _topics_text(self) -> str:

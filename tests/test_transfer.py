@@ -26,7 +26,8 @@ POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 async def _fill(service: PracticeService, store: SqlStore, schedule: Schedule, clock: FakeClock) -> None:
-    """A day of history: two subscriptions (one paused), a post and its reveal, a share, asks."""
+    """A day of history: two subscriptions (one paused), a post and its reveal, a share, asks, a
+    thread reply, a rating with its review card, a leaderboard opt-out and a suggestion."""
     first = await store.save_subscription(
         Destination("fake", "C1", "T1"), schedule, Filters(("keras",)), clock.now()
     )
@@ -36,8 +37,14 @@ async def _fill(service: PracticeService, store: SqlStore, schedule: Schedule, c
     await service.run_due()
     await service.share(Invocation(first.destination, "U1"), "tensorflow-hard", "click-1")
     await service.handle_command(Invocation(first.destination, "U2"), "hard")
+    post = await store.latest_post(first.id)
+    assert post is not None and post.thread is not None and post.question_id is not None
+    await service.record_reply(first.destination, post.thread.thread_id or post.thread.message_id, "U3")
     clock.advance(timedelta(hours=6))
     await service.run_due()
+    await service.rate(Invocation(first.destination, "U3"), post.question_id, f"post:{post.id}", "partly")
+    await service.handle_command(Invocation(first.destination, "U3"), "leaderboard optout")
+    await service.suggest(Invocation(first.destination, "U3"), "Why scale features?", "Because distances.")
 
 
 @pytest.fixture
@@ -62,6 +69,11 @@ async def test_sqlite_to_postgresql_and_back_loses_nothing(sqlite_source: SqlSto
         "posts": 2,
         "reveals": 2,
         "asked": 2,
+        "replies": 1,
+        "ratings": 1,
+        "review_cards": 1,
+        "leaderboard_optouts": 1,
+        "suggestions": 1,
     }
     async with fresh_database() as url:
         postgres = await open_store(url)

@@ -2,16 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.bank import Filters
-from bot.records import PostClaim, PostRecord, Subscription
+from bot.records import DEFAULT_OPTIONS, PostClaim, PostRecord, Subscription, SubscriptionOptions
 from bot.schedule import Schedule
 from bot.seam import Destination, ThreadRef
+from bot.store.practice_protocol import PracticeStore
+
+# Chooses from a scope's current cycle and the ids asked in it (oldest first); returns the question
+# id to record and the cycle to record it in.
+Chooser = Callable[[int, list[str]], tuple[str, int]]
 
 
-class Store(Protocol):
+@dataclass(frozen=True, slots=True)
+class PostRequest:
+    """One daily post to claim: the subscription's slot on a local date."""
+
+    subscription_id: int
+    local_date: date
+    scheduled_at: datetime
+    reveal_due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """A question chosen for a claimed post: recorded in the scope's rotation and on the post."""
+
+    post_id: int
+    scope: str
+    question_id: str
+    cycle: int
+
+
+@dataclass(frozen=True, slots=True)
+class SentPost:
+    """A post the platform accepted, to be recorded as sent."""
+
+    post_id: int
+    thread: ThreadRef
+    posted_at: datetime
+
+
+class Store(PracticeStore, Protocol):
     async def close(self) -> None: ...
 
     async def ping(self) -> bool:
@@ -20,9 +56,15 @@ class Store(Protocol):
 
     # Subscriptions
     async def save_subscription(
-        self, destination: Destination, schedule: Schedule, filters: Filters, now: datetime
+        self,
+        destination: Destination,
+        schedule: Schedule,
+        filters: Filters,
+        now: datetime,
+        options: SubscriptionOptions = DEFAULT_OPTIONS,
     ) -> Subscription:
-        """Create the channel's subscription, or replace its schedule and filters (kept paused state)."""
+        """Create the channel's subscription, or replace its schedule, filters and options (kept
+        paused state)."""
         ...
 
     async def get_subscription(self, destination: Destination) -> Subscription | None: ...
@@ -44,6 +86,14 @@ class Store(Protocol):
 
     async def record_asked(self, scope: str, question_id: str, cycle: int, now: datetime) -> None: ...
 
+    async def rotations(self, scopes: Collection[str]) -> dict[str, tuple[int, list[str]]]:
+        """`rotation` of many scopes in one query; a scope with no history is (1, [])."""
+        ...
+
+    async def draw(self, scope: str, now: datetime, choose: Chooser) -> None:
+        """Read the scope's rotation, let `choose` pick, and record the pick, in one transaction."""
+        ...
+
     # Daily posts: claimed under a unique (subscription, local date) key before anything is sent
     async def claim_post(
         self,
@@ -61,10 +111,33 @@ class Store(Protocol):
         """
         ...
 
+    async def claim_posts(
+        self, requests: Sequence[PostRequest], now: datetime, lease: timedelta, owner: str
+    ) -> list[PostClaim]:
+        """`claim_post` for many posts in one transaction; returns the claims granted (any order).
+
+        Per post the same rules: a new row is claimed, a failed or expired claim is taken over
+        (`taken_over=True`), a live claim or a sent or skipped post is left alone.
+        """
+        ...
+
     async def set_post_question(self, post_id: int, question_id: str) -> None: ...
+
+    async def record_draws(self, draws: Sequence[Draw], now: datetime) -> None:
+        """Record each draw in its scope's rotation and set it as its post's question, in one transaction."""
+        ...
 
     async def mark_post_sent(self, post_id: int, thread: ThreadRef, posted_at: datetime) -> PostRecord:
         """Record the send and return the post as it now stands (its reveal not yet sent)."""
+        ...
+
+    async def mark_posts_sent(self, sent: Sequence[SentPost]) -> list[PostRecord]:
+        """`mark_post_sent` for many posts in one transaction; the posts in the same order."""
+        ...
+
+    async def release_posts(self, post_ids: Sequence[int], owner: str, reason: str) -> None:
+        """Give up claims `owner` still holds without sending (marked failed, so claimed again as
+        retries); a claim someone else has taken over is left alone."""
         ...
 
     async def mark_post_failed(self, post_id: int, error: str) -> None:

@@ -8,6 +8,7 @@ README's design section for what that means for a crash after sending.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -15,15 +16,32 @@ from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Row, and_, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.bank import Filters
-from bot.records import PostClaim, PostRecord, Subscription
+from bot.records import DEFAULT_OPTIONS, PostClaim, PostRecord, Subscription, SubscriptionOptions
 from bot.schedule import RevealRule, Schedule
 from bot.seam import Destination, ThreadRef
-from bot.store.tables import asked, posts, reveals, subscriptions
+from bot.skip_days import SkipDays
+from bot.store.practice_sql import PracticeQueries
+from bot.store.protocol import Chooser, Draw, PostRequest, SentPost
+from bot.store.tables import UTCDateTime, asked, posts, reveals, subscriptions
 from bot.taxonomy import Difficulty
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -82,7 +100,21 @@ def _run_upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
-class SqlStore:
+async def _rotation(conn: AsyncConnection, scope: str) -> tuple[int, list[str]]:
+    """The scope's current cycle and the ids asked in it, oldest first: one query on the index."""
+    current = select(func.max(asked.c.cycle)).where(asked.c.scope == scope).scalar_subquery()
+    query = (
+        select(asked.c.cycle, asked.c.question_id)
+        .where(asked.c.scope == scope, asked.c.cycle == current)
+        .order_by(asked.c.id)
+    )
+    rows = (await conn.execute(query)).all()
+    if not rows:
+        return 1, []
+    return int(rows[0].cycle), [row.question_id for row in rows]
+
+
+class SqlStore(PracticeQueries):
     """The Store protocol on one SQLAlchemy async engine; every method is its own transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -103,9 +135,14 @@ class SqlStore:
     # Subscriptions ------------------------------------------------------------------------------
 
     async def save_subscription(
-        self, destination: Destination, schedule: Schedule, filters: Filters, now: datetime
+        self,
+        destination: Destination,
+        schedule: Schedule,
+        filters: Filters,
+        now: datetime,
+        options: SubscriptionOptions = DEFAULT_OPTIONS,
     ) -> Subscription:
-        values = _subscription_values(schedule, filters) | {"updated_at": now}
+        values = _subscription_values(schedule, filters, options) | {"updated_at": now}
         key = _destination_values(destination)
         statement = (
             self._insert(subscriptions)
@@ -161,17 +198,39 @@ class SqlStore:
 
     async def rotation(self, scope: str) -> tuple[int, list[str]]:
         async with self.engine.connect() as conn:
-            cycle = (
-                await conn.execute(select(func.max(asked.c.cycle)).where(asked.c.scope == scope))
-            ).scalar()
-            if cycle is None:
-                return 1, []
-            rows = await conn.execute(
-                select(asked.c.question_id)
-                .where(asked.c.scope == scope, asked.c.cycle == cycle)
-                .order_by(asked.c.id)
+            return await _rotation(conn, scope)
+
+    async def rotations(self, scopes: Collection[str]) -> dict[str, tuple[int, list[str]]]:
+        found: dict[str, tuple[int, list[str]]] = {scope: (1, []) for scope in scopes}
+        if not found:
+            return found
+        # One query over the (scope, cycle) index: each scope's latest cycle, then its rows.
+        current = (
+            select(asked.c.scope, func.max(asked.c.cycle).label("cycle"))
+            .where(asked.c.scope.in_(list(found)))
+            .group_by(asked.c.scope)
+            .subquery()
+        )
+        query = (
+            select(asked.c.scope, asked.c.cycle, asked.c.question_id)
+            .join(current, and_(asked.c.scope == current.c.scope, asked.c.cycle == current.c.cycle))
+            .order_by(asked.c.id)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        for row in rows:
+            ids = found[row.scope][1]
+            if not ids:
+                found[row.scope] = int(row.cycle), ids
+            ids.append(row.question_id)
+        return found
+
+    async def draw(self, scope: str, now: datetime, choose: Chooser) -> None:
+        async with self.engine.begin() as conn:
+            question_id, cycle = choose(*await _rotation(conn, scope))
+            await conn.execute(
+                insert(asked).values(scope=scope, question_id=question_id, cycle=cycle, asked_at=now)
             )
-            return int(cycle), [r.question_id for r in rows]
 
     async def record_asked(self, scope: str, question_id: str, cycle: int, now: datetime) -> None:
         async with self.engine.begin() as conn:
@@ -223,6 +282,71 @@ class SqlStore:
             return None
         return PostClaim(row.id, subscription_id, local_date, row.question_id, taken_over=True)
 
+    async def claim_posts(
+        self, requests: Sequence[PostRequest], now: datetime, lease: timedelta, owner: str
+    ) -> list[PostClaim]:
+        # Key order everywhere: processes claiming overlapping chunks wait on each other's new rows
+        # in the same order, so they cannot deadlock.
+        wanted = sorted({(r.subscription_id, r.local_date): r for r in requests}.items())
+        if not wanted:
+            return []
+        lease_until = now + lease
+        new_rows = self._insert(posts).values(
+            [
+                {
+                    "subscription_id": r.subscription_id,
+                    "local_date": r.local_date,
+                    "scheduled_at": r.scheduled_at,
+                    "reveal_due_at": r.reveal_due_at,
+                    "status": "claimed",
+                    "lease_until": lease_until,
+                    "claimed_by": owner,
+                }
+                for _, r in wanted
+            ]
+        )
+        statement = new_rows.on_conflict_do_nothing(
+            index_elements=["subscription_id", "local_date"]
+        ).returning(posts.c.id, posts.c.subscription_id, posts.c.local_date)
+        claims: list[PostClaim] = []
+        async with self.engine.begin() as conn:
+            for row in await conn.execute(statement):
+                claims.append(PostClaim(row.id, row.subscription_id, row.local_date, None, taken_over=False))
+            inserted = {(c.subscription_id, c.local_date) for c in claims}
+            held = [key for key, _ in wanted if key not in inserted]
+            if held:
+                # The rest exist: take over those whose claim failed or whose lease ran out.
+                takeable = and_(
+                    tuple_(posts.c.subscription_id, posts.c.local_date).in_(held),
+                    or_(
+                        and_(posts.c.status == "claimed", posts.c.lease_until < now),
+                        posts.c.status == "failed",
+                    ),
+                )
+                if self.engine.dialect.name == "postgresql":
+                    # Lock in id order and skip rows another process is taking over right now
+                    # (it will send them): no waiting, so no deadlock between replicas.
+                    locked = (
+                        select(posts.c.id)
+                        .where(takeable)
+                        .order_by(posts.c.id)
+                        .with_for_update(skip_locked=True)
+                    )
+                    takeable = and_(posts.c.id.in_(locked.scalar_subquery()), takeable)
+                takeover = (
+                    update(posts)
+                    .where(takeable)
+                    .values(status="claimed", lease_until=lease_until, claimed_by=owner)
+                    .returning(posts.c.id, posts.c.subscription_id, posts.c.local_date, posts.c.question_id)
+                )
+                for row in await conn.execute(takeover):
+                    claims.append(
+                        PostClaim(
+                            row.id, row.subscription_id, row.local_date, row.question_id, taken_over=True
+                        )
+                    )
+        return claims
+
     def _new_post(
         self,
         subscription_id: int,
@@ -248,6 +372,20 @@ class SqlStore:
         async with self.engine.begin() as conn:
             await conn.execute(update(posts).where(posts.c.id == post_id).values(question_id=question_id))
 
+    async def record_draws(self, draws: Sequence[Draw], now: datetime) -> None:
+        if not draws:
+            return
+        asked_rows = [
+            {"scope": d.scope, "question_id": d.question_id, "cycle": d.cycle, "asked_at": now} for d in draws
+        ]
+        questions = (
+            update(posts).where(posts.c.id == bindparam("b_id")).values(question_id=bindparam("b_question"))
+        )
+        async with self.engine.begin() as conn:
+            # In draw order: a scope drawn twice keeps its picks oldest first.
+            await conn.execute(insert(asked), asked_rows)
+            await conn.execute(questions, [{"b_id": d.post_id, "b_question": d.question_id} for d in draws])
+
     async def mark_post_sent(self, post_id: int, thread: ThreadRef, posted_at: datetime) -> PostRecord:
         statement = (
             update(posts)
@@ -257,6 +395,44 @@ class SqlStore:
         )
         async with self.engine.begin() as conn:
             return _post((await conn.execute(statement)).one())
+
+    async def mark_posts_sent(self, sent: Sequence[SentPost]) -> list[PostRecord]:
+        if not sent:
+            return []
+        statement = (
+            update(posts)
+            .where(posts.c.id == bindparam("b_id"))
+            .values(
+                status="sent",
+                thread_ref=bindparam("b_thread"),
+                posted_at=bindparam("b_posted_at", type_=UTCDateTime),
+                lease_until=None,
+            )
+        )
+        ids = [s.post_id for s in sent]
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                statement,
+                [
+                    {"b_id": s.post_id, "b_thread": s.thread.to_json(), "b_posted_at": s.posted_at}
+                    for s in sent
+                ],
+            )
+            rows = (await conn.execute(select(posts).where(posts.c.id.in_(ids)))).all()
+        found = {row.id: _post(row) for row in rows}
+        return [found[post_id] for post_id in ids]
+
+    async def release_posts(self, post_ids: Sequence[int], owner: str, reason: str) -> None:
+        if not post_ids:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(posts)
+                .where(
+                    posts.c.id.in_(list(post_ids)), posts.c.status == "claimed", posts.c.claimed_by == owner
+                )
+                .values(status="failed", error=reason[:2000], lease_until=None)
+            )
 
     async def mark_post_skipped(self, post_id: int, reason: str) -> None:
         async with self.engine.begin() as conn:
@@ -418,7 +594,9 @@ def _destination_values(destination: Destination) -> dict[str, str]:
     }
 
 
-def _subscription_values(schedule: Schedule, filters: Filters) -> dict[str, Any]:
+def _subscription_values(
+    schedule: Schedule, filters: Filters, options: SubscriptionOptions
+) -> dict[str, Any]:
     after = schedule.reveal.after
     return {
         "post_time": schedule.post_time.strftime("%H:%M"),
@@ -428,6 +606,10 @@ def _subscription_values(schedule: Schedule, filters: Filters) -> dict[str, Any]
         "reveal_at": schedule.reveal.at.strftime("%H:%M") if schedule.reveal.at else None,
         "topics": ",".join(filters.topics),
         "difficulties": ",".join(filters.difficulties),
+        "holiday_country": schedule.skip.country,
+        "skip_dates": ",".join(d.isoformat() for d in sorted(schedule.skip.dates)),
+        "mention_participants": options.mention_participants,
+        "weekly_summary": options.weekly_summary,
     }
 
 
@@ -442,14 +624,19 @@ def _subscription(row: Row[Any]) -> Subscription:
         zone=ZoneInfo(row.timezone),
         days=frozenset(int(d) for d in row.days.split(",")),
         reveal=reveal,
+        skip=SkipDays(
+            row.holiday_country,
+            frozenset(date.fromisoformat(d) for d in filter(None, row.skip_dates.split(","))),
+        ),
     )
     filters = Filters(
         topics=tuple(filter(None, row.topics.split(","))),
         difficulties=tuple(Difficulty(d) for d in filter(None, row.difficulties.split(","))),
     )
     destination = Destination(row.platform, row.channel_id, row.workspace_id or None)
+    options = SubscriptionOptions(bool(row.mention_participants), bool(row.weekly_summary))
     return Subscription(
-        row.id, destination, schedule, filters, bool(row.paused), row.paused_reason, row.updated_at
+        row.id, destination, schedule, filters, bool(row.paused), row.paused_reason, row.updated_at, options
     )
 
 

@@ -62,6 +62,10 @@ subscriptions = Table(
     Column("difficulties", Text, nullable=False, server_default=""),
     Column("paused", Boolean, nullable=False, server_default="0"),
     Column("paused_reason", Text, nullable=True),
+    Column("holiday_country", String(10), nullable=True),
+    Column("skip_dates", Text, nullable=False, server_default=""),
+    Column("mention_participants", Boolean, nullable=False, server_default="1"),
+    Column("weekly_summary", Boolean, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("platform", "workspace_id", "channel_id", name="uq_subscription_channel"),
@@ -113,4 +117,76 @@ asked = Table(
     Column("cycle", Integer, nullable=False),
     Column("asked_at", UTCDateTime, nullable=False),
     Index("ix_asked_scope_cycle", "scope", "cycle"),
+)
+
+# Practice: who took part in a question's thread (never what they wrote), self-ratings, the
+# spaced-repetition card per person and question, leaderboard opt-outs and question suggestions.
+# A person is a `user_key` (platform:workspace:user), so every table works the same on each platform.
+
+replies = Table(
+    "replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # platform:channel:root message (the question's thread), see bot.seam.ThreadRef.reply_key
+    Column("thread_key", String(200), nullable=False),
+    Column("user_key", String(200), nullable=False),
+    Column("user_id", String(100), nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+    Column("count", Integer, nullable=False, server_default="1"),
+    UniqueConstraint("thread_key", "user_key", name="uq_reply_thread_user"),
+    Index("ix_replies_user", "user_key"),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_key", String(200), nullable=False),
+    Column("user_id", String(100), nullable=False),
+    Column("question_id", String(100), nullable=False),
+    # Where the buttons were: "post:<id>" under a reveal, "ask:<date>" or "review:<date>" privately.
+    Column("context", String(100), nullable=False),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="SET NULL"), nullable=True),
+    Column("rating", String(10), nullable=False),
+    Column("rated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_key", "question_id", "context", name="uq_rating_user_question_context"),
+    Index("ix_ratings_post", "post_id"),
+)
+
+review_cards = Table(
+    "review_cards",
+    metadata,
+    Column("user_key", String(200), primary_key=True),
+    Column("question_id", String(100), primary_key=True),
+    Column("card", Text, nullable=False),  # fsrs.Card as JSON
+    Column("due", UTCDateTime, nullable=False),
+    # The card before its latest rating, and that rating's context: a second click in the same
+    # context replaces the rating instead of reviewing twice.
+    Column("card_before", Text, nullable=True),
+    Column("last_context", String(100), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_review_cards_user_due", "user_key", "due"),
+)
+
+leaderboard_optouts = Table(
+    "leaderboard_optouts",
+    metadata,
+    Column("user_key", String(200), primary_key=True),
+    Column("opted_out_at", UTCDateTime, nullable=False),
+)
+
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_key", String(200), nullable=False),
+    Column("destination", String(200), nullable=False),
+    Column("topic", String(40), nullable=True),
+    Column("difficulty", String(10), nullable=True),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("status", String(10), nullable=False, server_default="new"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("accepted_path", Text, nullable=True),
 )

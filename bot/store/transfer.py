@@ -13,12 +13,33 @@ from typing import Any
 from sqlalchemy import Date, Table, func, insert, select
 
 from bot.store.sql_store import SqlStore
-from bot.store.tables import UTCDateTime, asked, posts, reveals, subscriptions
+from bot.store.tables import (
+    UTCDateTime,
+    asked,
+    leaderboard_optouts,
+    posts,
+    ratings,
+    replies,
+    reveals,
+    review_cards,
+    subscriptions,
+    suggestions,
+)
 
 FORMAT = "mlquestion-export"
 VERSION = 1
 # Parents before children, so foreign keys hold while importing.
-TABLES: tuple[Table, ...] = (subscriptions, posts, reveals, asked)
+TABLES: tuple[Table, ...] = (
+    subscriptions,
+    posts,
+    reveals,
+    asked,
+    replies,
+    ratings,
+    review_cards,
+    leaderboard_optouts,
+    suggestions,
+)
 
 
 class TransferError(ValueError):
@@ -60,7 +81,7 @@ async def import_store(store: SqlStore, data: dict[str, Any]) -> dict[str, int]:
             counts[table.name] = len(rows)
         if conn.dialect.name == "postgresql":
             # Ids were inserted explicitly: move each sequence past the largest one.
-            for table in (subscriptions, posts, asked):
+            for table in (subscriptions, posts, asked, replies, ratings, suggestions):
                 following = select(func.coalesce(func.max(table.c.id), 0) + 1).scalar_subquery()
                 sequence = func.pg_get_serial_sequence(table.name, "id")
                 await conn.execute(select(func.setval(sequence, following, False)))

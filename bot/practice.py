@@ -1,0 +1,303 @@
+"""Practice that sticks: participation, self-ratings feeding spaced repetition, stats, leaderboards,
+weekly summaries and suggestions. Platform-neutral; the service routes commands and clicks here."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot import commands as C
+from bot.bank import QuestionBank
+from bot.clock import Clock
+from bot.messages import (
+    CardKind,
+    LeaderboardCard,
+    LeaderboardRow,
+    Notice,
+    NoticeKind,
+    RatingPrompt,
+    Response,
+    StatsCard,
+    SuggestForm,
+    TopicScore,
+    question_card,
+)
+from bot.records import RatingRecord, ReviewCardRecord, Subscription
+from bot.review import ReviewPlanner, SelfRating, parse_rating
+from bot.seam import Destination, reply_key
+from bot.store import Store
+from bot.streaks import streak
+from bot.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic, topic_label
+
+PERIODS: dict[str, tuple[str, timedelta | None]] = {
+    "week": ("the last 7 days", timedelta(days=7)),
+    "month": ("the last 30 days", timedelta(days=30)),
+    "all": ("all time", None),
+}
+LEADERBOARD_SIZE = 10
+QUESTION_LIMIT = 3000  # characters, as Slack's and Discord's form fields allow
+ANSWER_LIMIT = 4000
+_CONTEXT = re.compile(r"(post:\d{1,12}|ask:\d{4}-\d{2}-\d{2}|review:\d{4}-\d{2}-\d{2})")
+OPT_OUT_HINT = "Not on it by choice? `/mlquestion leaderboard optout` (and `optin` to come back)."
+
+
+def user_key(destination: Destination, user_id: str) -> str:
+    """A person on one platform and workspace: the key of everything practice stores about them."""
+    return f"{destination.platform}:{destination.workspace_id or '-'}:{user_id}"
+
+
+class Practice:
+    """Holds no state beyond its collaborators; everything durable is in the store."""
+
+    def __init__(
+        self, bank: QuestionBank, store: Store, clock: Clock, planner: ReviewPlanner | None = None
+    ) -> None:
+        self.bank = bank
+        self.store = store
+        self.clock = clock
+        self.planner = planner or ReviewPlanner()
+
+    # Participation ---------------------------------------------------------------------------------
+
+    async def record_reply(self, destination: Destination, root_id: str, user_id: str) -> None:
+        """Count a reply in a question's thread: who and when, never the text."""
+        await self.store.record_reply(
+            reply_key(destination, root_id), user_key(destination, user_id), user_id, self.clock.now()
+        )
+
+    # Ratings and reviews -----------------------------------------------------------------------------
+
+    def prompt(self, question_id: str, kind: str) -> RatingPrompt:
+        """Buttons for a private answer: `kind` is "ask" or "review"; dated so a later day's rating
+        is a new review while a second click the same day changes the first."""
+        return RatingPrompt(question_id, f"{kind}:{self.clock.now().date().isoformat()}")
+
+    async def rate(
+        self, destination: Destination, user_id: str, question_id: str, context: str, choice: str
+    ) -> Response:
+        """Record the clicking user's own rating (nobody can rate for someone else: the key is theirs)."""
+        try:
+            rating = parse_rating(choice)
+        except ValueError as exc:
+            return _error(f"{exc}. Nothing was recorded.")
+        question = self.bank.get(question_id)
+        if question is None:
+            return _error(f"The question `{question_id}` is no longer in the bank; nothing was recorded.")
+        if not _CONTEXT.fullmatch(context):
+            return _error(f"That button's context {context!r} is not one I made; nothing was recorded.")
+        post_id = int(context.split(":", 1)[1]) if context.startswith("post:") else None
+        if post_id is not None:
+            post = await self.store.get_post(post_id)
+            if post is None or post.question_id != question_id:
+                return _error("That rating button belongs to no question I posted; nothing was recorded.")
+        key = user_key(destination, user_id)
+        now = self.clock.now()
+        existing = await self.store.review_card(key, question_id)
+        changed = existing is not None and existing.last_context == context
+        # A second click where the first was made replaces that rating; otherwise it is a new review.
+        before = (existing.card_before if changed else existing.card) if existing else None
+        card, due = self.planner.review(before, rating, now)
+        await self.store.save_rating(
+            key,
+            user_id,
+            RatingRecord(question_id, rating.value, context, post_id, now),
+            ReviewCardRecord(question_id, card, due, before, context),
+            now,
+        )
+        verb = "Changed your rating to" if changed else "Recorded"
+        return Response(
+            Notice(
+                f"{verb} *{rating.label}* for “{question.title}”. "
+                f"It comes back in `/mlquestion review` {_when(due, now)}."
+            )
+        )
+
+    async def review(self, destination: Destination, user_id: str) -> Response:
+        """The caller's most overdue question, privately, with the rating buttons."""
+        now = self.clock.now()
+        key = user_key(destination, user_id)
+        for card in await self.store.review_queue(key, limit=20):
+            if card.due > now:
+                return Response(
+                    Notice(
+                        "Nothing to review right now. Your next review is due "
+                        f"{_when(card.due, now)}. Meanwhile: `/mlquestion` for a new question."
+                    )
+                )
+            question = self.bank.get(card.question_id)
+            if question is None:
+                continue  # removed from the bank since it was rated
+            review_card = replace(
+                question_card(question, CardKind.REVIEW),
+                rating=self.prompt(question.id, "review"),
+                overdue_since=card.due,
+            )
+            return Response(review_card)
+        return Response(
+            Notice(
+                "Nothing to review yet. Rate an answer with *Nailed it*, *Partly* or *Missed it* "
+                "and it comes back here when you are about to forget it."
+            )
+        )
+
+    # Stats ---------------------------------------------------------------------------------------------
+
+    async def stats(self, destination: Destination, user_id: str) -> Response:
+        """The caller's own figures; the service always replies privately."""
+        now = self.clock.now()
+        key = user_key(destination, user_id)
+        replied = await self.store.replied_threads(key)
+        ratings = await self.store.user_ratings(key)
+        posts = await self.store.destination_posts(destination)
+        took_part = {p.id for p in posts if p.thread is not None and p.thread.reply_key in replied}
+        took_part |= {r.post_id for r in ratings if r.post_id is not None}
+        run = streak(posts, took_part)
+        latest: dict[str, str] = {}
+        for rating in ratings:  # oldest first: the latest rating of each question wins
+            latest[rating.question_id] = rating.rating
+        by_topic: dict[str, Counter[str]] = defaultdict(Counter)
+        for question_id, value in latest.items():
+            question = self.bank.get(question_id)
+            if question is not None:
+                by_topic[question.topic][value] += 1
+        topics = sorted(by_topic.items(), key=lambda item: (_score(item[1]), item[0]))
+        queue = await self.store.review_queue(key, limit=1)
+        return Response(
+            StatsCard(
+                current_streak=run.current,
+                longest_streak=run.longest,
+                streak_scope="this channel's daily questions" if posts else None,
+                answered=len(replied),
+                rated=len(latest),
+                topics=tuple(
+                    TopicScore(
+                        topic_label(topic),
+                        counts[SelfRating.NAILED],
+                        counts[SelfRating.PARTLY],
+                        counts[SelfRating.MISSED],
+                    )
+                    for topic, counts in topics
+                ),
+                reviews_due=await self.store.count_due(key, now),
+                next_review_at=queue[0].due if queue else None,
+            )
+        )
+
+    # Leaderboards and summaries -------------------------------------------------------------------
+
+    async def leaderboard(self, destination: Destination, period: C.Period) -> Response:
+        label, span = PERIODS[period]
+        since = self.clock.now() - span if span else None
+        card = await self._leaderboard(destination, since, label, LEADERBOARD_SIZE)
+        return Response(card, private=False)
+
+    async def set_optout(self, destination: Destination, user_id: str, opted_out: bool) -> Response:
+        await self.store.set_leaderboard_optout(user_key(destination, user_id), opted_out, self.clock.now())
+        text = (
+            "You are off the leaderboards (your own `/mlquestion stats` still work)."
+            if opted_out
+            else "You are back on the leaderboards."
+        )
+        return Response(Notice(text))
+
+    async def weekly_summary(self, subscription: Subscription) -> Notice | None:
+        """Last week in the channel, for the subscription's first question of the week (None if quiet)."""
+        since = self.clock.now() - timedelta(days=7)
+        posts = await self.store.destination_posts(subscription.destination, since)
+        if not posts:
+            return None
+        participants = await self.store.post_participants(posts)
+        people = len({p.user_key for p in participants})
+        answered = len({p.post_id for p in participants})
+        # No names: a summary goes to everyone, and opting out of leaderboards covers it too.
+        return Notice(
+            f"Last week: {len(posts)} question{'s' if len(posts) != 1 else ''}, "
+            f"{people} {'person' if people == 1 else 'people'} took part, "
+            f"{answered} of the questions got answers. `/mlquestion leaderboard week` shows who kept "
+            "it up; `/mlquestion review` brings back what you missed."
+        )
+
+    async def _leaderboard(
+        self, destination: Destination, since: datetime | None, label: str, size: int
+    ) -> LeaderboardCard:
+        posts = await self.store.destination_posts(destination, since)
+        participants = await self.store.post_participants(posts)
+        counts: Counter[str] = Counter(p.user_key for p in participants)
+        names = {p.user_key: p.user_id for p in participants}
+        hidden = await self.store.leaderboard_optouts(set(counts))
+        ranked = sorted(
+            ((count, key) for key, count in counts.items() if key not in hidden), key=lambda x: (-x[0], x[1])
+        )[:size]
+        rows: list[LeaderboardRow] = []
+        for count, key in ranked:
+            rank = rows[-1].rank if rows and rows[-1].questions == count else len(rows) + 1
+            rows.append(LeaderboardRow(rank, names[key], count))
+        return LeaderboardCard(label, tuple(rows), len(posts), OPT_OUT_HINT)
+
+    # Suggestions ------------------------------------------------------------------------------------
+
+    def suggest_form(self) -> Response:
+        return Response(
+            SuggestForm(tuple((t.slug, t.label) for t in TOPICS), tuple(d.value for d in Difficulty))
+        )
+
+    async def suggest(
+        self,
+        destination: Destination,
+        user_id: str,
+        question: str,
+        answer: str,
+        topic: str | None = None,
+        difficulty: str | None = None,
+    ) -> Response:
+        """Store a suggestion for moderators; a bad field is named and nothing is lost from the form."""
+        question, answer = question.strip(), answer.strip()
+        problems = []
+        if not question:
+            problems.append("the question is empty")
+        elif len(question) > QUESTION_LIMIT:
+            problems.append(f"the question has {len(question)} characters (at most {QUESTION_LIMIT})")
+        if not answer:
+            problems.append("the answer is empty")
+        elif len(answer) > ANSWER_LIMIT:
+            problems.append(f"the answer has {len(answer)} characters (at most {ANSWER_LIMIT})")
+        slug = resolve_topic(topic) if topic else None
+        if topic and slug is None:
+            problems.append(f"unknown topic {topic!r}")
+        level = resolve_difficulty(difficulty) if difficulty else None
+        if difficulty and level is None:
+            problems.append(f"unknown difficulty {difficulty!r}")
+        if problems:
+            return _error("Not saved: " + "; ".join(problems) + ".")
+        suggestion_id = await self.store.add_suggestion(
+            user_key(destination, user_id),
+            destination.key,
+            slug,
+            level.value if level else None,
+            question,
+            answer,
+            self.clock.now(),
+        )
+        return Response(Notice(f"Thanks! Suggestion #{suggestion_id} is saved for the moderators to review."))
+
+
+def _score(counts: Counter[str]) -> float:
+    """Share of the topic's questions answered well: nailed 1, partly ½, missed 0 (lowest = weakest)."""
+    total = sum(counts.values())
+    return (counts[SelfRating.NAILED] + counts[SelfRating.PARTLY] / 2) / total if total else 1.0
+
+
+def _when(due: datetime, now: datetime) -> str:
+    days = (due - now).total_seconds() / 86400
+    stamp = due.strftime("%Y-%m-%d %H:%M UTC")
+    if days <= 0:
+        return "now"
+    if days < 1:
+        return f"within a day ({stamp})"
+    return f"in {round(days)} day{'s' if round(days) != 1 else ''} ({stamp})"
+
+
+def _error(text: str) -> Response:
+    return Response(Notice(text, NoticeKind.ERROR))

@@ -1,0 +1,73 @@
+"""The store operations behind practice: participation, ratings, review cards, opt-outs, suggestions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.records import Participant, PostRecord, RatingRecord, ReviewCardRecord, Suggestion
+from bot.seam import Destination
+
+
+class PracticeStore(Protocol):
+    # Participation: who replied in a question's thread (never what they wrote)
+    async def record_reply(self, thread_key: str, user_key: str, user_id: str, at: datetime) -> None: ...
+
+    async def thread_repliers(self, thread_key: str, before: datetime | None = None) -> list[str]:
+        """Return the user ids who replied in a thread (first reply before `before`), first first."""
+        ...
+
+    async def replied_threads(self, user_key: str) -> set[str]: ...
+
+    # Ratings and the review schedule; a rating and its card change are saved together
+    async def save_rating(
+        self,
+        user_key: str,
+        user_id: str,
+        rating: RatingRecord,
+        card: ReviewCardRecord,
+        now: datetime,
+    ) -> None: ...
+
+    async def review_card(self, user_key: str, question_id: str) -> ReviewCardRecord | None: ...
+
+    async def review_queue(self, user_key: str, limit: int = 1) -> list[ReviewCardRecord]:
+        """Return the user's cards soonest due first."""
+        ...
+
+    async def count_due(self, user_key: str, now: datetime) -> int: ...
+
+    async def user_ratings(self, user_key: str) -> list[RatingRecord]: ...
+
+    # Channels
+    async def destination_posts(
+        self, destination: Destination, since: datetime | None = None
+    ) -> list[PostRecord]:
+        """Return the channel's sent daily posts (any subscription it had), oldest first."""
+        ...
+
+    async def post_participants(self, posts: list[PostRecord]) -> list[Participant]:
+        """Return who replied in or rated each of the posts (one entry per person and post)."""
+        ...
+
+    async def set_leaderboard_optout(self, user_key: str, opted_out: bool, now: datetime) -> None: ...
+
+    async def leaderboard_optouts(self, user_keys: set[str]) -> set[str]: ...
+
+    # Suggestions
+    async def add_suggestion(
+        self,
+        user_key: str,
+        destination: str,
+        topic: str | None,
+        difficulty: str | None,
+        question: str,
+        answer: str,
+        now: datetime,
+    ) -> int: ...
+
+    async def list_suggestions(self, status: str | None = None) -> list[Suggestion]: ...
+
+    async def get_suggestion(self, suggestion_id: int) -> Suggestion | None: ...
+
+    async def mark_suggestion_accepted(self, suggestion_id: int, path: str) -> None: ...
