@@ -1,13 +1,15 @@
 """The console adapter: a terminal is one channel. Needs no account; the embedded default.
 
 Lines starting with `/mlquestion` are commands, `/answer` shows the last on-demand answer,
-`/quit` exits, and any other line is a reply in the current daily question's thread.
+`/rate nailed|partly|missed` rates the last answer shown, `/quit` exits, and any other line is a reply
+in the current daily question's thread (counted as taking part; the text is only echoed).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -15,7 +17,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from adapters.console_render import render, render_answer, render_notice, render_question
-from bot.messages import AnswerCard, Notice, QuestionCard
+from bot.messages import AnswerCard, CardKind, Notice, NoticeKind, QuestionCard, RatingPrompt, SuggestForm
 from bot.seam import Delivery, Destination, ThreadRef
 from bot.service import Invocation, PracticeService
 
@@ -47,6 +49,12 @@ class ConsoleAdapter:
         self.user_id = user_id
         self.current_thread: ThreadRef | None = None
         self.last_question_id: str | None = None
+        self.last_was_review = False
+        # The rating buttons of the last answer shown: `/rate` applies to them.
+        self.last_rating: RatingPrompt | None = None
+        # An open suggestion form: the lines typed so far (question, then answer), and its filters.
+        self._form: list[str] | None = None
+        self._form_filters: tuple[str | None, str | None] = (None, None)
         self.revealed = asyncio.Event()
         self.input_closed = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
@@ -69,6 +77,7 @@ class ConsoleAdapter:
         self._print(
             f"  ↳ in thread {self._label(thread)}, the answer is out:\n" + render_answer(card, "    ")
         )
+        self.last_rating = card.rating or self.last_rating
         self.revealed.set()
 
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
@@ -127,15 +136,25 @@ class ConsoleAdapter:
         if text in ("/quit", "/exit"):
             self.on_quit()
             return
+        if self._form is not None:
+            await self._fill_form(self._form, text)
+            return
         if text == "/answer":
             self._show_last_answer()
+            return
+        if text.startswith("/rate"):
+            await self._rate(text.removeprefix("/rate").strip())
             return
         if text.startswith("/mlquestion"):
             invocation = Invocation(CHANNEL, self.user_id, is_admin=True)
             for response in await self.service.handle_command(invocation, text):
-                if isinstance(response.message, QuestionCard):
-                    self.last_question_id = response.message.question_id
-                self._print(render(response.message, self.zone))
+                message = response.message
+                if isinstance(message, QuestionCard):
+                    self.last_question_id = message.question_id
+                    self.last_was_review = message.kind is CardKind.REVIEW
+                if isinstance(message, SuggestForm):
+                    self._form = []
+                self._print(render(message, self.zone))
             return
         if text.startswith("/"):
             self._print(
@@ -147,14 +166,52 @@ class ConsoleAdapter:
         if self.current_thread is None:
             self._print("(no question posted yet — try /mlquestion for one on demand)")
             return
-        self._print(f"  ↳ {self.user_id} in thread {self._label(self.current_thread)}: {text}")
+        thread = self.current_thread
+        await self.service.record_reply(
+            thread.destination, thread.thread_id or thread.message_id, self.user_id
+        )
+        self._print(f"  ↳ {self.user_id} in thread {self._label(thread)}: {text}")
 
     def _show_last_answer(self) -> None:
-        answer = self.service.answer(self.last_question_id) if self.last_question_id else None
+        question_id = self.last_question_id
+        answer = self.service.answer(question_id, review=self.last_was_review) if question_id else None
         if answer is None:
             self._print("(ask for a question first: /mlquestion)")
         else:
+            self.last_rating = answer.rating
             self._print(render_answer(answer))
+
+    async def _rate(self, choice: str) -> None:
+        if self.last_rating is None:
+            self._print(render_notice(Notice("Nothing to rate yet: see an answer first (/answer).")))
+            return
+        invocation = Invocation(CHANNEL, self.user_id)
+        prompt = self.last_rating
+        response = await self.service.rate(invocation, prompt.question_id, prompt.context, choice or "?")
+        self._print(render(response.message, self.zone))
+
+    async def _fill_form(self, form: list[str], text: str) -> None:
+        """Collect a suggestion: the question (optionally `[topic difficulty]` first), then the answer."""
+        if text == "/cancel":
+            self._form = None
+            self._print("(suggestion cancelled)")
+            return
+        if not form:
+            match = re.match(r"\[([^\]]*)\]\s*(.*)", text)
+            words = match.group(1).split() if match else []
+            self._form_filters = (words[0] if words else None, words[1] if len(words) > 1 else None)
+            form.append(match.group(2) if match else text)
+            self._print("Now the model answer, on one line (or /cancel).")
+            return
+        question, answer = form[0], text
+        self._form = None
+        topic, difficulty = self._form_filters
+        invocation = Invocation(CHANNEL, self.user_id)
+        response = await self.service.suggest(invocation, question, answer, topic, difficulty)
+        self._print(render(response.message, self.zone))
+        if isinstance(response.message, Notice) and response.message.kind is NoticeKind.ERROR:
+            # Nothing typed is lost: show it back so it can be pasted again.
+            self._print(f"  your question: {question}\n  your answer: {answer}")
 
     async def _latest_thread(self) -> ThreadRef | None:
         subscription = await self.service.store.get_subscription(CHANNEL)

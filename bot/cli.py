@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters import discord_cli, slack_cli
+from bot import suggestion_cli
 from bot.loader import load_questions
 from bot.schedule import (
     DEFAULT_DAYS,
@@ -26,8 +27,10 @@ from bot.schedule import (
     parse_duration,
     parse_time,
     parse_zone,
+    skipped_days,
 )
 from bot.settings import SettingsError, load_settings
+from bot.skip_days import SkipDays, parse_country, parse_dates
 
 EXIT_USAGE = 2
 
@@ -90,6 +93,10 @@ def _schedule_show(args: argparse.Namespace) -> int:
             zone=zone,
             days=parse_days(args.days) if args.days else DEFAULT_DAYS,
             reveal=_reveal_rule(args),
+            skip=SkipDays(
+                parse_country(args.holidays) if args.holidays else None,
+                parse_dates(args.skip) if args.skip else frozenset(),
+            ),
         )
         start = (
             local_instant(date.fromisoformat(args.start), parse_time("00:00"), zone)
@@ -100,31 +107,39 @@ def _schedule_show(args: argparse.Namespace) -> int:
         print(f"mlq schedule show: {exc}", file=sys.stderr)
         return EXIT_USAGE
     slots = next_slots(schedule, start, args.count)
+    skipped = skipped_days(schedule, start, slots[-1].post_at) if slots else []
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "local_date": s.local_date.isoformat(),
-                        "post_local": s.post_at.astimezone(zone).isoformat(),
-                        "post_utc": s.post_at.isoformat(),
-                        "reveal_local": s.reveal_at.astimezone(zone).isoformat(),
-                        "reveal_utc": s.reveal_at.isoformat(),
-                    }
-                    for s in slots
-                ],
-                indent=2,
+        entries: list[tuple[date, dict[str, str]]] = [
+            (
+                s.local_date,
+                {
+                    "local_date": s.local_date.isoformat(),
+                    "post_local": s.post_at.astimezone(zone).isoformat(),
+                    "post_utc": s.post_at.isoformat(),
+                    "reveal_local": s.reveal_at.astimezone(zone).isoformat(),
+                    "reveal_utc": s.reveal_at.isoformat(),
+                },
             )
-        )
+            for s in slots
+        ]
+        entries += [(day, {"local_date": day.isoformat(), "skipped": reason}) for day, reason in skipped]
+        print(json.dumps([entry for _, entry in sorted(entries, key=lambda e: e[0])], indent=2))
         return 0
     print(f"{'date':<12}{'post (local)':<28}{'post (UTC)':<20}{'reveal (local)':<28}reveal (UTC)")
+    rows: list[tuple[date, str]] = []
     for s in slots:
         post_local, reveal_local = s.post_at.astimezone(zone), s.reveal_at.astimezone(zone)
-        print(
-            f"{s.local_date!s:<12}{post_local:%a %H:%M %Z (%z)}{'':<8}"
-            f"{s.post_at:%Y-%m-%d %H:%M}Z    {reveal_local:%a %H:%M %Z (%z)}{'':<8}"
-            f"{s.reveal_at:%Y-%m-%d %H:%M}Z"
+        rows.append(
+            (
+                s.local_date,
+                f"{s.local_date!s:<12}{post_local:%a %H:%M %Z (%z)}{'':<8}"
+                f"{s.post_at:%Y-%m-%d %H:%M}Z    {reveal_local:%a %H:%M %Z (%z)}{'':<8}"
+                f"{s.reveal_at:%Y-%m-%d %H:%M}Z",
+            )
         )
+    rows += [(day, f"{day!s:<12}skipped: {reason}") for day, reason in skipped]
+    for _, row in sorted(rows, key=lambda r: r[0]):
+        print(row)
     return 0
 
 
@@ -273,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     reveal = show.add_mutually_exclusive_group()
     reveal.add_argument("--reveal-after", help="e.g. 6h (default), 90m")
     reveal.add_argument("--reveal-at", help="local reveal time, HH:MM")
+    show.add_argument("--holidays", help="skip public holidays of a country, e.g. GB, US-NY")
+    show.add_argument("--skip", help="skip dates, e.g. 2026-12-24,2026-12-31")
     show.add_argument("--from", dest="start", help="first local date, YYYY-MM-DD (default: now)")
     show.add_argument("--count", type=int, default=5)
     show.add_argument("--json", action="store_true")
@@ -303,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     snippets.add_argument("--timeout", type=float, default=120.0)
     snippets.add_argument("-v", "--verbose", action="store_true")
     snippets.set_defaults(func=_content_run)
+    suggestion_cli.register(content_sub)
 
     slack_cli.register(sub)
     discord_cli.register(sub)

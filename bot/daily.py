@@ -326,6 +326,8 @@ class DailyCycle:
                         NoticeKind.NEW_CYCLE,
                     ),
                 )
+            if not delivery.retry:  # a retry may follow a summary that was sent: at most once
+                await self._weekly_summary(job)
             return await job.adapter.post_question(
                 destination, question_card(question, CardKind.DAILY, job.slot.reveal_at), delivery
             )
@@ -343,6 +345,24 @@ class DailyCycle:
                 job.slot.local_date,
             )
             return None
+
+    async def _weekly_summary(self, job: _Job) -> None:
+        """Before the first question of the subscription's week, last week's figures (if opted in)."""
+        subscription = job.subscription
+        first_day = min(subscription.schedule.days)
+        if not (self.practice and subscription.options.weekly_summary):
+            return
+        if job.slot.local_date.weekday() != first_day:
+            return
+        try:
+            summary = await self.practice.weekly_summary(subscription)
+            if summary is not None:
+                await job.adapter.post_notice(subscription.destination, summary)
+        except DestinationUnavailable:
+            raise
+        except Exception:
+            # The question matters more than its summary: log and post the question anyway.
+            log.exception("weekly summary failed: subscription=%s", subscription.id)
 
     async def _tell(self, adapter: ChatAdapter, subscription: Subscription, text: str) -> None:
         try:
@@ -439,8 +459,8 @@ class DailyCycle:
                     thread=post.thread,
                 )
             else:
-                card = await self._answer_card(post, post.thread, question)
-                await adapter.post_answer(post.thread, card, delivery)
+                answer = await self._answer_card(post, post.thread, question)
+                await adapter.post_answer(post.thread, answer, delivery)
         except DestinationUnavailable as exc:
             await self.store.release_reveal(post.id)
             subscription = await self._subscription_of(post)
@@ -538,9 +558,7 @@ class DailyCycle:
         repliers = await self.store.thread_repliers(thread.reply_key, before=self.clock.now())
         subscription = await self._subscription_of(post)
         mention = subscription.options.mention_participants if subscription else True
-        return answer_card(
-            question, RatingPrompt(question.id, f"post:{post.id}"), tuple(repliers), mention
-        )
+        return answer_card(question, RatingPrompt(question.id, f"post:{post.id}"), tuple(repliers), mention)
 
     async def _subscription_of(self, post: PostRecord) -> Subscription | None:
         if post.subscription_id is None:

@@ -161,3 +161,96 @@ def test_ctrl_c_exits_cleanly(tmp_path: Path, write_file: Callable[[str, str], P
     out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "everything is saved" in out and "Traceback" not in err
+
+
+def test_schedule_show_lists_holidays_and_skipped_dates(capsys: pytest.CaptureFixture[str]) -> None:
+    """US holidays and a skipped date appear in the table as skipped days, not as posts."""
+    assert (
+        mlq(
+            "schedule show --time 09:00 --tz America/New_York --holidays US --skip 2026-12-24 "
+            "--from 2026-12-21 --count 5"
+        )
+        == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert "2026-12-24  skipped: skipped date" in lines
+    assert "2026-12-25  skipped: Christmas Day" in lines
+    assert [line[:10] for line in lines[1:] if "skipped" not in line] == [
+        "2026-12-21",
+        "2026-12-22",
+        "2026-12-23",
+        "2026-12-28",
+        "2026-12-29",
+    ]
+
+
+def test_schedule_show_refuses_an_unknown_country(capsys: pytest.CaptureFixture[str]) -> None:
+    assert mlq("schedule show --time 09:00 --tz Europe/London --holidays XX") == 2
+    assert "unknown country code 'XX'" in capsys.readouterr().err
+
+
+@pytest.fixture
+def suggested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database holding one suggestion, as `/mlquestion suggest` leaves it."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bot.store import open_store
+    from bot.store.sql_store import sqlite_url
+
+    database = tmp_path / "bot.db"
+    monkeypatch.setenv("MLQ_SQLITE_PATH", str(database))
+
+    async def add() -> None:
+        store = await open_store(sqlite_url(database))
+        await store.add_suggestion(
+            "slack:T1:U1",
+            "slack:T1:C1",
+            "keras",
+            None,
+            "Why freeze BatchNormalization layers when fine-tuning?",
+            "Their moving statistics would drift on the small new dataset.",
+            datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
+        )
+        await store.close()
+
+    asyncio.run(add())
+    return tmp_path
+
+
+def test_content_suggestions_lists_new_suggestions(
+    suggested: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert mlq("content suggestions") == 0
+    out = capsys.readouterr().out
+    assert "#1  2026-11-24  [new] (keras)  Why freeze BatchNormalization layers" in out
+    assert "slack:T1:U1" in out
+
+
+def test_content_accept_writes_a_draft_in_the_bank_format(
+    suggested: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drafts = suggested / "suggested"
+    assert mlq(f"content accept 1 --difficulty hard --dir {drafts}") == 0
+    path = drafts / "keras" / "why-freeze-batchnormalization-layers-when-fine-tuning.md"
+    out = capsys.readouterr().out
+    assert f"wrote {path} (status: draft)" in out
+    assert "to finish before review" in out  # e.g. the Short answer and Key points sections
+    from bot.loader import parse_question_file
+
+    question, problems = parse_question_file(path)
+    assert all("missing section" in p.message or "words" in p.message for p in problems), problems
+    text = path.read_text(encoding="utf-8")
+    assert "status: draft" in text and "difficulty: hard" in text
+    assert "Their moving statistics would drift" in text
+    assert mlq("content suggestions") == 0
+    assert "no new suggestions" in capsys.readouterr().out
+    assert mlq(f"content accept 1 --dir {drafts}") == 1
+    assert "already accepted" in capsys.readouterr().err
+
+
+def test_content_accept_of_an_unknown_suggestion_exits_1(
+    suggested: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert mlq("content accept 7") == 1
+    assert "no suggestion #7" in capsys.readouterr().err

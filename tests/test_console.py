@@ -102,3 +102,67 @@ async def test_quit_calls_the_stop_callback(service: PracticeService) -> None:
     )
     await adapter.handle_line("/quit")
     assert stopped == [True]
+
+
+async def test_a_typed_reply_counts_as_taking_part_and_is_named_in_the_reveal(
+    console: tuple[ConsoleAdapter, io.StringIO],
+    service: PracticeService,
+    store: SqlStore,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
+) -> None:
+    adapter, out = console
+    await store.save_subscription(CHANNEL, berlin_schedule, Filters(), clock.now())
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    await service.run_due()
+    await adapter.handle_line("I would use a pipeline")
+    clock.advance(timedelta(hours=6))
+    await service.run_due()
+    assert "1 person answered: you" in out.getvalue()
+    assert await store.replied_threads("console:-:you") != set()
+
+
+async def test_rate_applies_to_the_last_answer_shown_and_review_brings_it_back(
+    console: tuple[ConsoleAdapter, io.StringIO], clock: FakeClock, store: SqlStore
+) -> None:
+    adapter, out = console
+    await adapter.handle_line("/rate nailed")
+    assert "Nothing to rate yet" in out.getvalue()
+    await adapter.handle_line("/mlquestion keras hard")
+    await adapter.handle_line("/answer")
+    assert "Rate yourself: /rate nailed · /rate partly · /rate missed" in out.getvalue()
+    await adapter.handle_line("/rate missed")
+    assert "Recorded *Missed it* for “Title of keras-hard”" in out.getvalue()
+    clock.advance(timedelta(days=2))
+    await adapter.handle_line("/mlquestion review")
+    assert "[Review] Title of keras-hard" in out.getvalue()
+    await adapter.handle_line("/answer")
+    await adapter.handle_line("/rate nailed")
+    [card] = await store.review_queue("console:-:you")
+    assert card.last_context is not None and card.last_context.startswith("review:")
+
+
+async def test_suggest_asks_for_question_then_answer_and_saves_it(
+    console: tuple[ConsoleAdapter, io.StringIO], store: SqlStore
+) -> None:
+    adapter, out = console
+    await adapter.handle_line("/mlquestion suggest")
+    await adapter.handle_line("[keras hard] Why does BatchNormalization behave differently in inference?")
+    await adapter.handle_line("It uses moving statistics instead of batch statistics.")
+    assert "Suggestion #1 is saved" in out.getvalue()
+    [saved] = await store.list_suggestions()
+    assert (saved.topic, saved.difficulty) == ("keras", "hard")
+    assert saved.question.startswith("Why does BatchNormalization")
+
+
+async def test_a_refused_suggestion_shows_the_text_back(
+    console: tuple[ConsoleAdapter, io.StringIO], store: SqlStore
+) -> None:
+    adapter, out = console
+    await adapter.handle_line("/mlquestion suggest")
+    await adapter.handle_line("[astrology] Which star sign overfits?")
+    await adapter.handle_line("None of them.")
+    text = out.getvalue()
+    assert "unknown topic 'astrology'" in text
+    assert "your question: Which star sign overfits?" in text and "your answer: None of them." in text
+    assert await store.list_suggestions() == []
