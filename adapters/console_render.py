@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -111,7 +112,8 @@ def render_answer(card: AnswerCard, indent: str = "  ") -> str:
 
 def render_notice(notice: Notice) -> str:
     prefix = {NoticeKind.ERROR: "! ", NoticeKind.NEW_CYCLE: "↻ ", NoticeKind.INFO: ""}[notice.kind]
-    return _wrap(prefix + notice.text.replace("`", ""), "")
+    # Markdown emphasis has no meaning in a terminal: drop its marks.
+    return _wrap(prefix + re.sub(r"\*([^*\n]+)\*", r"\1", notice.text.replace("`", "")), "")
 
 
 def render_schedule(card: ScheduleCard, zone: ZoneInfo) -> str:

@@ -132,7 +132,7 @@ async def test_rate_applies_to_the_last_answer_shown_and_review_brings_it_back(
     await adapter.handle_line("/answer")
     assert "Rate yourself: /rate nailed · /rate partly · /rate missed" in out.getvalue()
     await adapter.handle_line("/rate missed")
-    assert "Recorded *Missed it* for “Title of keras-hard”" in out.getvalue()
+    assert "Recorded Missed it for “Title of keras-hard”" in out.getvalue()
     clock.advance(timedelta(days=2))
     await adapter.handle_line("/mlquestion review")
     assert "[Review] Title of keras-hard" in out.getvalue()
