@@ -113,7 +113,7 @@ def render_answer(card: AnswerCard, indent: str = "  ") -> str:
 def render_notice(notice: Notice) -> str:
     prefix = {NoticeKind.ERROR: "! ", NoticeKind.NEW_CYCLE: "↻ ", NoticeKind.INFO: ""}[notice.kind]
     # Markdown emphasis has no meaning in a terminal: drop its marks.
-    return _wrap(prefix + re.sub(r"\*([^*\n]+)\*", r"\1", notice.text.replace("`", "")), "")
+    return _wrap(prefix + re.sub(r"\*{1,2}([^*\n]+)\*{1,2}", r"\1", notice.text.replace("`", "")), "")
 
 
 def render_schedule(card: ScheduleCard, zone: ZoneInfo) -> str:

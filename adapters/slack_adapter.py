@@ -1,7 +1,9 @@
 """The Slack adapter: the practice core on slack-bolt (async), in Socket Mode or HTTP mode.
 
 It turns `/mlquestion`, button clicks and channel events into core calls, and core messages into
-Block Kit (rendered by `slack_render`). It keeps no state of its own beyond the bot's identity.
+Block Kit (rendered by `slack_render`). The practice listeners (thread replies, ratings, reviews,
+the suggestion modal) live in `slack_practice`. It keeps no state of its own beyond the bot's
+identity and small bounded caches (display names, recently seen event ids).
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import slack_render as R
+from adapters.slack_practice import SlackPractice
 from bot import commands as C
 from bot.daily import PLATFORM_PAUSE_PREFIX
-from bot.messages import AnswerCard, Notice, NoticeKind, QuestionCard
+from bot.messages import AnswerCard, Notice, NoticeKind, QuestionCard, SuggestForm
 from bot.seam import Delivery, Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
 from bot.service import Invocation, PracticeService
 from bot.settings import Settings
@@ -144,6 +147,7 @@ class SlackAdapter:
             logger=logging.getLogger("slack_bolt"),
         )
         self.bot_user_id: str | None = None
+        self.practice = SlackPractice(service, self.client)
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._register_listeners()
@@ -174,7 +178,7 @@ class SlackAdapter:
         present = (
             await self._delivered_in_thread(thread) if delivery is not None and delivery.retry else set()
         )
-        for index, message in enumerate(R.answer_messages(card)):
+        for index, message in enumerate(await self.practice.render(card)):
             part = Delivery(f"{delivery.key}:{index}") if delivery is not None else None
             if part is not None and part.key in present:
                 log.warning(
@@ -268,8 +272,8 @@ class SlackAdapter:
 
     def _register_listeners(self) -> None:
         self.app.command("/mlquestion")(self._on_command)
-        self.app.action(R.SHOW_ANSWER_ACTION)(self._on_show_answer)
         self.app.action(R.SHARE_ACTION)(self._on_share)
+        self.practice.register(self.app)
         for event in GONE_EVENTS:
             self.app.event(event)(self._on_channel_gone)
 
@@ -298,21 +302,15 @@ class SlackAdapter:
                 )
                 return
         for response in await self.service.handle_command(Invocation(destination, user, is_admin), text):
-            for message in R.render(response.message):
-                kind = "ephemeral" if response.private else "in_channel"
+            if isinstance(response.message, SuggestForm):
+                # A modal, opened with the command's trigger_id (valid for 3 seconds).
+                refused = await self.practice.open_suggest_form(body, response.message)
+                if refused is not None:
+                    await respond(response_type="ephemeral", **_body(R.notice_message(refused)))
+                continue
+            kind = "ephemeral" if response.private else "in_channel"
+            for message in await self.practice.render(response.message):
                 await respond(response_type=kind, **_body(message))
-
-    async def _on_show_answer(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        question_id = _action_value(body)
-        answer = self.service.answer(question_id)
-        if answer is None:
-            notice = Notice(f"The question `{question_id}` is no longer in the bank.", NoticeKind.ERROR)
-            messages = [R.notice_message(notice)]
-        else:
-            messages = R.answer_messages(answer)
-        for message in messages:
-            await respond(response_type="ephemeral", replace_original=False, **_body(message))
 
     async def _on_share(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -428,7 +426,7 @@ class SlackCallFailed(Exception):
 
 
 def _body(message: R.SlackMessage, delivery: Delivery | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"blocks": message.blocks, "text": message.text}
+    body = message.payload()
     if delivery is not None:
         # Message metadata stays in the channel's history, where a retry can find it.
         body["metadata"] = {"event_type": DELIVERY_EVENT, "event_payload": {"key": delivery.key}}

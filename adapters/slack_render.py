@@ -6,8 +6,9 @@ limits) and long answers are split so no message comes near Slack's size limits.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,11 +19,30 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
+from slack_sdk.models.views import View
 
-from bot.messages import AnswerCard, CardKind, Message, Notice, NoticeKind, QuestionCard, ScheduleCard
+from bot.messages import (
+    AnswerCard,
+    CardKind,
+    LeaderboardCard,
+    Message,
+    Notice,
+    NoticeKind,
+    QuestionCard,
+    RatingPrompt,
+    ScheduleCard,
+    StatsCard,
+    SuggestForm,
+)
+from bot.review import SelfRating
 
 # Block Kit's documented limits, and our own budget per message: Slack refused a ~13k-character
 # message of blocks (`msg_blocks_too_long`), so one message carries at most this much text.
@@ -33,7 +53,16 @@ MESSAGE_TEXT_BUDGET = 10_000
 FALLBACK_TEXT = 300
 
 SHOW_ANSWER_ACTION = "mlq_show_answer"
+REVIEW_ANSWER_ACTION = "mlq_review_answer"  # "Show answer" on a review card
 SHARE_ACTION = "mlq_share"
+RATE_ACTION_PREFIX = "mlq_rate_"  # + the SelfRating value: one action id per button of a block
+RATE_ACTION = re.compile(rf"^{RATE_ACTION_PREFIX}({'|'.join(r.value for r in SelfRating)})$")
+SUGGEST_CALLBACK = "mlq_suggest"
+# The suggestion form's input blocks (block_id = action_id); `response_action: errors` names them.
+SUGGEST_FIELDS = ("question", "answer", "topic", "difficulty")
+QUESTION_FIELD_LIMIT = 3000  # the core's limit on a suggested question; Slack checks it as they type
+# People named under a reveal or on a leaderboard: the rest are counted ("and 12 more").
+MAX_NAMED = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +71,10 @@ class SlackMessage:
 
     blocks: list[dict[str, Any]]
     text: str
+
+    def payload(self) -> dict[str, Any]:
+        """The message's arguments for chat.postMessage, chat.postEphemeral or a response_url."""
+        return {"blocks": self.blocks, "text": self.text}
 
 
 # Markdown → mrkdwn ---------------------------------------------------------------------------------
@@ -146,17 +179,22 @@ def date_token(instant: datetime, style: str = "{date_short_pretty} at {time}") 
 
 # Cards ------------------------------------------------------------------------------------------
 
+_KIND_LABELS = {
+    CardKind.DAILY: "Daily question",
+    CardKind.ON_DEMAND: "Your question",
+    CardKind.SHARED: "Shared question",
+    CardKind.REVIEW: "Review",
+}
+
 
 def question_message(card: QuestionCard) -> SlackMessage:
     """The question card: header, topic · difficulty, the question, what to do, and when."""
-    labels = {
-        CardKind.DAILY: "Daily question",
-        CardKind.ON_DEMAND: "Your question",
-        CardKind.SHARED: "Shared question",
-    }
-    meta = f"*{escape(card.topic_label)}* · {escape(card.difficulty)} · {labels[card.kind]}"
+    label = _KIND_LABELS[card.kind]
+    meta = f"*{escape(card.topic_label)}* · {escape(card.difficulty)} · {label}"
     if card.shared_by:
         meta += f" · shared by <@{card.shared_by}>"
+    if card.kind is CardKind.REVIEW and card.overdue_since is not None:
+        meta += f" · due since {date_token(card.overdue_since, '{date_short_pretty}')}"
     blocks: list[Block] = [
         HeaderBlock(text=_truncate(card.title, MAX_HEADER_TEXT)),
         ContextBlock(elements=[MarkdownTextObject(text=meta)]),
@@ -186,25 +224,95 @@ def question_message(card: QuestionCard) -> SlackMessage:
                 ],
             )
         )
-    prefix = "Answer is out: " if card.revealed else f"{labels[card.kind]}: "
+    if card.kind is CardKind.REVIEW:
+        blocks.append(_context(":brain: Answer it in your head first, then check the model answer."))
+        blocks.append(
+            ActionsBlock(
+                block_id=f"mlq_review:{card.question_id}"[:255],
+                elements=[
+                    ButtonElement(
+                        text="Show answer (only me)",
+                        action_id=REVIEW_ANSWER_ACTION,
+                        value=card.question_id,
+                        style="primary",
+                    )
+                ],
+            )
+        )
+    if card.rating is not None:
+        blocks += rating_blocks(card.rating)
+    prefix = "Answer is out: " if card.revealed else f"{label}: "
     return _message(blocks, prefix + card.title)
 
 
-def answer_messages(card: AnswerCard) -> list[SlackMessage]:
-    """The model answer, split into as many messages as Slack's limits need (usually one)."""
+def rating_blocks(prompt: RatingPrompt) -> list[Block]:
+    """ "How did you do?" and the three self-rating buttons; each carries the question and context."""
+    value = rating_value(prompt)
+    return [
+        _context(
+            "*How did you do?* Your rating is yours alone: it brings the question back in "
+            "`/mlquestion review` when you are about to forget it."
+        ),
+        ActionsBlock(
+            block_id=f"mlq_rate:{prompt.context}:{prompt.question_id}"[:255],
+            elements=[
+                ButtonElement(
+                    text=rating.label,
+                    action_id=RATE_ACTION_PREFIX + rating.value,
+                    value=value,
+                    style="primary" if rating is SelfRating.NAILED else None,
+                )
+                for rating in SelfRating
+            ],
+        ),
+    ]
+
+
+def rating_value(prompt: RatingPrompt) -> str:
+    """A rating button's value: the prompt's question id and context (the choice is the action id)."""
+    return json.dumps({"question_id": prompt.question_id, "context": prompt.context}, separators=(",", ":"))
+
+
+def parse_rating_value(value: str) -> RatingPrompt | None:
+    """The prompt a rating button carries, or None if the value is not one of ours."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    question_id, context = data.get("question_id"), data.get("context")
+    if not isinstance(question_id, str) or not isinstance(context, str):
+        return None
+    return RatingPrompt(question_id, context)
+
+
+def answer_messages(card: AnswerCard, names: Mapping[str, str] | None = None) -> list[SlackMessage]:
+    """The model answer, split into as many messages as Slack's limits need (usually one).
+
+    Who answered in the thread is mentioned (`<@U…>`), or, when the card says not to notify them,
+    named with `names` (user id → display name; the id itself if unknown). The rating buttons go
+    under the last message.
+    """
     blocks: list[Block] = [HeaderBlock(text=_truncate(f"Model answer — {card.title}", MAX_HEADER_TEXT))]
     for heading, body in card.sections:
         for index, chunk in enumerate(split_text(mrkdwn(body), MAX_SECTION_TEXT - len(escape(heading)) - 20)):
             title = f"*{escape(heading)}*" + (" (continued)" if index else "")
             blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{chunk}")))
-    if card.participants:
-        names = ", ".join(f"<@{user}>" for user in card.participants)
-        blocks.append(_context(f"Answered in the thread by {names}."))
     if card.references:
         links = "\n".join(f"• <{ref.url}|{escape(ref.title)}>" for ref in card.references)
         for chunk in split_text(f"*References*\n{links}"):
             blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
-    return _pack(blocks, f"Model answer: {card.title}")
+    groups: list[list[Block]] = [[block] for block in blocks]
+    if card.participants:
+        count = len(card.participants)
+        who = _people(card.participants, None if card.mention_participants else (names or {}))
+        groups.append(
+            [_context(f":speech_balloon: {count} {_plural(count, 'person', 'people')} answered: {who}")]
+        )
+    if card.rating is not None:
+        groups.append(rating_blocks(card.rating))
+    return _pack(groups, f"Model answer: {card.title}")
 
 
 def notice_message(notice: Notice) -> SlackMessage:
@@ -223,7 +331,10 @@ def schedule_message(card: ScheduleCard) -> SlackMessage:
         f"Posts at *{card.post_time}* ({escape(card.zone)}) on {escape(card.days)}; "
         f"answer revealed {escape(card.reveal)}.",
         f"Questions: {escape(card.filters)}.",
+        f"Skips: {escape(card.skips)}.",
     ]
+    if card.options:
+        lines.append(f"Options: {escape(card.options)}.")
     if state:
         lines.append(state)
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
@@ -233,21 +344,154 @@ def schedule_message(card: ScheduleCard) -> SlackMessage:
             for slot in card.upcoming
         )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Next questions*\n{upcoming}")))
+    if card.skipped_soon:
+        skipped = "\n".join(f"• {day} — {escape(reason)}" for day, reason in card.skipped_soon)
+        for chunk in split_text(f"*Skipped soon (no question)*\n{skipped}"):
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
     return _message(blocks, card.heading)
 
 
-def render(message: Message) -> list[SlackMessage]:
-    """Render any core message as one or more Slack messages."""
+def stats_message(card: StatsCard) -> SlackMessage:
+    """A person's own figures (sent privately)."""
+    if card.streak_scope:
+        streak = (
+            f"Streak: *{card.current_streak}* in a row (longest {card.longest_streak}) "
+            f"— {escape(card.streak_scope)}"
+        )
+    else:
+        streak = "Streak: no daily questions in this channel yet"
+    lines = [
+        "*Your practice*",
+        streak,
+        f"Answered in threads: *{card.answered}* · Questions rated: *{card.rated}*",
+    ]
+    if card.reviews_due:
+        lines.append(f"Reviews due now: *{card.reviews_due}* — `/mlquestion review`")
+    elif card.next_review_at is not None:
+        lines.append(f"Next review: {date_token(card.next_review_at)}")
+    else:
+        lines.append("No reviews scheduled yet: rate an answer to start.")
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
+    if card.topics:
+        rows = "\n".join(
+            f"• {escape(t.topic_label)} — {t.nailed} nailed, {t.partly} partly, {t.missed} missed"
+            for t in card.topics
+        )
+        for chunk in split_text(f"*By topic, weakest first*\n{rows}"):
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+    return _message(blocks, "Your practice stats")
+
+
+def leaderboard_message(card: LeaderboardCard, names: Mapping[str, str] | None = None) -> SlackMessage:
+    """A channel's most regular participants, named without notifying them (never `<@U…>`)."""
+    known = names or {}
+    heading = f"*Most regular participants — {escape(card.period)}*"
+    if card.rows:
+        rows = "\n".join(
+            f"{row.rank}. {escape(known.get(row.user_id, row.user_id))} — "
+            f"{row.questions} {_plural(row.questions, 'question', 'questions')}"
+            for row in card.rows
+        )
+    else:
+        rows = "Nobody has taken part yet: reply in a daily question's thread or rate its answer."
+    posted = f"{card.questions_posted} {_plural(card.questions_posted, 'question', 'questions')} posted here."
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in split_text(f"{heading}\n{rows}")
+    ]
+    blocks.append(_context(f"{posted} Counted by questions taken part in, not by ratings."))
+    blocks.append(_context(mrkdwn(card.opt_out_hint)))
+    return _message(blocks, f"Leaderboard — {card.period}")
+
+
+def suggest_view(form: SuggestForm, private_metadata: str) -> dict[str, Any]:
+    """The suggestion modal (`views.open`); `private_metadata` travels back with its submission."""
+    topics = [Option(value=slug, text=_truncate(label, 75)) for slug, label in form.topics]
+    levels = [Option(value=level, text=level.capitalize()) for level in form.difficulties]
+    question, answer, topic, difficulty = SUGGEST_FIELDS
+    view = View(
+        type="modal",
+        callback_id=SUGGEST_CALLBACK,
+        title=PlainTextObject(text="Suggest a question"),
+        submit=PlainTextObject(text="Send"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=private_metadata,
+        blocks=[
+            _context("Moderators review every suggestion before it joins the bank."),
+            InputBlock(
+                block_id=question,
+                label="Question",
+                element=PlainTextInputElement(
+                    action_id=question, multiline=True, max_length=QUESTION_FIELD_LIMIT
+                ),
+            ),
+            InputBlock(
+                block_id=answer,
+                label="Model answer",
+                element=PlainTextInputElement(action_id=answer, multiline=True),
+            ),
+            InputBlock(
+                block_id=topic,
+                label="Topic",
+                optional=True,
+                element=StaticSelectElement(action_id=topic, placeholder="Choose a topic", options=topics),
+            ),
+            InputBlock(
+                block_id=difficulty,
+                label="Difficulty",
+                optional=True,
+                element=StaticSelectElement(
+                    action_id=difficulty, placeholder="Choose a difficulty", options=levels
+                ),
+            ),
+        ],
+    )
+    rendered: dict[str, Any] = view.to_dict()
+    return rendered
+
+
+def names_needed(message: Message) -> tuple[str, ...]:
+    """The user ids `render` names without mentioning (the adapter looks their names up)."""
+    if isinstance(message, AnswerCard) and not message.mention_participants:
+        return message.participants[:MAX_NAMED]
+    if isinstance(message, LeaderboardCard):
+        return tuple(row.user_id for row in message.rows)
+    return ()
+
+
+def render(message: Message, names: Mapping[str, str] | None = None) -> list[SlackMessage]:
+    """Render any core message as one or more Slack messages (`names`: see `names_needed`).
+
+    A `SuggestForm` is a modal the adapter opens; rendered as a message it says so.
+    """
     if isinstance(message, QuestionCard):
         return [question_message(message)]
     if isinstance(message, AnswerCard):
-        return answer_messages(message)
+        return answer_messages(message, names)
     if isinstance(message, ScheduleCard):
         return [schedule_message(message)]
+    if isinstance(message, StatsCard):
+        return [stats_message(message)]
+    if isinstance(message, LeaderboardCard):
+        return [leaderboard_message(message, names)]
+    if isinstance(message, SuggestForm):
+        return [notice_message(Notice("The suggestion form opens in a dialog: run `/mlquestion suggest`."))]
     return [notice_message(message)]
 
 
 # Helpers ------------------------------------------------------------------------------------------
+
+
+def _people(user_ids: tuple[str, ...], names: Mapping[str, str] | None) -> str:
+    """Mentions (names is None) or escaped names, the first MAX_NAMED of them, then a count."""
+    shown = [
+        f"<@{user}>" if names is None else escape(names.get(user, user)) for user in user_ids[:MAX_NAMED]
+    ]
+    rest = len(user_ids) - len(shown)
+    return ", ".join(shown) + (f" and {rest} more" if rest else "")
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
 
 
 def _context(text: str) -> ContextBlock:
@@ -258,16 +502,19 @@ def _message(blocks: list[Block], text: str) -> SlackMessage:
     return SlackMessage([block.to_dict() for block in blocks], _truncate(text, FALLBACK_TEXT))
 
 
-def _pack(blocks: list[Block], text: str) -> list[SlackMessage]:
-    """Pack blocks in order into messages within the block count and the text budget."""
+def _pack(groups: list[list[Block]], text: str) -> list[SlackMessage]:
+    """Pack groups of blocks in order into messages within the block count and the text budget;
+    a group (e.g. a rating prompt and its buttons) is never split across messages."""
     messages: list[list[Block]] = [[]]
     size = 0
-    for block in blocks:
-        length = len(str(block.to_dict()))
-        if messages[-1] and (len(messages[-1]) == MAX_BLOCKS or size + length > MESSAGE_TEXT_BUDGET):
+    for group in groups:
+        length = sum(len(str(block.to_dict())) for block in group)
+        if messages[-1] and (
+            len(messages[-1]) + len(group) > MAX_BLOCKS or size + length > MESSAGE_TEXT_BUDGET
+        ):
             messages.append([])
             size = 0
-        messages[-1].append(block)
+        messages[-1].extend(group)
         size += length
     total = len(messages)
     return [

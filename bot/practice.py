@@ -109,7 +109,7 @@ class Practice:
         verb = "Changed your rating to" if changed else "Recorded"
         return Response(
             Notice(
-                f"{verb} *{rating.label}* for “{question.title}”. "
+                f"{verb} **{rating.label}** for “{question.title}”. "
                 f"It comes back in `/mlquestion review` {_when(due, now)}."
             )
         )
@@ -137,7 +137,7 @@ class Practice:
             return Response(review_card)
         return Response(
             Notice(
-                "Nothing to review yet. Rate an answer with *Nailed it*, *Partly* or *Missed it* "
+                "Nothing to review yet. Rate an answer with **Nailed it**, **Partly** or **Missed it** "
                 "and it comes back here when you are about to forget it."
             )
         )

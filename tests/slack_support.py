@@ -2,7 +2,9 @@
 
 The fake speaks the documented wire formats: Web API methods under `/api/<method>` (form, query or
 JSON arguments; `{"ok": false, "error": …}` failures; 429 with `Retry-After`), `response_url`
-webhooks, and the Socket Mode websocket (hello, envelopes, `{"envelope_id": …}` acks).
+webhooks, and the Socket Mode websocket (hello, envelopes, `{"envelope_id": …}` acks). Inbound
+requests (slash commands, `block_actions`, `view_submission`, Events API callbacks) are built as
+Slack sends them and signed with the signing secret.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Failure:
     error: str | None = None
     retry_after: int | None = None
     channel: str | None = None  # fail only calls to this channel (any channel if None)
+    user: str | None = None  # fail only calls about this user (users.info; any if None)
 
 
 @dataclass
@@ -61,6 +64,8 @@ class FakeSlack:
     responses: list[dict[str, Any]] = field(default_factory=list)
     admins: set[str] = field(default_factory=set)
     members: set[str] = field(default_factory=set)
+    names: dict[str, str] = field(default_factory=dict)  # user id → display name (users.info)
+    views: list[dict[str, Any]] = field(default_factory=list)  # modals opened with views.open
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -151,7 +156,11 @@ class FakeSlack:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
         await self._record(lambda: self.calls.append(WebCall(method, args, token)))
         pending = self.failures.get(method) or []
-        matching = [f for f in pending if f.channel in (None, args.get("channel"))]
+        matching = [
+            f
+            for f in pending
+            if f.channel in (None, args.get("channel")) and f.user in (None, args.get("user"))
+        ]
         if matching:
             failure = matching[0]
             pending.remove(failure)
@@ -196,7 +205,24 @@ class FakeSlack:
             return {"channel": args.get("channel"), "ts": args.get("ts")}
         if method == "users.info":
             user = str(args.get("user"))
-            return {"user": {"id": user, "is_admin": user in self.admins, "is_owner": False}}
+            name = self.names.get(user, "")
+            profile = {"display_name": name, "real_name": name}
+            return {
+                "user": {
+                    "id": user,
+                    "name": user.lower(),
+                    "is_admin": user in self.admins,
+                    "is_owner": False,
+                    "profile": profile,
+                }
+            }
+        if method == "views.open":
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else dict(view or {})
+            self.views.append({**view, "trigger_id": args.get("trigger_id")})
+            return {"view": {**view, "id": f"V{len(self.views):08d}", "state": {"values": {}}}}
+        if method == "chat.postEphemeral":
+            return {"message_ts": f"1700000000.{next(self._ts):06d}"}
         if method == "conversations.info":
             channel = str(args.get("channel"))
             return {"channel": {"id": channel, "is_member": channel in self.members}}
@@ -296,16 +322,161 @@ def action_payload(
     }
 
 
-def event_body(event: dict[str, Any]) -> dict[str, Any]:
+def event_body(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
     return {
         "token": "deprecated-verification-token",
         "team_id": TEAM,
         "api_app_id": "A0APP",
         "event": event,
         "type": "event_callback",
-        "event_id": f"Ev{uuid.uuid4().hex[:8].upper()}",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:8].upper()}",
         "event_time": int(time.time()),
     }
+
+
+def message_event(
+    user: str,
+    ts: str,
+    thread_ts: str | None = None,
+    channel: str = "C0GENERAL",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A `message` event as the Events API delivers it (`message.channels`); a reply has `thread_ts`."""
+    event: dict[str, Any] = {
+        "type": "message",
+        "channel": channel,
+        "user": user,
+        "text": "an answer the bot must not keep",
+        "ts": ts,
+        "team": TEAM,
+        "event_ts": ts,
+        "channel_type": "channel",
+    }
+    if thread_ts is not None:
+        event["thread_ts"] = thread_ts
+    event.update(extra)
+    return event
+
+
+def button_click(
+    fake: FakeSlack,
+    message: dict[str, Any],
+    action_id: str,
+    user: str = "U0ALICE",
+    channel: str = "C0GENERAL",
+    ephemeral: bool = False,
+) -> dict[str, Any]:
+    """The `block_actions` payload of `user` clicking the button `action_id` of a message we sent."""
+    for block in message["blocks"]:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == action_id:
+                break
+        else:
+            continue
+        break
+    else:
+        raise AssertionError(f"no button {action_id} in the message")
+    payload = action_payload(fake, action_id, element["value"], user, channel)
+    payload["actions"][0].update(block_id=block["block_id"], text=element["text"])
+    ts = message.get("ts") or payload["container"]["message_ts"]
+    payload["container"].update(message_ts=ts, is_ephemeral=ephemeral)
+    if not ephemeral:
+        payload["message"] = {
+            "type": "message",
+            "ts": ts,
+            "text": message.get("text"),
+            "blocks": message["blocks"],
+        }
+    return payload
+
+
+def view_submission(view: dict[str, Any], user: str = "U0ALICE", **values: str | None) -> dict[str, Any]:
+    """The `view_submission` payload of `user` sending an opened modal with these input values
+    (by block id: typed text, or the value of the option chosen in a select; None leaves it empty)."""
+    state: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        value = values.get(block["block_id"])
+        if element["type"] == "static_select":
+            chosen = [o for o in element["options"] if o["value"] == value]
+            entry: dict[str, Any] = {
+                "type": "static_select",
+                "selected_option": chosen[0] if chosen else None,
+            }
+        else:
+            entry = {"type": element["type"], "value": value}
+        state[block["block_id"]] = {element["action_id"]: entry}
+    submitted = {
+        **{k: v for k, v in view.items() if k != "trigger_id"},
+        "id": "V00000001",
+        "team_id": TEAM,
+        "state": {"values": state},
+        "hash": "1700000000.abcdefgh",
+        "app_id": "A0APP",
+        "bot_id": "B0BOT",
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+        "api_app_id": "A0APP",
+        "token": "deprecated-verification-token",
+        "trigger_id": f"trigger.{uuid.uuid4().hex[:8]}",
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+
+
+# Sending requests to the adapter's HTTP endpoint ----------------------------------------------------------
+
+
+async def send(client: aiohttp.ClientSession, adapter: SlackAdapter, body: str, **headers: str) -> int:
+    """POST a body to the adapter's Slack endpoint, signed unless headers are given."""
+    status, _ = await exchange(client, adapter, body, **headers)
+    return status
+
+
+async def exchange(
+    client: aiohttp.ClientSession, adapter: SlackAdapter, body: str, **headers: str
+) -> tuple[int, str]:
+    """POST a body (signed unless headers are given); return the status and the response text."""
+    url = adapter.address + adapter.config.path
+    async with client.post(url, data=body, headers=headers or signed_headers(body)) as response:
+        return response.status, await response.text()
+
+
+async def command(
+    client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack, text: str, user: str = "U0ALICE"
+) -> dict[str, Any]:
+    """Run `/mlquestion text` and return the first message posted to its response_url."""
+    before = len(fake.responses)
+    assert await send(client, adapter, command_form(fake, text, user)) == 200
+    await fake.wait_until(lambda: len(fake.responses) > before)
+    return fake.responses[before]
+
+
+async def click(client: aiohttp.ClientSession, adapter: SlackAdapter, payload: dict[str, Any]) -> int:
+    """Send an interaction payload (block_actions) as Slack does: form-encoded `payload=<json>`."""
+    return await send(client, adapter, urlencode({"payload": json.dumps(payload)}))
+
+
+async def interact(
+    client: aiohttp.ClientSession, adapter: SlackAdapter, payload: dict[str, Any]
+) -> tuple[int, dict[str, Any] | None]:
+    """Send an interaction whose HTTP answer matters (view_submission): status and JSON body, if any."""
+    status, text = await exchange(client, adapter, urlencode({"payload": json.dumps(payload)}))
+    return status, (json.loads(text) if text else None)
+
+
+async def post_event(
+    client: aiohttp.ClientSession, adapter: SlackAdapter, event: dict[str, Any], event_id: str | None = None
+) -> int:
+    """Deliver an Events API callback (JSON, signed) to the adapter."""
+    body = json.dumps(event_body(event, event_id))
+    return await send(client, adapter, body, **{**signed_headers(body), "Content-Type": "application/json"})
 
 
 # Fixtures --------------------------------------------------------------------------------------------

@@ -238,7 +238,7 @@ def test_content_accept_writes_a_draft_in_the_bank_format(
     assert "to finish before review" in out  # e.g. the Short answer and Key points sections
     from bot.loader import parse_question_file
 
-    question, problems = parse_question_file(path)
+    _, problems = parse_question_file(path)
     assert all("missing section" in p.message or "words" in p.message for p in problems), problems
     text = path.read_text(encoding="utf-8")
     assert "status: draft" in text and "difficulty: hard" in text

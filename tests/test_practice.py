@@ -161,7 +161,7 @@ async def test_a_rating_is_recorded_for_the_clicking_user(
     response = await service.rate(
         Invocation(destination, "U1"), post.question_id, f"post:{post.id}", "partly"
     )
-    assert response.private and "Recorded *Partly*" in str(response.message)
+    assert response.private and "Recorded **Partly**" in str(response.message)
     [rating] = await store.user_ratings(key(destination, "U1"))
     assert (rating.question_id, rating.rating, rating.post_id) == (post.question_id, "partly", post.id)
 
@@ -181,7 +181,7 @@ async def test_a_second_click_changes_the_rating_instead_of_reviewing_twice(
     missed = await store.review_card(key(destination, "U1"), post.question_id)
     assert missed is not None
     response = await service.rate(invocation, post.question_id, f"post:{post.id}", "nailed")
-    assert "Changed your rating to *Nailed it*" in str(response.message)
+    assert "Changed your rating to **Nailed it**" in str(response.message)
     [rating] = await store.user_ratings(key(destination, "U1"))
     assert rating.rating == "nailed"
     card = await store.review_card(key(destination, "U1"), post.question_id)

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -27,35 +26,17 @@ from tests.slack_support import (
     FakeSlack,
     action_payload,
     build_slack_adapter,
+    click,
+    command,
     command_form,
     event_body,
     eventually,
+    send,
     signed_headers,
 )
 
 POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
 REVEAL_AT = POST_AT + timedelta(hours=6)
-
-
-async def send(client: aiohttp.ClientSession, adapter: SlackAdapter, body: str, **headers: str) -> int:
-    """POST a body to the adapter's Slack endpoint, signed unless headers are given."""
-    url = adapter.address + adapter.config.path
-    async with client.post(url, data=body, headers=headers or signed_headers(body)) as response:
-        return response.status
-
-
-async def command(
-    client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack, text: str, user: str = "U0ALICE"
-) -> dict[str, Any]:
-    """Run `/mlquestion text` and return the first message posted to its response_url."""
-    before = len(fake.responses)
-    assert await send(client, adapter, command_form(fake, text, user)) == 200
-    await fake.wait_until(lambda: len(fake.responses) > before)
-    return fake.responses[before]
-
-
-async def click(client: aiohttp.ClientSession, adapter: SlackAdapter, payload: dict[str, Any]) -> int:
-    return await send(client, adapter, urlencode({"payload": json.dumps(payload)}))
 
 
 def texts(message: dict[str, Any]) -> str:

@@ -11,14 +11,26 @@ import yaml
 
 from adapters.slack_adapter import GONE_EVENTS, SlackAdapter
 from adapters.slack_cli import MANIFEST
+from adapters.slack_practice import MESSAGE_EVENTS
 from bot.bank import Filters
 from bot.cli import main as mlq
 from bot.clock import FakeClock
+from bot.records import SubscriptionOptions
 from bot.schedule import Schedule
-from bot.seam import Destination
+from bot.seam import Destination, reply_key
 from bot.service import PracticeService
 from bot.store import SqlStore
-from tests.slack_support import FakeSlack, command_form, signed_headers
+from tests.slack_support import (
+    FakeSlack,
+    command_form,
+    eventually,
+    interact,
+    message_event,
+    post_event,
+    send,
+    signed_headers,
+    view_submission,
+)
 
 # Slack's documented bot scope for each Web API method (auth.test needs none; apps.connections.open
 # uses the app-level token's connections:write).
@@ -26,6 +38,8 @@ SCOPE_OF_METHOD = {
     "auth.test": None,
     "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "views.open": None,  # a modal needs the trigger_id of a user's action, no scope
     "users.info": "users:read",
     "conversations.info": "channels:read",
     "conversations.history": "channels:history",
@@ -38,6 +52,8 @@ SCOPE_OF_EVENT = {
     "group_archive": "groups:read",
     "group_deleted": "groups:read",
     "group_left": "groups:read",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
 }
 
 
@@ -61,8 +77,9 @@ def test_mlq_slack_manifest_prints_the_shipped_file(capsys: pytest.CaptureFixtur
 
 def test_every_event_the_adapter_handles_is_subscribed_with_its_scope(manifest: dict[str, Any]) -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(GONE_EVENTS)
-    assert {SCOPE_OF_EVENT[event] for event in GONE_EVENTS} <= scopes
+    handled = {*GONE_EVENTS, *MESSAGE_EVENTS}
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == handled
+    assert {SCOPE_OF_EVENT[event] for event in handled} <= scopes
 
 
 async def test_every_web_api_method_the_adapter_calls_has_its_scope(
@@ -96,3 +113,41 @@ async def test_every_web_api_method_the_adapter_calls_has_its_scope(
     scopes = set(manifest["oauth_config"]["scopes"]["bot"]) | {None}
     assert {SCOPE_OF_METHOD[method] for method in called} <= scopes
     assert "commands" in scopes
+
+
+async def test_every_web_api_method_the_practice_features_call_has_its_scope(
+    manifest: dict[str, Any],
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    store: SqlStore,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
+    http_client: aiohttp.ClientSession,
+) -> None:
+    """A day with a thread reply and a reveal naming people (mentions off), then a suggestion sent
+    through the modal: each recorded method against the scopes."""
+    channel = Destination("slack", "C0GENERAL", "T0TEAM")
+    await store.save_subscription(
+        channel, berlin_schedule, Filters(), clock.now(), SubscriptionOptions(mention_participants=False)
+    )
+    clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    await service.run_due()
+    question_ts = fake_slack.messages["C0GENERAL"][0]["ts"]
+    await post_event(http_client, slack_http, message_event("U0ALICE", "1700000100.000001", question_ts))
+
+    async def counted() -> bool:
+        return bool(await store.thread_repliers(reply_key(channel, question_ts)))
+
+    await eventually(counted)
+    clock.advance(timedelta(hours=6))
+    await service.run_due()
+    assert await send(http_client, slack_http, command_form(fake_slack, "suggest")) == 200
+    await fake_slack.wait_until(lambda: bool(fake_slack.views))
+    submission = view_submission(fake_slack.views[0], question="Why?", answer="Because.")
+    assert await interact(http_client, slack_http, submission) == (200, None)
+    await fake_slack.wait_until(lambda: bool(fake_slack.calls_to("chat.postEphemeral")))
+    called = {call.method for call in fake_slack.calls}
+    assert {"users.info", "views.open", "chat.postEphemeral"} <= called
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"]) | {None}
+    assert {SCOPE_OF_METHOD[method] for method in called} <= scopes

@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, BlockElement
+from slack_sdk.models.views import View
 
 from adapters import slack_render as R
 from bot.bank import QuestionBank
 from bot.messages import (
     AnswerCard,
     CardKind,
+    LeaderboardCard,
+    LeaderboardRow,
     Notice,
     NoticeKind,
     QuestionCard,
+    RatingPrompt,
     ScheduleCard,
+    StatsCard,
+    SuggestForm,
+    TopicScore,
     UpcomingSlot,
     answer_card,
     question_card,
 )
 from bot.questions import Reference
+from bot.taxonomy import TOPICS, Difficulty
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "questions"
 REVEAL = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -38,12 +47,24 @@ def assert_valid(message: R.SlackMessage) -> None:
         block = Block.parse(raw)
         assert block is not None
         block.validate_json()
+        block.to_dict()  # validates the nested elements too
+        if raw["type"] == "actions":
+            action_ids = [element["action_id"] for element in raw["elements"]]
+            assert len(action_ids) == len(set(action_ids))
+            for element in raw["elements"]:
+                parsed = BlockElement.parse(element)
+                assert parsed is not None
+                parsed.validate_json()  # button text ≤ 75, value ≤ 2,000, action_id ≤ 255
         if raw["type"] == "section":
             assert len(raw["text"]["text"]) <= R.MAX_SECTION_TEXT
         if raw["type"] == "header":
             assert len(raw["text"]["text"]) <= R.MAX_HEADER_TEXT
     assert len(json.dumps(message.blocks)) < 13_000
     assert 0 < len(message.text) <= R.FALLBACK_TEXT
+
+
+def blocks_text(message: R.SlackMessage) -> str:
+    return json.dumps(message.blocks, ensure_ascii=False)
 
 
 def fences_balanced(message: R.SlackMessage) -> bool:
@@ -102,14 +123,44 @@ def test_date_tokens_carry_the_instant_and_a_utc_fallback() -> None:
 # Cards -------------------------------------------------------------------------------------------------
 
 
+def rate_buttons(message: R.SlackMessage) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in message.blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"].startswith(R.RATE_ACTION_PREFIX)
+    ]
+
+
+PARTICIPANTS = tuple(f"U{n:010d}" for n in range(60))
+
+
 def test_every_question_of_the_bank_renders_within_block_kit_limits(real_bank: QuestionBank) -> None:
-    """All cards and answers of the real bank pass the SDK's validators and our budgets."""
+    """All cards and answers of the real bank pass the SDK's validators and our budgets, with their
+    rating buttons (under the last message of an answer) and everyone who answered."""
     for question in real_bank.questions:
         for kind in CardKind:
-            assert_valid(R.question_message(question_card(question, kind, REVEAL, shared_by="U1")))
-        for message in R.answer_messages(answer_card(question)):
+            card = question_card(question, kind, REVEAL, shared_by="U1")
+            if kind is CardKind.REVIEW:
+                card = replace(
+                    card, rating=RatingPrompt(question.id, "review:2026-11-23"), overdue_since=REVEAL
+                )
+            message = R.question_message(card)
             assert_valid(message)
-            assert fences_balanced(message)
+            assert len(rate_buttons(message)) == (3 if kind is CardKind.REVIEW else 0)
+        for mention in (True, False):
+            answer = answer_card(
+                question, RatingPrompt(question.id, "post:123456789012"), PARTICIPANTS, mention
+            )
+            messages = R.answer_messages(
+                answer, {user: "A very long display name " * 3 for user in PARTICIPANTS}
+            )
+            for message in messages:
+                assert_valid(message)
+                assert fences_balanced(message)
+            assert len(rate_buttons(messages[-1])) == 3
+            assert all(not rate_buttons(message) for message in messages[:-1])
 
 
 def test_an_on_demand_card_has_both_buttons_carrying_the_question_id() -> None:
@@ -176,3 +227,105 @@ def test_notices_and_settings_render_valid_blocks() -> None:
     for message in messages:
         assert_valid(message)
     assert "&lt;b&gt; &amp; co" in json.dumps(messages[0].blocks)
+
+
+# Practice -------------------------------------------------------------------------------------------
+
+
+def test_rating_buttons_carry_the_question_and_where_they_were_shown() -> None:
+    """Nailed it / Partly / Missed it: the choice is the action id, the prompt the value."""
+    prompt = RatingPrompt("keras-easy", "post:12")
+    card = AnswerCard("keras-easy", "T", (("Answer", "Because."),), rating=prompt)
+    (message,) = R.answer_messages(card)
+    buttons = rate_buttons(message)
+    assert [(b["action_id"], b["text"]["text"]) for b in buttons] == [
+        ("mlq_rate_nailed", "Nailed it"),
+        ("mlq_rate_partly", "Partly"),
+        ("mlq_rate_missed", "Missed it"),
+    ]
+    assert {R.parse_rating_value(b["value"]) for b in buttons} == {prompt}
+
+
+@pytest.mark.parametrize(
+    ("mention", "expected"),
+    [(True, "2 people answered: <@U0ANN>, <@U0BOB>"), (False, "2 people answered: Ann &amp; co, U0BOB")],
+)
+def test_who_answered_is_mentioned_or_named_without_notifying(mention: bool, expected: str) -> None:
+    """With mentions off, names (escaped; the id when no name is known) and no `<@…>`."""
+    card = AnswerCard(
+        "q", "T", (("Answer", "x"),), participants=("U0ANN", "U0BOB"), mention_participants=mention
+    )
+    assert R.names_needed(card) == (() if mention else ("U0ANN", "U0BOB"))
+    blocks = blocks_text(R.answer_messages(card, {"U0ANN": "Ann & co"})[0])
+    assert expected in blocks
+    assert ("<@" in blocks) is mention
+
+
+def test_a_review_card_has_a_show_answer_button_and_the_rating_buttons() -> None:
+    card = QuestionCard(
+        "q-1",
+        "T",
+        "keras",
+        "Keras 3",
+        "easy",
+        "Why?",
+        CardKind.REVIEW,
+        rating=RatingPrompt("q-1", "review:2026-11-23"),
+        overdue_since=REVEAL,
+    )
+    message = R.question_message(card)
+    assert_valid(message)
+    actions = [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert actions == [R.REVIEW_ANSWER_ACTION, "mlq_rate_nailed", "mlq_rate_partly", "mlq_rate_missed"]
+    assert "due since <!date^1795442400" in blocks_text(message)
+
+
+def test_stats_and_leaderboards_render_valid_blocks_naming_nobody_with_a_mention() -> None:
+    stats = StatsCard(
+        3, 5, "this channel's daily questions", 4, 2, (TopicScore("Keras 3", 1, 0, 1),), 1, REVEAL
+    )
+    board = LeaderboardCard(
+        "the last 7 days", (LeaderboardRow(1, "U0ANN", 3), LeaderboardRow(2, "U0BOB", 1)), 3, "Use `optout`."
+    )
+    for message in (R.stats_message(stats), R.leaderboard_message(board, {"U0ANN": "Ann"})):
+        assert_valid(message)
+    text = blocks_text(R.leaderboard_message(board, {"U0ANN": "Ann"}))
+    assert "1. Ann — 3 questions" in text and "2. U0BOB — 1 question" in text and "<@" not in text
+    assert "Keras 3 — 1 nailed, 0 partly, 1 missed" in blocks_text(R.stats_message(stats))
+
+
+def test_the_suggestion_form_is_a_valid_modal_with_the_four_fields() -> None:
+    form = SuggestForm(tuple((t.slug, t.label) for t in TOPICS), tuple(d.value for d in Difficulty))
+    view = R.suggest_view(form, json.dumps({"channel": "C0GENERAL"}))
+    View(**view).validate_json()
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == ["question", "answer", "topic", "difficulty"]
+    assert inputs["question"]["element"]["multiline"] and inputs["answer"]["element"]["multiline"]
+    assert inputs["topic"]["optional"] and inputs["difficulty"]["optional"]
+    assert [o["value"] for o in inputs["topic"]["element"]["options"]] == [t.slug for t in TOPICS]
+    assert (
+        view["callback_id"] == R.SUGGEST_CALLBACK
+        and json.loads(view["private_metadata"])["channel"] == "C0GENERAL"
+    )
+
+
+def test_settings_show_skipped_days_and_options() -> None:
+    schedule = ScheduleCard(
+        "Daily question settings",
+        "09:00",
+        "Europe/London",
+        "Mon–Fri",
+        "after 6h",
+        "all topics",
+        False,
+        None,
+        (UpcomingSlot(REVEAL, REVEAL),),
+        skips="public holidays in GB",
+        skipped_soon=(("2026-12-25", "Christmas Day"),),
+        options="reveal names without mentioning who answered; weekly summary off",
+    )
+    message = R.schedule_message(schedule)
+    assert_valid(message)
+    text = blocks_text(message)
+    assert "public holidays in GB" in text and "2026-12-25 — Christmas Day" in text
+    assert "names without mentioning" in text

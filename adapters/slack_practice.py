@@ -1,0 +1,300 @@
+"""Practice that sticks, on Slack: thread replies counted, answers revealed and rated, reviews, the
+suggestion modal, and people named without notifying them.
+
+`SlackPractice` registers its Bolt listeners on the adapter's app (the same listeners serve HTTP mode
+and Socket Mode) and renders core messages that name people (reveals with mentions off, leaderboards).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters import slack_render as R
+from bot.messages import Message, Notice, NoticeKind, Response, SuggestForm
+from bot.seam import Destination
+from bot.service import Invocation, PracticeService
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+# The manifest's bot events for thread replies (public and private channels); both arrive as `message`.
+MESSAGE_EVENTS = ("message.channels", "message.groups")
+# Message subtypes a person posts: plain (no subtype), "Also send to #channel", and with files.
+# Edits, deletions, joins and bot posts (`bot_message`) are other subtypes and are not replies.
+HUMAN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+# Slack retries an event it thinks we missed; an event id handled here is not counted again.
+SEEN_EVENTS = 10_000
+# Display names looked up with users.info: how many are kept, how long, how many lookups at once.
+NAME_CACHE_SIZE = 2_000
+NAME_CACHE_SECONDS = 6 * 3600
+NAME_LOOKUPS = 8
+
+
+def is_thread_reply(event: dict[str, Any]) -> bool:
+    """A person's message in a thread: it hangs off another message (`thread_ts` ≠ `ts`)."""
+    thread_ts, ts = event.get("thread_ts"), event.get("ts")
+    return bool(
+        event.get("type") == "message"
+        and event.get("subtype") in HUMAN_SUBTYPES
+        and not event.get("bot_id")
+        and event.get("user")
+        and event.get("channel")
+        and thread_ts
+        and thread_ts != ts
+    )
+
+
+def suggestion_errors(text: str) -> dict[str, str]:
+    """Map the core's "Not saved: the answer is empty; unknown topic 'x'." onto the form's fields.
+
+    The core names each problem in words; anything not recognised goes under the question field so
+    the person still sees it.
+    """
+    problems = [p.strip() for p in text.removeprefix("Not saved:").strip().rstrip(".").split(";")]
+    question, answer, topic, difficulty = R.SUGGEST_FIELDS
+    errors: dict[str, list[str]] = {}
+    for problem in filter(None, problems):
+        lower = problem.lower()
+        if lower.startswith("the answer"):
+            field = answer
+        elif "topic" in lower:
+            field = topic
+        elif "difficulty" in lower:
+            field = difficulty
+        else:
+            field = question
+        errors.setdefault(field, []).append(problem[:1].upper() + problem[1:])
+    return {field: "; ".join(items)[:300] for field, items in errors.items()} or {question: text[:300]}
+
+
+class UserNames:
+    """Display names by user id (users.info), cached per process: bounded and refreshed after a while.
+
+    A failed lookup gives the id itself and is not cached, so the next message tries again.
+    """
+
+    def __init__(
+        self, client: AsyncWebClient, size: int = NAME_CACHE_SIZE, seconds: float = NAME_CACHE_SECONDS
+    ) -> None:
+        self.client = client
+        self.size = size
+        self.seconds = seconds
+        self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._lookups = asyncio.Semaphore(NAME_LOOKUPS)
+
+    async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(user_ids))
+        found = await asyncio.gather(*(self.name(user) for user in wanted))
+        return dict(zip(wanted, found, strict=True))
+
+    async def name(self, user_id: str) -> str:
+        now = time.monotonic()
+        cached = self._cache.get(user_id)
+        if cached is not None and cached[1] > now:
+            self._cache.move_to_end(user_id)
+            return cached[0]
+        async with self._lookups:
+            try:
+                info = await self.client.users_info(user=user_id)
+            except SlackApiError as exc:
+                log.warning("users.info failed for user=%s: %s", user_id, exc.response.get("error"))
+                return user_id
+        user = info.get("user") or {}
+        profile = user.get("profile") or {}
+        name = str(
+            profile.get("display_name")
+            or profile.get("real_name")
+            or user.get("real_name")
+            or user.get("name")
+            or user_id
+        )
+        self._cache[user_id] = (name, now + self.seconds)
+        self._cache.move_to_end(user_id)
+        while len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+        return name
+
+
+class SlackPractice:
+    """The practice listeners and renderers of one Slack adapter (its service, client and app)."""
+
+    def __init__(self, service: PracticeService, client: AsyncWebClient) -> None:
+        self.service = service
+        self.client = client
+        self.names = UserNames(client)
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("message")(self._on_message)
+        app.action(R.SHOW_ANSWER_ACTION)(self._on_show_answer)
+        app.action(R.REVIEW_ANSWER_ACTION)(self._on_review_answer)
+        app.action(R.RATE_ACTION)(self._on_rate)
+        app.view(R.SUGGEST_CALLBACK)(self._on_suggest_submit)
+
+    async def render(self, message: Message) -> list[R.SlackMessage]:
+        """Render a core message, looking up the names of people it names without notifying."""
+        needed = R.names_needed(message)
+        return R.render(message, await self.names.names(needed) if needed else None)
+
+    # Participation ---------------------------------------------------------------------------------
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Every message event in channels the bot is in: count people's replies in threads."""
+        if not is_thread_reply(event):
+            return
+        event_id = str(body.get("event_id") or "")
+        if event_id and event_id in self._seen:
+            log.info("event %s seen before (a retry): not counted again", event_id)
+            return
+        destination = Destination(PLATFORM, str(event["channel"]), str(body.get("team_id") or ""))
+        await self.service.record_reply(destination, str(event["thread_ts"]), str(event["user"]))
+        if event_id:
+            self._seen[event_id] = None
+            while len(self._seen) > SEEN_EVENTS:
+                self._seen.popitem(last=False)
+
+    # Answers and ratings ----------------------------------------------------------------------------
+
+    async def _on_show_answer(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await self._show_answer(body, respond, review=False)
+
+    async def _on_review_answer(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await self._show_answer(body, respond, review=True)
+
+    async def _show_answer(self, body: dict[str, Any], respond: AsyncRespond, review: bool) -> None:
+        question_id = str(_action(body).get("value") or "")
+        answer = self.service.answer(question_id, review=review)
+        if answer is None:
+            notice = Notice(f"The question `{question_id}` is no longer in the bank.", NoticeKind.ERROR)
+            await _reply(respond, R.render(notice))
+        else:
+            await _reply(respond, await self.render(answer))
+
+    async def _on_rate(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """A rating button: recorded for whoever clicked it, confirmed to them alone."""
+        await ack()
+        action = _action(body)
+        choice = str(action.get("action_id") or "").removeprefix(R.RATE_ACTION_PREFIX)
+        prompt = R.parse_rating_value(str(action.get("value") or ""))
+        if prompt is None:
+            notice = Notice("That rating button is not one I made; nothing was recorded.", NoticeKind.ERROR)
+            await _reply(respond, R.render(notice))
+            return
+        invocation = Invocation(_click_destination(body), str(body["user"]["id"]))
+        response = await self.service.rate(invocation, prompt.question_id, prompt.context, choice)
+        await _reply(respond, R.render(response.message))
+
+    # Suggestions ------------------------------------------------------------------------------------
+
+    async def open_suggest_form(self, command: dict[str, Any], form: SuggestForm) -> Notice | None:
+        """Open the suggestion modal for a slash command; a notice to reply with if Slack refused."""
+        metadata = json.dumps(
+            {
+                "channel": command.get("channel_id"),
+                "team": command.get("team_id"),
+                "response_url": command.get("response_url"),
+            }
+        )
+        try:
+            await self.client.views_open(
+                trigger_id=str(command["trigger_id"]), view=R.suggest_view(form, metadata)
+            )
+        except SlackApiError as exc:
+            code = str(exc.response.get("error") or "unknown_error")
+            self.service.metrics.platform_errors.labels(PLATFORM, code).inc()
+            log.warning("views.open failed for user=%s: %s", command.get("user_id"), code)
+            return Notice(
+                f"The suggestion form didn't open (Slack said `{code}`). Run `/mlquestion suggest` again.",
+                NoticeKind.ERROR,
+            )
+        return None
+
+    async def _on_suggest_submit(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The modal was sent: a bad field keeps it open with the problem under that field."""
+        values = (view.get("state") or {}).get("values") or {}
+        question, answer, topic, difficulty = (_input(values, name) for name in R.SUGGEST_FIELDS)
+        metadata = _metadata(view)
+        team = str(metadata.get("team") or (body.get("team") or {}).get("id") or "")
+        destination = Destination(PLATFORM, str(metadata.get("channel") or ""), team)
+        user = str(body["user"]["id"])
+        response = await self.service.suggest(
+            Invocation(destination, user), question or "", answer or "", topic, difficulty
+        )
+        message = response.message
+        if isinstance(message, Notice) and message.kind is NoticeKind.ERROR:
+            await ack(response_action="errors", errors=suggestion_errors(message.text))
+            return
+        await ack()  # closes the modal
+        await self._tell(destination, user, response, metadata.get("response_url"))
+
+    async def _tell(self, destination: Destination, user: str, response: Response, response_url: Any) -> None:
+        """An ephemeral message to one person in the channel the form came from.
+
+        chat.postEphemeral needs the bot in the channel; a command works without that, so the
+        command's response_url (valid for 30 minutes) is the fallback.
+        """
+        for message in R.render(response.message):
+            try:
+                await self.client.chat_postEphemeral(
+                    channel=destination.channel_id, user=user, **message.payload()
+                )
+                continue
+            except SlackApiError as exc:
+                code = str(exc.response.get("error") or "unknown_error")
+                log.info("chat.postEphemeral to %s failed (%s): using response_url", destination.key, code)
+            if not response_url:
+                return
+            webhook = await AsyncWebhookClient(str(response_url)).send(
+                response_type="ephemeral", replace_original=False, **message.payload()
+            )
+            if webhook.status_code != 200:
+                log.warning("response_url answered %s: the thanks were not shown", webhook.status_code)
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions") or [{}]
+    first: dict[str, Any] = actions[0]
+    return first
+
+
+def _click_destination(body: dict[str, Any]) -> Destination:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    return Destination(PLATFORM, str(channel or ""), str(team or ""))
+
+
+def _input(values: dict[str, Any], name: str) -> str | None:
+    """A modal input's value (block_id = action_id = name): typed text or the chosen option."""
+    state = (values.get(name) or {}).get(name) or {}
+    if state.get("type") == "static_select":
+        option = state.get("selected_option") or {}
+        return str(option["value"]) if option.get("value") else None
+    value = state.get("value")
+    return str(value) if value is not None else None
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+async def _reply(respond: AsyncRespond, messages: list[R.SlackMessage]) -> None:
+    """Answer a click privately, below the clicked message (which stays as it was)."""
+    for message in messages:
+        await respond(response_type="ephemeral", replace_original=False, **message.payload())
