@@ -1,6 +1,7 @@
 """The Discord adapter: posts and reveals over Discord's REST API, answers commands and buttons.
 
-Rendering is in `discord_render`, the commands, buttons and client in `discord_commands`.
+Rendering is in `discord_render`, the commands, buttons and client in `discord_commands`, and
+thread replies, ratings, reviews, stats, leaderboards and suggestions in `discord_practice`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import contextlib
 import hashlib
 import logging
 import re
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -22,10 +23,10 @@ from adapters.discord_commands import (
     BotInteraction,
     Reply,
     deliver,
-    question_view,
     sync_commands,
     tell,
 )
+from adapters.discord_practice import DiscordPractice, install, view_for
 from adapters.discord_render import (
     Outgoing,
     answer_messages,
@@ -35,7 +36,7 @@ from adapters.discord_render import (
     thread_name,
 )
 from bot.bank import Filters
-from bot.messages import AnswerCard, CardKind, Notice, NoticeKind, QuestionCard, Response
+from bot.messages import AnswerCard, Notice, NoticeKind, QuestionCard, Response
 from bot.seam import Delivery, Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
 from bot.service import Invocation, PracticeService
 from bot.settings import Settings, SettingsError
@@ -117,9 +118,16 @@ async def login(config: DiscordConfig, client: BotClient) -> None:
         raise
 
 
+def new_client(interactions: DiscordAdapter | None, config: DiscordConfig) -> BotClient:
+    """Return a client with every command and persistent button (`interactions` None: sync only)."""
+    client = BotClient(interactions, config.application_id, config.shard_count, config.shard_ids)
+    install(client)
+    return client
+
+
 async def sync_once(config: DiscordConfig, guild_id: int | None) -> list[str]:
     """Log in over REST only (no gateway), upload the command definitions, return their names."""
-    client = BotClient(None, config.application_id)
+    client = new_client(None, config)
     await login(config, client)
     try:
         return [command.name for command in await sync_commands(client, guild_id)]
@@ -151,6 +159,7 @@ class DiscordAdapter:
         self.service = service
         self.config = config
         self.client: BotClient | None = None
+        self.practice = DiscordPractice(self)
         self._gateway: asyncio.Task[None] | None = None
         self._threadless: set[str] = set()
 
@@ -158,9 +167,7 @@ class DiscordAdapter:
 
     async def start(self) -> None:
         """Log in, sync the dev guild's commands if configured, connect; return once READY."""
-        client = self.client = BotClient(
-            self, self.config.application_id, self.config.shard_count, self.config.shard_ids
-        )
+        client = self.client = new_client(self, self.config)
         await login(self.config, client)
         if self.config.dev_guild_id is not None:
             names = await sync_commands(client, self.config.dev_guild_id)
@@ -222,8 +229,9 @@ class DiscordAdapter:
     ) -> None:
         ref = delivery.key if delivery else None
         retry = delivery is not None and delivery.retry
+        view = view_for(card)  # the rating buttons, under the last part
         try:
-            await self._send(thread.destination, answer_messages(card, ref), thread, ref, retry)
+            await self._send(thread.destination, answer_messages(card, ref), thread, ref, retry, view)
         except DestinationUnavailable as exc:
             if thread.thread_id is None or not exc.code.startswith("not_found"):
                 raise
@@ -236,7 +244,7 @@ class DiscordAdapter:
                 exc.code,
             )
             threadless = ThreadRef(thread.destination, thread.message_id, None)
-            await self._send(thread.destination, answer_messages(card, ref), threadless, ref, retry)
+            await self._send(thread.destination, answer_messages(card, ref), threadless, ref, retry, view)
 
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         channel = self._partial(thread.destination, thread.destination.channel_id)
@@ -320,10 +328,12 @@ class DiscordAdapter:
         thread: ThreadRef | None,
         ref: str | None = None,
         retry: bool = False,
+        view: discord.ui.View | None = None,
     ) -> None:
         """Send in the thread, as replies to a thread-less question, or to the channel.
 
-        With a delivery `ref` every part carries a nonce; a `retry` skips parts already sent.
+        With a delivery `ref` every part carries a nonce; a `retry` skips parts already sent. The
+        `view` (buttons) goes under the last part.
         """
         reference: discord.MessageReference | None = None
         if thread is not None and thread.thread_id is not None:
@@ -346,6 +356,10 @@ class DiscordAdapter:
             for part, message in enumerate(messages, 1):
                 if part not in sent:
                     extra = _nonce(ref, part) | ({"reference": reference} if part == 1 and reference else {})
+                    if message.mentions is not None:
+                        extra["allowed_mentions"] = message.mentions
+                    if view is not None and part == len(messages):
+                        extra["view"] = view
                     await target.send(message.content, embeds=list(message.embeds), **extra)
 
     async def _delivered(
@@ -373,7 +387,7 @@ class DiscordAdapter:
     # Interactions ---------------------------------------------------------------------------------
 
     async def ask(self, interaction: BotInteraction, filters: Filters, share: bool) -> None:
-        invocation = self._invocation(interaction)
+        invocation = self.invocation(interaction)
         if invocation is None:
             await tell(interaction, "Use `/mlquestion` in a server channel.")
             return
@@ -387,35 +401,51 @@ class DiscordAdapter:
 
         # Asking is quick: answer at once (one round trip) unless it runs late. Sharing posts to the
         # channel, which may wait on Discord's rate limits, so it defers first.
-        await self._respond(interaction, work(), defer=share)
+        await self.respond(interaction, work(), defer=share)
 
     async def channel_command(self, interaction: BotInteraction, text: str) -> None:
-        invocation = self._invocation(interaction)
+        invocation = self.invocation(interaction)
         if invocation is None or isinstance(interaction.channel, discord.Thread):
             await tell(interaction, "Run this in the text channel itself (not in a thread or a DM).")
             return
-        await self._respond(interaction, self.service.handle_command(invocation, text), defer=False)
+        await self.respond(interaction, self.service.handle_command(invocation, text), defer=False)
 
-    async def show_answer(self, interaction: BotInteraction, question_id: str) -> None:
-        answer = self.service.answer(question_id)
+    async def show_answer(self, interaction: BotInteraction, question_id: str, review: bool = False) -> None:
+        answer = self.service.answer(question_id, review=review)
         response = (
             Response(answer)
             if answer
             else Response(Notice(f"The question `{question_id}` is no longer in the bank.", NoticeKind.ERROR))
         )
-        await self._respond(interaction, _ready([response]), defer=False)
+        await self.respond(interaction, _ready([response]), defer=False)
 
     async def share(self, interaction: BotInteraction, question_id: str) -> None:
-        invocation = self._invocation(interaction)
+        invocation = self.invocation(interaction)
         if invocation is None:
             await tell(interaction, "Sharing works in a server channel only.")
             return
         # The clicked message identifies the click: a second click on it does not post again.
         click = str(interaction.message.id if interaction.message else interaction.id)
         work = self.service.share(invocation, question_id, click)
-        await self._respond(interaction, _listed(work), defer=True)
+        await self.respond(interaction, _listed(work), defer=True)
 
-    def _invocation(self, interaction: BotInteraction) -> Invocation | None:
+    # Practice (see discord_practice) ----------------------------------------------------------------
+
+    async def practice_command(self, interaction: BotInteraction, text: str) -> None:
+        await self.practice.command(interaction, text)
+
+    async def rate(self, interaction: BotInteraction, question_id: str, context: str, choice: str) -> None:
+        await self.practice.rate(interaction, question_id, context, choice)
+
+    async def form_submitted(self, interaction: BotInteraction) -> None:
+        await self.practice.form_submitted(interaction)
+
+    async def guild_message(self, message: discord.Message) -> None:
+        await self.practice.guild_message(message)
+
+    # Shared by the handlers -----------------------------------------------------------------------
+
+    def invocation(self, interaction: BotInteraction) -> Invocation | None:
         if interaction.guild_id is None or interaction.channel_id is None:
             return None
         user = str(interaction.user.id)
@@ -424,10 +454,13 @@ class DiscordAdapter:
         destination = Destination(PLATFORM, str(interaction.channel_id), str(interaction.guild_id))
         return Invocation(destination, user, is_admin)
 
-    async def _respond(
-        self, interaction: BotInteraction, work: Awaitable[list[Response]], *, defer: bool
+    async def respond(
+        self, interaction: BotInteraction, work: Awaitable[Sequence[Response | Reply]], *, defer: bool
     ) -> None:
-        """Reply within Discord's 3 s: at once if the work is quick, else defer (privately) first."""
+        """Reply within Discord's 3 s: at once if the work is quick, else defer (privately) first.
+
+        The work returns core responses (rendered here, with their buttons) or ready-made replies.
+        """
         task = asyncio.ensure_future(work)
         deferred = defer or self.config.defer_after <= 0
         if not deferred:
@@ -436,8 +469,10 @@ class DiscordAdapter:
         try:
             if deferred:
                 await interaction.response.defer(ephemeral=True, thinking=True)
-            responses = await task
-            await deliver(interaction, [r for response in responses for r in _replies(response)], deferred)
+            replies = [
+                r for item in await task for r in (_replies(item) if isinstance(item, Response) else [item])
+            ]
+            await deliver(interaction, replies, deferred)
         except Exception:
             log.exception(
                 "discord interaction failed: guild=%s channel=%s user=%s",
@@ -452,14 +487,13 @@ class DiscordAdapter:
 
 
 def _replies(response: Response) -> list[Reply]:
+    """Render a core response; its buttons go under the last message."""
     outgoing = render(response.message)
-    message = response.message
-    view = (
-        question_view(message.question_id)
-        if isinstance(message, QuestionCard) and message.kind is CardKind.ON_DEMAND
-        else None
-    )
-    return [Reply(response.private, out, view if index == 0 else None) for index, out in enumerate(outgoing)]
+    view = view_for(response.message)
+    last = len(outgoing) - 1
+    return [
+        Reply(response.private, out, view if index == last else None) for index, out in enumerate(outgoing)
+    ]
 
 
 async def _ready(responses: list[Response]) -> list[Response]:

@@ -13,7 +13,7 @@ import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, Self
+from typing import Any, ClassVar, Protocol, Self
 
 import discord
 from discord import app_commands
@@ -31,6 +31,7 @@ CHANNEL_COMMAND = "mlquestion-channel"
 QUESTION_ID = r"(?P<question>[a-z0-9][a-z0-9-]{2,80})"  # the bank's id pattern; fits a 100-char custom_id
 TOPIC_CHOICES = [app_commands.Choice(name=t.label, value=t.slug) for t in TOPICS]
 DIFFICULTY_CHOICES = [app_commands.Choice(name=d.value, value=d.value) for d in Difficulty]
+ON_OFF_CHOICES = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
 MAX_CHOICES = 25
 
 
@@ -39,19 +40,41 @@ class OptionError(ValueError):
 
 
 class Interactions(Protocol):
-    """What the commands and buttons hand over to (implemented by the adapter)."""
+    """What the commands, buttons, forms and gateway events hand over to (implemented by the adapter)."""
 
     async def ask(self, interaction: BotInteraction, filters: Filters, share: bool) -> None: ...
 
     async def channel_command(self, interaction: BotInteraction, text: str) -> None: ...
 
-    async def show_answer(self, interaction: BotInteraction, question_id: str) -> None: ...
+    async def show_answer(
+        self, interaction: BotInteraction, question_id: str, review: bool = False
+    ) -> None: ...
 
     async def share(self, interaction: BotInteraction, question_id: str) -> None: ...
 
+    async def practice_command(self, interaction: BotInteraction, text: str) -> None:
+        """`review`, `stats`, `leaderboard …` or `suggest`: the core's grammar after `/mlquestion`."""
+        ...
+
+    async def rate(
+        self, interaction: BotInteraction, question_id: str, context: str, choice: str
+    ) -> None: ...
+
+    async def form_submitted(self, interaction: BotInteraction) -> None:
+        """A modal was submitted (read from the interaction itself, so it survives restarts)."""
+        ...
+
+    async def guild_message(self, message: discord.Message) -> None:
+        """Any message in a server channel or thread the bot can see (the author, never the text)."""
+        ...
+
 
 class BotClient(discord.AutoShardedClient):
-    """The discord.py client: the GUILDS intent only, our command tree and buttons, no message cache.
+    """The discord.py client: our command tree and buttons, no message cache.
+
+    Intents: GUILDS (channels and threads, so a thread's parent is known) and GUILD_MESSAGES (who
+    replied in a question's thread). Neither is privileged; without MESSAGE_CONTENT the messages
+    arrive without their text, which the bot never reads.
 
     An AutoShardedClient even for one shard: it asks `GET /gateway/bot` for the gateway URL (and
     shard count) instead of using a built-in address. `interactions` is None for a client that only
@@ -71,7 +94,7 @@ class BotClient(discord.AutoShardedClient):
             # Several replicas split the gateway: each runs the shards it is given (all by default).
             known |= {"shard_count": shard_count, "shard_ids": list(shard_ids) if shard_ids else None}
         super().__init__(
-            intents=discord.Intents(guilds=True),
+            intents=discord.Intents(guilds=True, guild_messages=True),
             max_messages=None,
             chunk_guilds_at_startup=False,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, replied_user=False),
@@ -87,6 +110,15 @@ class BotClient(discord.AutoShardedClient):
 
     async def on_connect(self) -> None:
         self.gateway_ready.set()
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.interactions is not None and message.guild is not None:
+            await self.interactions.guild_message(message)
+
+    async def on_interaction(self, interaction: BotInteraction) -> None:
+        # Commands and buttons are dispatched by discord.py; forms are read here from the interaction.
+        if self.interactions is not None and interaction.type is discord.InteractionType.modal_submit:
+            await self.interactions.form_submitted(interaction)
 
 
 BotInteraction = discord.Interaction[BotClient]
@@ -114,6 +146,8 @@ class Reply:
         parts: dict[str, Any] = {"content": self.message.content, "embeds": list(self.message.embeds)}
         if self.view is not None:
             parts["view"] = self.view
+        if self.message.mentions is not None:
+            parts["allowed_mentions"] = self.message.mentions
         return parts
 
 
@@ -147,17 +181,22 @@ async def deliver(interaction: discord.Interaction[Any], replies: list[Reply], d
 # Buttons -----------------------------------------------------------------------------------------
 
 
-class AnswerButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=rf"mlq:answer:{QUESTION_ID}"
+class QuestionButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"mlq:(?!)",  # never matches
 ):
-    """The "Show answer (only me)" button; its custom_id holds the question id, so it outlives restarts."""
+    """A persistent button about one question: its custom_id `mlq:<action>:<question id>` carries all
+    it needs, so a click on a message posted before a restart still works. Subclasses name the
+    action in their template and say what a click does."""
+
+    action: ClassVar[str]
+    label: ClassVar[str]
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
     def __init__(self, question_id: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Show answer (only me)",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"mlq:answer:{question_id}",
+                label=self.label, style=self.style, custom_id=f"mlq:{self.action}:{question_id}"
             )
         )
         self.question_id = question_id
@@ -167,31 +206,21 @@ class AnswerButton(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
         return cls(match["question"])
+
+
+class AnswerButton(QuestionButton, template=rf"mlq:answer:{QUESTION_ID}"):
+    """The "Show answer (only me)" button under an on-demand question."""
+
+    action, label, style = "answer", "Show answer (only me)", discord.ButtonStyle.primary
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await handler_of(interaction).show_answer(interaction, self.question_id)
 
 
-class ShareButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=rf"mlq:share:{QUESTION_ID}"
-):
+class ShareButton(QuestionButton, template=rf"mlq:share:{QUESTION_ID}"):
     """The "Post to channel" button: posts the question publicly, once per message it is clicked on."""
 
-    def __init__(self, question_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Post to channel",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"mlq:share:{question_id}",
-            )
-        )
-        self.question_id = question_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        return cls(match["question"])
+    action, label = "share", "Post to channel"
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await handler_of(interaction).share(interaction, self.question_id)
@@ -232,6 +261,10 @@ def subscribe_text(
     reveal: str | None,
     topics: str | None,
     difficulty: str | None,
+    holidays: str | None = None,
+    skip: str | None = None,
+    mentions: str | None = None,
+    weekly: str | None = None,
 ) -> str:
     """Build the core's `subscribe …` text from the options, one unambiguous word per value."""
     words = ["subscribe"]
@@ -265,6 +298,17 @@ def subscribe_text(
                 "difficulty", difficulty, lambda w: resolve_difficulty(w) is not None, "easy, medium or hard"
             )
         )
+    if holidays:
+        words += [
+            "holidays",
+            _word("holidays", holidays, lambda w: True, "a country code such as GB, or none"),
+        ]
+    if skip:
+        dates = ",".join(d for d in re.split(r"[\s,]+", skip) if d)
+        words += ["skip", _word("skip", dates or skip, lambda w: True, "dates such as 2026-12-24,2026-12-31")]
+    for option, value in (("mentions", mentions), ("weekly", weekly)):
+        if value:
+            words += [option, _word(option, value, lambda w: w.lower() in ("on", "off"), "on or off")]
     return " ".join(words)
 
 
@@ -362,8 +406,12 @@ class ChannelCommands(app_commands.Group):
         reveal="When the answer is revealed: after 6h (default), or at 17:00",
         topics="Topics to draw from, comma-separated (default: all)",
         difficulty="Only this difficulty (default: all)",
+        holidays="Skip the public holidays of a country (GB, DE, US-NY…), or none",
+        skip="Skip these dates, comma-separated (2026-12-24,2026-12-31), or none",
+        mentions="Whether the reveal notifies those who answered (on) or only names them (off)",
+        weekly="A summary of last week before the week's first question",
     )
-    @app_commands.choices(difficulty=DIFFICULTY_CHOICES)
+    @app_commands.choices(difficulty=DIFFICULTY_CHOICES, mentions=ON_OFF_CHOICES, weekly=ON_OFF_CHOICES)
     @app_commands.autocomplete(timezone=_zone_choices, topics=_topic_choices)
     async def subscribe(
         self,
@@ -374,9 +422,15 @@ class ChannelCommands(app_commands.Group):
         reveal: str | None = None,
         topics: str | None = None,
         difficulty: str | None = None,
+        holidays: str | None = None,
+        skip: str | None = None,
+        mentions: str | None = None,
+        weekly: str | None = None,
     ) -> None:
         try:
-            text = subscribe_text(time, timezone, days, reveal, topics, difficulty)
+            text = subscribe_text(
+                time, timezone, days, reveal, topics, difficulty, holidays, skip, mentions, weekly
+            )
         except OptionError as exc:
             await tell(interaction, f"⚠️ {exc} Nothing was changed.")
             return

@@ -8,7 +8,18 @@ from datetime import datetime
 
 import discord
 
-from bot.messages import AnswerCard, CardKind, Message, Notice, NoticeKind, QuestionCard, ScheduleCard
+from bot.messages import (
+    AnswerCard,
+    CardKind,
+    LeaderboardCard,
+    Message,
+    Notice,
+    NoticeKind,
+    QuestionCard,
+    ScheduleCard,
+    StatsCard,
+    SuggestForm,
+)
 
 # Discord's limits, in characters. We use no embed fields, and one embed per message: a title,
 # a description and a short footer stay well under the 6,000 a message's embeds may hold.
@@ -20,6 +31,10 @@ THREAD_NAME_LIMIT = 100
 COLOURS = {"easy": 0x2ECC71, "medium": 0xF1C40F, "hard": 0xE74C3C}
 ANSWER_COLOUR = 0x5865F2
 SCHEDULE_COLOUR = 0x95A5A6
+STATS_COLOUR = 0x1ABC9C
+PARTICIPANTS_SHOWN = 50  # names in "N people answered: …" (≤ 25 characters each; Discord allows 100)
+SKIPS_SHOWN = 10
+RATE_HINT = "Rate yourself with the buttons below: only you see your rating, and it plans your reviews."
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 # Lines that start a Markdown block of their own (list item, heading, quote, table row).
 _BLOCK_START = re.compile(r"^\s*([-*+•]\s|\d+[.)]\s|#{1,6}\s|>|\|)")
@@ -27,10 +42,15 @@ _BLOCK_START = re.compile(r"^\s*([-*+•]\s|\d+[.)]\s|#{1,6}\s|>|\|)")
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One Discord message to send: content and/or embeds, each within the limits."""
+    """One Discord message to send: content and/or embeds, each within the limits.
+
+    `mentions` says whom the content may notify (None: the client's default, which pings no roles
+    or @everyone). Mentions inside embeds never notify anyone.
+    """
 
     content: str | None = None
     embeds: tuple[discord.Embed, ...] = ()
+    mentions: discord.AllowedMentions | None = None
 
 
 def timestamp(instant: datetime, style: str = "F") -> str:
@@ -64,9 +84,11 @@ def question_embed(card: QuestionCard, thread_id: str | None = None, ref: str | 
 
     `ref` (a delivery key) goes in the footer, where a retry can find the message in the history.
     """
-    author = {CardKind.DAILY: "Daily question", CardKind.SHARED: "Shared question"}.get(
-        card.kind, "Your question"
-    )
+    author = {
+        CardKind.DAILY: "Daily question",
+        CardKind.SHARED: "Shared question",
+        CardKind.REVIEW: "Review",
+    }.get(card.kind, "Your question")
     head = f"**{card.topic_label} · {card.difficulty}**"
     tail = [f"**Hint:** ||{reflow(card.hint)}||"] if card.hint else []
     if card.shared_by:
@@ -93,6 +115,12 @@ def _status_line(card: QuestionCard, thread_id: str | None) -> str:
             "Only you can see this. **Show answer (only me)** shows the model answer; "
             "**Post to channel** asks everyone, with the answer revealed later in its thread."
         )
+    if card.kind is CardKind.REVIEW:
+        due = f" since {timestamp(card.overdue_since, 'R')}" if card.overdue_since else ""
+        return (
+            f"🔁 **Due for review{due}.** Only you can see this. Answer it in your head, then "
+            "**Show answer (only me)** and rate how you did."
+        )
     reveal = f" The model answer is revealed there {when(card.reveal_at)}." if card.reveal_at else ""
     return f"💬 **Answer in the thread.**{reveal}"
 
@@ -106,9 +134,28 @@ def answer_markdown(card: AnswerCard) -> str:
     if card.references:
         links = "\n".join(f"- [{ref.title}]({ref.url})" for ref in card.references)
         parts.append(f"**References**\n{links}")
-    if card.participants:
-        parts.append("Answered in the thread by " + ", ".join(f"<@{u}>" for u in card.participants) + ".")
     return "\n\n".join(parts)
+
+
+def participants_line(card: AnswerCard) -> Outgoing | None:
+    """Return "3 people answered: @a, @b, @c" as content (None if nobody did).
+
+    Mentions in content notify people: with `mention_participants` off they are allowed to notify
+    nobody (still shown as names); with it on, only the people named.
+    """
+    count = len(card.participants)
+    if not count:
+        return None
+    shown = card.participants[:PARTICIPANTS_SHOWN]
+    names = ", ".join(f"<@{user}>" for user in shown)
+    more = f" and {count - len(shown)} more" if count > len(shown) else ""
+    mentions = (
+        discord.AllowedMentions(users=[discord.Object(int(u)) for u in shown if u.isdigit()])
+        if card.mention_participants
+        else discord.AllowedMentions.none()
+    )
+    text = f"{count} {'person' if count == 1 else 'people'} answered: {names}{more}"
+    return Outgoing(content=clip(text, CONTENT_LIMIT), mentions=mentions)
 
 
 def answer_messages(card: AnswerCard, ref: str | None = None) -> list[Outgoing]:
@@ -119,29 +166,47 @@ def answer_messages(card: AnswerCard, ref: str | None = None) -> list[Outgoing]:
     """
     chunks = split_markdown(answer_markdown(card), DESCRIPTION_LIMIT)
     title = clip(f"Model answer: {card.title}", TITLE_LIMIT)
+    participants = participants_line(card)
     messages = []
     for index, chunk in enumerate(chunks, 1):
         embed = discord.Embed(title=title if index == 1 else None, description=chunk, colour=ANSWER_COLOUR)
-        footer = [f"Part {index} of {len(chunks)}"] if len(chunks) > 1 else []
+        footer = [RATE_HINT] if card.rating is not None and index == len(chunks) else []
+        footer += [f"Part {index} of {len(chunks)}"] if len(chunks) > 1 else []
         footer += [f"ref {ref}"] if ref else []
         if footer:
             embed.set_footer(text=" · ".join(footer))
-        messages.append(Outgoing(embeds=(embed,)))
+        if index == 1 and participants is not None:
+            messages.append(Outgoing(participants.content, (embed,), participants.mentions))
+        else:
+            messages.append(Outgoing(embeds=(embed,)))
     return messages
 
 
 # Notices and schedules -----------------------------------------------------------------------------
 
 
-_ADMIN_COMMAND = re.compile(r"`/mlquestion (subscribe|unsubscribe|pause|resume|settings)\b[^`]*`")
-_HELP_HINT = re.compile(r"\s*\(see `/mlquestion help`\)")
+# Core texts name the commands in the shared `/mlquestion …` grammar; Discord has its own commands.
+_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\s*\(see `/mlquestion help`\)"), ""),
+    (
+        re.compile(r"`/mlquestion (subscribe|unsubscribe|pause|resume|settings)\b[^`]*`"),
+        r"`/mlquestion-channel \1`",
+    ),
+    (re.compile(r"`/mlquestion leaderboard opt-?out`"), "`/mlquestion-leaderboard-optout on`"),
+    (re.compile(r"`(?:/mlquestion leaderboard )?opt-?in`"), "`/mlquestion-leaderboard-optout off`"),
+    (re.compile(r"`/mlquestion leaderboard (week|month|all)`"), r"`/mlquestion-leaderboard period:\1`"),
+    (re.compile(r"`/mlquestion (review|stats|suggest|leaderboard)`"), r"`/mlquestion-\1`"),
+)
 
 
 def discord_commands(text: str) -> str:
-    """Name commands as Discord shows them: channel administration lives under /mlquestion-channel,
-    takes its arguments as options, and Discord lists options itself (there is no `help`)."""
-    text = _HELP_HINT.sub("", text)
-    return _ADMIN_COMMAND.sub(lambda m: f"`/mlquestion-channel {m.group(1)}`", text)
+    """Name commands as Discord shows them: channel administration lives under /mlquestion-channel
+    and takes its arguments as options; review, stats, leaderboard and suggest are commands of their
+    own (Discord cannot run a command that has subcommands bare, and `/mlquestion` must stay one);
+    Discord lists options itself (there is no `help`)."""
+    for pattern, replacement in _REWRITES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def notice_messages(notice: Notice) -> list[Outgoing]:
@@ -159,24 +224,105 @@ def schedule_embed(card: ScheduleCard) -> discord.Embed:
         f"**Reveal** {card.reveal}",
         f"**Questions** {card.filters}",
         f"**State** {state}",
+        f"**Skips** {card.skips}",
     ]
+    if card.options:
+        lines.append(f"**Options** {card.options}")
     if card.upcoming:
         lines.append("**Next**")
         lines += [f"• {when(s.post_at)} → answer {when(s.reveal_at)}" for s in card.upcoming]
+    if card.skipped_soon:
+        lines.append("**No question on**")
+        lines += [f"• {day}: {reason}" for day, reason in card.skipped_soon[:SKIPS_SHOWN]]
+        if len(card.skipped_soon) > SKIPS_SHOWN:
+            lines.append(f"• and {len(card.skipped_soon) - SKIPS_SHOWN} more days")
     description = clip("\n".join(lines), DESCRIPTION_LIMIT)
     return discord.Embed(
         title=clip(card.heading, TITLE_LIMIT), description=description, colour=SCHEDULE_COLOUR
     )
 
 
+def stats_embed(card: StatsCard) -> discord.Embed:
+    """Render someone's own practice figures (always a private reply)."""
+    if card.streak_scope:
+        streak = (
+            f"🔥 **Streak** {card.current_streak} in a row (longest {card.longest_streak}), "
+            f"counting {card.streak_scope}"
+        )
+    else:
+        streak = "🔥 **Streak** no daily question in this channel yet"
+    lines = [streak, f"**Answered** {card.answered} in question threads · **Rated** {card.rated}"]
+    if card.reviews_due:
+        lines.append(f"🔁 **Reviews** {card.reviews_due} due now: `/mlquestion-review`")
+    elif card.next_review_at is not None:
+        lines.append(f"🔁 **Reviews** none due; the next {when(card.next_review_at)}")
+    else:
+        lines.append("🔁 **Reviews** none yet: rate an answer and it comes back when it is due")
+    if card.topics:
+        lines.append("**Topics, weakest first** (✅ nailed · 🟡 partly · ❌ missed)")
+        lines += [f"• {t.topic_label}: ✅ {t.nailed} · 🟡 {t.partly} · ❌ {t.missed}" for t in card.topics]
+    description = clip("\n".join(lines), DESCRIPTION_LIMIT)
+    return discord.Embed(title="Your practice", description=description, colour=STATS_COLOUR)
+
+
+def leaderboard_message(card: LeaderboardCard) -> list[Outgoing]:
+    """Render a channel's leaderboard as content naming people without notifying them."""
+    posted = f"{card.questions_posted} question{'s' if card.questions_posted != 1 else ''} posted"
+    lines = [f"🏆 **Most regular participants, {card.period}** ({posted})"]
+    lines += [
+        f"{row.rank}. <@{row.user_id}> · {row.questions} question{'s' if row.questions != 1 else ''}"
+        for row in card.rows
+    ]
+    if not card.rows:
+        lines.append("Nobody has taken part yet: reply in a question's thread or rate an answer.")
+    if card.opt_out_hint:
+        lines.append(f"-# {discord_commands(card.opt_out_hint)}")
+    chunks = split_markdown("\n".join(lines), CONTENT_LIMIT)
+    return [Outgoing(content=chunk, mentions=discord.AllowedMentions.none()) for chunk in chunks]
+
+
+def form_echo(question: str, answer: str, topic: str = "", difficulty: str = "") -> list[Outgoing]:
+    """Give back what someone typed in a refused form, one embed per message, so nothing is lost.
+
+    The text goes in a code block (copied back exactly, Markdown and all) unless it holds a fence.
+    """
+    extra = [f"topic `{topic}`"] if topic else []
+    extra += [f"difficulty `{difficulty}`"] if difficulty else []
+    intro = "Here is what you typed, to paste into `/mlquestion-suggest` again"
+    intro += f" ({', '.join(extra)})." if extra else "."
+    messages: list[Outgoing] = []
+    for title, text in (("Your question", question), ("Your answer", answer)):
+        if not text.strip():
+            continue
+        fenced = "```" not in text
+        room = DESCRIPTION_LIMIT - (8 if fenced else 0)
+        chunks = [text[i : i + room] for i in range(0, len(text), room)]
+        for index, chunk in enumerate(chunks, 1):
+            part = f" ({index} of {len(chunks)})" if len(chunks) > 1 else ""
+            body = f"```\n{chunk}\n```" if fenced else chunk
+            embed = discord.Embed(title=title + part, description=body, colour=SCHEDULE_COLOUR)
+            messages.append(Outgoing(embeds=(embed,)))
+    if not messages:
+        return [Outgoing(content=intro)] if extra else []
+    first = messages[0]
+    messages[0] = Outgoing(intro, first.embeds)
+    return messages
+
+
 def render(message: Message) -> list[Outgoing]:
-    """Render any core message for a command reply (buttons are added by the caller)."""
+    """Render any core message for a command reply (buttons and forms are added by the caller)."""
     if isinstance(message, QuestionCard):
         return [Outgoing(embeds=(question_embed(message),))]
     if isinstance(message, AnswerCard):
         return answer_messages(message)
     if isinstance(message, ScheduleCard):
         return [Outgoing(embeds=(schedule_embed(message),))]
+    if isinstance(message, StatsCard):
+        return [Outgoing(embeds=(stats_embed(message),))]
+    if isinstance(message, LeaderboardCard):
+        return leaderboard_message(message)
+    if isinstance(message, SuggestForm):  # the adapter opens a form instead; this is the fallback
+        return [Outgoing(content="Use `/mlquestion-suggest` to open the suggestion form.")]
     return notice_messages(message)
 
 

@@ -6,6 +6,11 @@ heartbeat/IDENTIFY → READY → heartbeat ACKs, zlib-stream frames when the cli
 429s carrying `retry_after` and a `Via` header (without it discord.py takes a 429 for a ban).
 Payload shapes come from `tests/data/discord/`. Messages are checked against Discord's limits
 and refused with 400/50035 as Discord would.
+
+Guild events go to the shard that owns the guild, as Discord documents them: READY lists the
+guilds as unavailable, GUILD_CREATE follows with their channels and active threads; opening a
+thread sends THREAD_CREATE, every message (the bot's and those `user_message` posts) MESSAGE_CREATE,
+without its text unless the client asked for the privileged MESSAGE_CONTENT intent.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ JSON_TYPE = "application/json"
 API_PREFIX = "/api/v10"
 EPHEMERAL = 64
 LOADING = 128
+MESSAGE_CONTENT_INTENT = 1 << 15
+PRIVILEGED_INTENTS = {"GUILD_MEMBERS": 1 << 1, "GUILD_PRESENCES": 1 << 8, "MESSAGE_CONTENT": 1 << 15}
 COMMAND_IDS = {"mlquestion": 1_300_000_000_000_000_301, "mlquestion-channel": 1_300_000_000_000_000_302}
 FAKE_TOKEN = "fake-bot-token.0123456789.abcdefghijklmnop"  # made up: the fake accepts only this
 RATE_LIMITED = {"message": "You are being rate limited.", "retry_after": 0.2, "global": False}
@@ -85,6 +92,9 @@ def message_problems(payload: dict[str, Any]) -> list[str]:
     rows = payload.get("components") or []
     if len(rows) > 5:
         problems.append(f"{len(rows)} > 5 action rows")
+    ids = [item.get("custom_id") for row in rows for item in row.get("components") or []]
+    if len([i for i in ids if i is not None]) != len({i for i in ids if i is not None}):
+        problems.append("custom_ids repeat within the message")
     for row in rows:
         for item in row.get("components") or []:
             custom_id = item.get("custom_id")
@@ -92,6 +102,36 @@ def message_problems(payload: dict[str, Any]) -> list[str]:
                 problems.append(f"custom_id {custom_id!r} is not 1-100 characters")
             if len(item.get("label") or "") > 80:
                 problems.append("button label > 80 characters")
+    return problems
+
+
+def modal_problems(data: dict[str, Any]) -> list[str]:
+    """Return every way a MODAL callback's data breaks Discord's documented rules."""
+    problems: list[str] = []
+    if not 1 <= len(data.get("custom_id") or "") <= 100:
+        problems.append("modal custom_id is not 1-100 characters")
+    if not 1 <= len(data.get("title") or "") <= 45:
+        problems.append("modal title is not 1-45 characters")
+    components = data.get("components") or []
+    if not 1 <= len(components) <= 5:
+        problems.append(f"{len(components)} components (a modal has 1-5)")
+    for component in components:
+        if component.get("type") != 18:  # a Label around each input (action rows are deprecated)
+            problems.append(f"top-level component of type {component.get('type')} (expected a Label, 18)")
+            continue
+        field = component.get("component") or {}
+        if not 1 <= len(component.get("label") or "") <= 45:
+            problems.append("label text is not 1-45 characters")
+        if len(component.get("description") or "") > 100:
+            problems.append("label description > 100 characters")
+        if field.get("type") != 4 or field.get("style") not in (1, 2):
+            problems.append("a label holds something other than a text input of style 1 or 2")
+        if field.get("label") is not None:
+            problems.append("a text input inside a label has its own label")
+        if not 1 <= len(field.get("custom_id") or "") <= 100:
+            problems.append("text input custom_id is not 1-100 characters")
+        if not 1 <= field.get("max_length", 4000) <= 4000 or len(field.get("placeholder") or "") > 100:
+            problems.append("text input max_length or placeholder out of range")
     return problems
 
 
@@ -149,6 +189,15 @@ class _Socket:
         self.deflate = zlib.compressobj() if compress else None
         self.sequence = 0
         self.lock = asyncio.Lock()
+        self.shard: tuple[int, int] | None = None  # (id, count) once identified
+        self.intents = 0
+
+    def serves(self, guild_id: int) -> bool:
+        """Whether this connection is the shard Discord routes the guild's events to."""
+        if self.shard is None or self.ws.closed:
+            return False
+        shard_id, count = self.shard
+        return (guild_id >> 22) % count == shard_id
 
     async def send(self, op: int, data: Any, event: str | None = None) -> None:
         async with self.lock:
@@ -173,8 +222,10 @@ class FakeDiscord:
         self.application = load("application")
         self.application_id = int(self.application["id"])
         self.calls: list[Call] = []
+        self.guilds: dict[int, dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}
+        self.events: list[tuple[str, dict[str, Any]]] = []  # guild events dispatched, in order
         self.identifies: list[dict[str, Any]] = []
         # Which gateway connection receives dispatched interactions (the latest by default).
         self.dispatch_to = -1
@@ -186,6 +237,7 @@ class FakeDiscord:
         self._sockets: list[_Socket] = []
         self._ids = itertools.count(1_310_000_000_000_000_000)
         self._changed = asyncio.Condition()
+        self._outbox: list[tuple[int, str, dict[str, Any]]] = []  # guild events a REST call caused
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
@@ -244,9 +296,31 @@ class FakeDiscord:
     # Set-up and failures -------------------------------------------------------------------------
 
     def add_text_channel(self, channel_id: int, guild_id: int, name: str = "ml-practice") -> dict[str, Any]:
+        """Add a text channel, and its guild if new (sent in GUILD_CREATE to later connections)."""
+        if guild_id not in self.guilds:
+            guild = load("guild") | {"id": str(guild_id)}
+            guild["roles"][0]["id"] = str(guild_id)  # @everyone has the guild's id
+            self.guilds[guild_id] = guild
         channel = load("text_channel") | {"id": str(channel_id), "guild_id": str(guild_id), "name": name}
         self.channels[channel_id] = channel
         return channel
+
+    async def add_thread(self, parent_id: int, owner: Member, name: str = "a thread") -> dict[str, Any]:
+        """Open a thread someone else started in a channel (sends THREAD_CREATE to the guild's shard)."""
+        parent = self._channel(parent_id)
+        thread = load("thread_channel") | {
+            "id": str(next(self._ids)),
+            "guild_id": parent["guild_id"],
+            "parent_id": parent["id"],
+            "owner_id": owner.id,
+            "name": name,
+        }
+        del thread["member"]  # the bot is not in it
+        self.channels[int(thread["id"])] = thread
+        await self._send_guild_event(
+            int(parent["guild_id"]), "THREAD_CREATE", thread | {"newly_created": True}
+        )
+        return thread
 
     def fail_next(self, method: str, path: str, status: int, code: int, message: str) -> None:
         """Answer the next call matching (method, path regex) with a Discord error."""
@@ -300,7 +374,11 @@ class FakeDiscord:
     def in_channel(self, channel_id: int) -> list[dict[str, Any]]:
         """Return the bot's messages in a channel or thread, oldest first (interaction replies excluded)."""
         return [
-            m for m in self.messages.values() if m["channel_id"] == str(channel_id) and "webhook_id" not in m
+            m
+            for m in self.messages.values()
+            if m["channel_id"] == str(channel_id)
+            and "webhook_id" not in m
+            and m["author"]["id"] == self.bot_user["id"]
         ]
 
     # Interactions --------------------------------------------------------------------------------
@@ -322,6 +400,72 @@ class FakeDiscord:
         """Dispatch a button press on a message the bot posted."""
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._dispatch(3, data, user, int(message["channel_id"]), message=message)
+
+    async def form_opened(self, sent: Sent) -> dict[str, Any]:
+        """Wait for the bot to answer an interaction with a form (callback type 9); return its data."""
+        record = self._interactions[sent.token]
+        await self.wait_for(lambda: record["type_sent"] is not None)
+        body = self.callback(sent).body
+        assert body["type"] == 9, f"answered with callback type {body['type']}, not a form"
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def submit_form(
+        self, custom_id: str, values: dict[str, str], user: Member, channel_id: int
+    ) -> Sent:
+        """Dispatch a MODAL_SUBMIT (interaction type 5): each text input's value inside its Label."""
+        components = [
+            {
+                "type": 18,
+                "id": 2 * index + 1,
+                "component": {"type": 4, "id": 2 * index + 2, "custom_id": key, "value": value},
+            }
+            for index, (key, value) in enumerate(values.items())
+        ]
+        return await self._dispatch(5, {"custom_id": custom_id, "components": components}, user, channel_id)
+
+    async def user_message(
+        self,
+        channel_id: int,
+        user: Member,
+        text: str = "my answer",
+        *,
+        bot: bool = False,
+        webhook: bool = False,
+    ) -> dict[str, Any]:
+        """Post a message as someone else (a person, another bot, or a webhook), dispatched as
+        MESSAGE_CREATE to the shard of its guild; returns the message as stored."""
+        channel = self._channel(channel_id)
+        author: dict[str, Any] = {
+            "id": user.id,
+            "username": user.name,
+            "global_name": None if bot or webhook else user.name,
+            "discriminator": "0",
+            "avatar": None,
+            "public_flags": 0,
+        } | ({"bot": True} if bot or webhook else {})
+        message = load("message") | {
+            "id": str(next(self._ids)),
+            "channel_id": channel["id"],
+            "author": author,
+            "content": text,
+        }
+        if webhook:
+            message["webhook_id"] = user.id
+        if channel["type"] == 11:
+            message["position"] = sum(1 for m in self.messages.values() if m["channel_id"] == channel["id"])
+        self.messages[int(message["id"])] = message
+        event = message | {"guild_id": channel["guild_id"], "mentions": []}
+        if not webhook:
+            event["member"] = {
+                "roles": [],
+                "joined_at": "2026-01-05T10:00:00.000000+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
+        await self._send_guild_event(int(channel["guild_id"]), "MESSAGE_CREATE", event)
+        return message
 
     def _command_data(
         self, name: str, subcommand: str | None, options: dict[str, Any], focused: str | None
@@ -381,6 +525,10 @@ class FakeDiscord:
         status, payload, headers = self._answer(
             request.method, path, request.headers.get("Authorization"), given
         )
+        # Gateway events the call caused go out before its answer, as Discord's usually do.
+        outbox, self._outbox = self._outbox, []
+        for guild_id, event, data in outbox:
+            await self._send_guild_event(guild_id, event, data)
         async with self._changed:
             self.calls.append(Call(request.method, path, body, dict(request.query), status))
             self._changed.notify_all()
@@ -433,6 +581,9 @@ class FakeDiscord:
         message = self._new_message(channel, body)
         if body.get("enforce_nonce"):
             self._nonces[key] = message | {"nonce": body["nonce"]}
+        self._outbox.append(
+            (int(channel["guild_id"]), "MESSAGE_CREATE", message | {"guild_id": channel["guild_id"]})
+        )
         return 200, self._nonces.get(key, message)
 
     def _history(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any]:
@@ -497,6 +648,7 @@ class FakeDiscord:
         thread["member"] |= {"id": thread["id"], "user_id": self.bot_user["id"]}
         message["thread"] = thread
         self.channels[int(thread["id"])] = thread
+        self._outbox.append((int(channel["guild_id"]), "THREAD_CREATE", thread | {"newly_created": True}))
         return 201, thread
 
     def _interaction(self, token: str) -> dict[str, Any]:
@@ -510,6 +662,12 @@ class FakeDiscord:
             raise _Rejected(400, 40060, "Interaction has already been acknowledged.")
         kind, data = body["type"], body.get("data") or {}
         flags = data.get("flags") or 0
+        if kind == 9:
+            if record["type"] == 5:
+                raise _Rejected(400, 50035, "Invalid Form Body: a form cannot answer a form")
+            problems = modal_problems(data)
+            if problems:
+                raise _Rejected(400, 50035, "Invalid Form Body: " + "; ".join(problems))
         answer: dict[str, Any] = {
             "interaction": {
                 "id": str(record["id"]),
@@ -588,11 +746,49 @@ class FakeDiscord:
             await socket.ws.close(code=4004, message=b"Authentication failed.")
             return
         self.identifies.append({k: v for k, v in identify.items() if k != "token"})
+        shard = identify.get("shard", [0, 1])
+        socket.shard, socket.intents = (shard[0], shard[1]), identify.get("intents", 0)
+        guilds = [guild_id for guild_id in self.guilds if socket.serves(guild_id)]
         ready = load("ready") | {
             "user": self.bot_user,
             "session_id": f"fake-session-{len(self.identifies)}",
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": self.application["flags"]},
-            "shard": identify.get("shard", [0, 1]),
+            "shard": shard,
+            "guilds": [{"id": str(guild_id), "unavailable": True} for guild_id in guilds],
         }
         await socket.send(0, ready, "READY")
+        for guild_id in guilds:
+            await socket.send(0, self._guild_create(guild_id), "GUILD_CREATE")
+
+    def _guild_create(self, guild_id: int) -> dict[str, Any]:
+        """The guild as GUILD_CREATE sends it: its channels, active threads and the bot's member."""
+        mine = [c for c in self.channels.values() if c["guild_id"] == str(guild_id)]
+        member: dict[str, Any] = {
+            "user": self.bot_user,
+            "nick": None,
+            "avatar": None,
+            "roles": [],
+            "joined_at": "2026-01-05T10:00:00.000000+00:00",
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "pending": False,
+            "flags": 0,
+        }
+        return self.guilds[guild_id] | {
+            "channels": [c for c in mine if c["type"] == 0],
+            "threads": [c for c in mine if c["type"] == 11 and not c["thread_metadata"]["archived"]],
+            "members": [member],
+        }
+
+    async def _send_guild_event(self, guild_id: int, event: str, data: dict[str, Any]) -> None:
+        """Send a guild event to the connection of the guild's shard (none connected: dropped)."""
+        for socket in reversed(self._sockets):
+            if socket.serves(guild_id):
+                others = event == "MESSAGE_CREATE" and data["author"]["id"] != self.bot_user["id"]
+                if others and not socket.intents & MESSAGE_CONTENT_INTENT:
+                    data = data | {"content": ""}  # without the privileged intent: no text
+                await socket.send(0, data, event)
+                self.events.append((event, data))
+                return

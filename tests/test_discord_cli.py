@@ -15,6 +15,15 @@ from tests.fake_discord import FakeDiscord
 # Computed here from Discord's documented bits rather than from the code under test.
 SEND_MESSAGES, EMBED_LINKS, READ_MESSAGE_HISTORY = 1 << 11, 1 << 14, 1 << 16
 CREATE_PUBLIC_THREADS, SEND_MESSAGES_IN_THREADS = 1 << 35, 1 << 38
+COMMANDS = [
+    "mlquestion",
+    "mlquestion-channel",
+    "mlquestion-leaderboard",
+    "mlquestion-leaderboard-optout",
+    "mlquestion-review",
+    "mlquestion-stats",
+    "mlquestion-suggest",
+]
 
 
 def mlq(*argv: str) -> int:
@@ -32,15 +41,47 @@ def discord_env(monkeypatch: pytest.MonkeyPatch, fake_discord: FakeDiscord) -> N
     monkeypatch.setenv("MLQ_DISCORD_API_URL", fake_discord.api_url)
 
 
-async def test_sync_to_a_guild_uploads_both_commands_over_rest_only(
+async def test_sync_to_a_guild_uploads_every_command_over_rest_only(
     fake_discord: FakeDiscord, discord_env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`sync --guild 123` puts /mlquestion and /mlquestion-channel in that guild, without the gateway."""
+    """`sync --guild 123` puts /mlquestion, /mlquestion-channel and the practice commands in that
+    guild, without the gateway."""
     code = await asyncio.to_thread(mlq, "discord", "sync", "--guild", "123")
     assert code == 0
-    assert sorted(c["name"] for c in fake_discord.synced[123]) == ["mlquestion", "mlquestion-channel"]
+    assert sorted(c["name"] for c in fake_discord.synced[123]) == COMMANDS
     assert fake_discord.identifies == [] and not fake_discord.calls_to("GET", "/gateway/bot")
-    assert "synced 2 commands to guild 123" in capsys.readouterr().out
+    assert "synced 7 commands to guild 123" in capsys.readouterr().out
+
+
+async def test_the_practice_commands_are_top_level_and_for_everyone(
+    fake_discord: FakeDiscord, discord_env: None
+) -> None:
+    """Review, stats, leaderboard, opt-out and suggest are commands of their own (no subcommands,
+    so `/mlquestion` itself stays runnable bare), in servers only, with no permission required."""
+    await asyncio.to_thread(mlq, "discord", "sync", "--guild", "123")
+    commands = {c["name"]: c for c in fake_discord.synced[123]}
+    practice = [name for name in COMMANDS if name not in ("mlquestion", "mlquestion-channel")]
+    for name in practice:
+        assert commands[name]["default_member_permissions"] is None
+        assert commands[name]["contexts"] == [0]  # guild only
+        assert all(option["type"] == 3 for option in commands[name].get("options", []))
+    period = commands["mlquestion-leaderboard"]["options"][0]
+    assert [c["value"] for c in period["choices"]] == ["week", "month", "all"] and not period["required"]
+    optout = commands["mlquestion-leaderboard-optout"]["options"][0]
+    assert [c["value"] for c in optout["choices"]] == ["on", "off"] and optout["required"]
+
+
+async def test_subscribe_has_the_holiday_skip_mention_and_weekly_options(
+    fake_discord: FakeDiscord, discord_env: None
+) -> None:
+    """`/mlquestion-channel subscribe` offers holidays, skip, mentions (on/off) and weekly (on/off)."""
+    await asyncio.to_thread(mlq, "discord", "sync", "--guild", "123")
+    channel = next(c for c in fake_discord.synced[123] if c["name"] == "mlquestion-channel")
+    subscribe = next(o for o in channel["options"] if o["name"] == "subscribe")
+    options = {o["name"]: o for o in subscribe["options"]}
+    assert {"holidays", "skip", "mentions", "weekly"} <= set(options)
+    assert [c["value"] for c in options["mentions"]["choices"]] == ["on", "off"]
+    assert [c["value"] for c in options["weekly"]["choices"]] == ["on", "off"]
 
 
 async def test_the_channel_command_is_hidden_from_non_managers_by_default(
@@ -60,7 +101,7 @@ async def test_sync_without_a_guild_is_global(fake_discord: FakeDiscord, discord
     """Without `--guild` the commands are synced globally (for every server)."""
     assert await asyncio.to_thread(mlq, "discord", "sync") == 0
     (call,) = fake_discord.calls_to("PUT", rf"/applications/{fake_discord.application_id}/commands")
-    assert len(call.body) == 2
+    assert sorted(command["name"] for command in call.body) == COMMANDS
 
 
 def test_sync_without_a_token_exits_2_naming_the_variable(capsys: pytest.CaptureFixture[str]) -> None:

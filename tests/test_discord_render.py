@@ -13,13 +13,27 @@ from adapters.discord_render import (
     DESCRIPTION_LIMIT,
     Outgoing,
     answer_messages,
+    form_echo,
     notice_messages,
     question_embed,
     reflow,
+    render,
     split_markdown,
 )
 from bot.bank import QuestionBank
-from bot.messages import AnswerCard, CardKind, Notice, QuestionCard, answer_card, question_card
+from bot.messages import (
+    AnswerCard,
+    CardKind,
+    LeaderboardCard,
+    LeaderboardRow,
+    Notice,
+    QuestionCard,
+    ScheduleCard,
+    StatsCard,
+    TopicScore,
+    answer_card,
+    question_card,
+)
 from bot.questions import Reference
 from tests.discord_support import assert_fits
 
@@ -153,9 +167,65 @@ def test_wrapped_lines_are_joined_but_lists_and_code_keep_theirs() -> None:
             "Paused: no daily questions until `/mlquestion-channel resume`.",
         ),
         ("Try `/mlquestion keras hard`.", "Try `/mlquestion keras hard`."),
+        (
+            "It comes back in `/mlquestion review` in 2 days.",
+            "It comes back in `/mlquestion-review` in 2 days.",
+        ),
+        ("Your own `/mlquestion stats` still work.", "Your own `/mlquestion-stats` still work."),
+        (
+            "`/mlquestion leaderboard week` shows who kept it up.",
+            "`/mlquestion-leaderboard period:week` shows who kept it up.",
+        ),
+        (
+            "Not on it by choice? `/mlquestion leaderboard optout` (and `optin` to come back).",
+            "Not on it by choice? `/mlquestion-leaderboard-optout on` "
+            "(and `/mlquestion-leaderboard-optout off` to come back).",
+        ),
+        ("Or `/mlquestion suggest` one.", "Or `/mlquestion-suggest` one."),
     ],
 )
 def test_core_command_hints_are_shown_as_discord_commands(core: str, shown: str) -> None:
-    """Channel administration is /mlquestion-channel on Discord, with options instead of words."""
+    """Channel administration is /mlquestion-channel on Discord, with options instead of words;
+    review, stats, leaderboard and suggest are commands of their own."""
     (message,) = notice_messages(Notice(core))
     assert message.content == shown
+
+
+def test_many_participants_are_named_within_the_content_limit() -> None:
+    """Sixty people answered: fifty are named (and may be notified), the rest counted."""
+    people = tuple(str(10**18 + i) for i in range(60))
+    card = AnswerCard("q", "T", (("Answer", "x"),), participants=people)
+    (message,) = answer_messages(card)
+    assert_fits(message)
+    assert message.content is not None and message.content.startswith("60 people answered: <@")
+    assert message.content.endswith(" and 10 more") and message.content.count("<@") == 50
+    assert message.mentions is not None and len(message.mentions.to_dict()["users"]) == 50
+
+
+def test_practice_cards_fit_discords_limits() -> None:
+    """Stats with every topic, a full leaderboard and settings with many skipped days each fit."""
+    topics = tuple(TopicScore(f"Topic {i} " + "x" * 40, i, i, i) for i in range(15))
+    stats = StatsCard(12, 40, "this channel's daily questions", 99, 80, topics, 3, REVEAL)
+    rows = tuple(LeaderboardRow(i + 1, str(10**18 + i), 50 - i) for i in range(10))
+    board = LeaderboardCard("the last 30 days", rows, 22, "Not on it? `/mlquestion leaderboard optout`.")
+    skipped = tuple((f"2026-12-{day:02d}", "A very long holiday name " * 3) for day in range(1, 30))
+    schedule = ScheduleCard(
+        "Daily question settings", "09:00", "Europe/Berlin", "mon-fri", "after 6h", "all topics", False,
+        None, (), "public holidays in GB and dates 2026-12-24", skipped, "reveal mentions who answered",
+    )  # fmt: skip
+    for message in (stats, board, schedule):
+        for outgoing in render(message):
+            assert_fits(outgoing)
+    (board_message,) = render(board)
+    assert board_message.mentions is not None and board_message.mentions.to_dict()["parse"] == []
+
+
+def test_a_refused_form_is_given_back_in_full() -> None:
+    """The longest question and answer come back whole, in code blocks, one embed per message."""
+    question, answer = "q" * 3000, "a" * 4000
+    messages = form_echo(question, answer, "keras", "")
+    for message in messages:
+        assert_fits(message)
+    descriptions = [m.embeds[0].description or "" for m in messages]
+    assert descriptions == [f"```\n{question}\n```", f"```\n{answer}\n```"]
+    assert messages[0].content is not None and "topic `keras`" in messages[0].content

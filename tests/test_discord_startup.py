@@ -12,14 +12,17 @@ from bot.seam import PlatformSetupError
 from bot.service import PracticeService
 from bot.settings import Settings, SettingsError
 from tests.discord_support import CHANNEL, MEMBER, config_for
-from tests.fake_discord import FakeDiscord
+from tests.fake_discord import PRIVILEGED_INTENTS, FakeDiscord
 from tests.log_scan import SCAN
+
+GUILDS, GUILD_MESSAGES = 1 << 0, 1 << 9  # Discord's documented intent bits
 
 
 async def test_start_connects_to_the_gateway_named_by_the_rest_api(
     discord_bot: DiscordAdapter, fake_discord: FakeDiscord
 ) -> None:
-    """Login over REST, the gateway URL from GET /gateway/bot, then IDENTIFY with the GUILDS intent only."""
+    """Login over REST, the gateway URL from GET /gateway/bot, then IDENTIFY with the GUILDS and
+    GUILD_MESSAGES intents only (neither privileged: no message content, members or presences)."""
     assert [c.path for c in fake_discord.calls[:3]] == [
         "/users/@me",
         "/oauth2/applications/@me",
@@ -27,7 +30,8 @@ async def test_start_connects_to_the_gateway_named_by_the_rest_api(
     ]
     assert fake_discord.gateway_queries == [{"v": "10", "encoding": "json", "compress": "zlib-stream"}]
     (identify,) = fake_discord.identifies
-    assert identify["intents"] == 1 and identify["shard"] == [0, 1]
+    assert identify["intents"] == GUILDS | GUILD_MESSAGES and identify["shard"] == [0, 1]
+    assert not any(identify["intents"] & bit for bit in PRIVILEGED_INTENTS.values())
     assert await discord_bot.connected()
 
 
