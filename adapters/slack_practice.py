@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -149,9 +149,15 @@ class SlackPractice:
 
     # Participation ---------------------------------------------------------------------------------
 
-    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def _on_message(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         """Every message event in channels the bot is in: count people's replies in threads."""
         if not is_thread_reply(event):
+            return
+        parent = event.get("parent_user_id")
+        if parent and context.bot_user_id and parent != context.bot_user_id:
+            # A thread under someone else's message: not a question of ours, so nothing is stored.
             return
         event_id = str(body.get("event_id") or "")
         if event_id and event_id in self._seen:

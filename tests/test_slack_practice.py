@@ -23,6 +23,7 @@ from bot.seam import Destination, reply_key
 from bot.service import PracticeService
 from bot.store import SqlStore
 from tests.slack_support import (
+    BOT_USER,
     TEAM,
     Failure,
     FakeSlack,
@@ -184,6 +185,23 @@ async def test_bot_posts_edits_and_messages_outside_the_thread_are_not_counted(
     await reply_in_thread(http_client, slack_http, store, CAROL, question_ts)
     thread = reply_key(Destination("slack", "C0GENERAL", TEAM), question_ts)
     assert await store.thread_repliers(thread) == [CAROL]
+
+
+async def test_a_reply_in_a_thread_under_someone_elses_message_is_not_stored(
+    slack_http: SlackAdapter,
+    store: SqlStore,
+    http_client: aiohttp.ClientSession,
+    post_daily: PostDaily,
+) -> None:
+    """Slack says whose message a thread hangs off (`parent_user_id`): only the bot's threads count."""
+    question_ts = await post_daily()
+    people_thread = message_event(ALICE, "1700000300.000001", "1700000299.000001", parent_user_id=BOB)
+    ours = message_event(ALICE, "1700000300.000002", question_ts, parent_user_id=BOT_USER)
+    for event in (people_thread, ours):
+        assert await post_event(http_client, slack_http, event) == 200
+    assert await store.replied_threads(f"slack:{TEAM}:{ALICE}") == {
+        reply_key(Destination("slack", "C0GENERAL", TEAM), question_ts)
+    }
 
 
 async def test_a_thread_reply_over_socket_mode_is_counted(
