@@ -27,6 +27,7 @@ USAGE = """\
 `/mlquestion leaderboard [week|month|all]` — this channel's most regular participants
 `/mlquestion leaderboard optout` · `/mlquestion leaderboard optin` — leave or rejoin leaderboards
 `/mlquestion suggest` — suggest a question and answer for the bank
+`/mlquestion link` · `/mlquestion link CODE` · `/mlquestion unlink` — one review schedule across platforms
 `/mlquestion topics` — the topics and difficulties
 `/mlquestion help` — this help
 Channel admins:
@@ -99,6 +100,18 @@ class Suggest:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """`link` makes a code; `link CODE` (on another platform) joins that person's review schedule."""
+
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unlink:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class Unsubscribe:
     pass
 
@@ -132,6 +145,8 @@ Command = (
     | Leaderboard
     | LeaderboardOptOut
     | Suggest
+    | Link
+    | Unlink
 )
 ADMIN_COMMANDS = (Subscribe, Unsubscribe, Pause, Resume)
 _SIMPLE: dict[str, Command] = {
@@ -144,6 +159,7 @@ _SIMPLE: dict[str, Command] = {
     "review": Review(),
     "stats": Stats(),
     "suggest": Suggest(),
+    "unlink": Unlink(),
 }
 _LEADERBOARD: dict[str, Command] = {
     "week": Leaderboard("week"),
@@ -174,6 +190,10 @@ def parse_command(text: str) -> Command:
         return _SIMPLE[head]
     if head == "subscribe":
         return _parse_subscribe(words[1:])
+    if head == "link":
+        if len(words) > 2:
+            raise CommandError("`link` takes at most one code, e.g. `link K7QX2MPA`")
+        return Link(words[1].upper() if len(words) == 2 else None)
     if head == "leaderboard":
         if len(words) > 2 or (len(words) == 2 and words[1].lower() not in _LEADERBOARD):
             raise CommandError(

@@ -4,6 +4,7 @@ weekly summaries and suggestions. Platform-neutral; the service routes commands 
 from __future__ import annotations
 
 import re
+import secrets
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -40,6 +41,8 @@ LEADERBOARD_SIZE = 10
 QUESTION_LIMIT = 3000  # characters, as Slack's and Discord's form fields allow
 ANSWER_LIMIT = 4000
 _CONTEXT = re.compile(r"(post:\d{1,12}|ask:\d{4}-\d{2}-\d{2}|review:\d{4}-\d{2}-\d{2})")
+LINK_CODE_LIFETIME = timedelta(minutes=10)
+LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 OPT_OUT_HINT = "Not on it by choice? `/mlquestion leaderboard optout` (and `optin` to come back)."
 
 
@@ -93,8 +96,9 @@ class Practice:
             if post is None or post.question_id != question_id:
                 return _error("That rating button belongs to no question I posted; nothing was recorded.")
         key = user_key(destination, user_id)
+        person = await self.store.person_of(key)
         now = self.clock.now()
-        existing = await self.store.review_card(key, question_id)
+        existing = await self.store.review_card(person, question_id)
         changed = existing is not None and existing.last_context == context
         # A second click where the first was made replaces that rating; otherwise it is a new review.
         before = (existing.card_before if changed else existing.card) if existing else None
@@ -105,6 +109,7 @@ class Practice:
             RatingRecord(question_id, rating.value, context, post_id, now),
             ReviewCardRecord(question_id, card, due, before, context),
             now,
+            person,
         )
         verb = "Changed your rating to" if changed else "Recorded"
         return Response(
@@ -117,8 +122,8 @@ class Practice:
     async def review(self, destination: Destination, user_id: str) -> Response:
         """The caller's most overdue question, privately, with the rating buttons."""
         now = self.clock.now()
-        key = user_key(destination, user_id)
-        for card in await self.store.review_queue(key, limit=20):
+        person = await self.store.person_of(user_key(destination, user_id))
+        for card in await self.store.review_queue(person, limit=20):
             if card.due > now:
                 return Response(
                     Notice(
@@ -163,7 +168,8 @@ class Practice:
             if question is not None:
                 by_topic[question.topic][value] += 1
         topics = sorted(by_topic.items(), key=lambda item: (_score(item[1]), item[0]))
-        queue = await self.store.review_queue(key, limit=1)
+        person = await self.store.person_of(key)
+        queue = await self.store.review_queue(person, limit=1)
         return Response(
             StatsCard(
                 current_streak=run.current,
@@ -180,10 +186,45 @@ class Practice:
                     )
                     for topic, counts in topics
                 ),
-                reviews_due=await self.store.count_due(key, now),
+                reviews_due=await self.store.count_due(person, now),
                 next_review_at=queue[0].due if queue else None,
             )
         )
+
+    # Linked accounts -----------------------------------------------------------------------------------
+
+    async def link(self, destination: Destination, user_id: str, code: str | None) -> Response:
+        """`link`: a code to type on another platform; `link CODE`: join that schedule."""
+        key = user_key(destination, user_id)
+        now = self.clock.now()
+        if code is None:
+            code = "".join(secrets.choice(LINK_ALPHABET) for _ in range(8))
+            await self.store.save_link_code(code, key, now + LINK_CODE_LIFETIME)
+            minutes = int(LINK_CODE_LIFETIME.total_seconds() // 60)
+            return Response(
+                Notice(
+                    f"To share your review schedule with your account on another platform, run "
+                    f"`/mlquestion link {code}` there within {minutes} minutes. The code works once."
+                )
+            )
+        person = await self.store.link_with_code(code, key, now)
+        if person is None:
+            return _error(
+                f"The code `{code}` is unknown or expired (codes last "
+                f"{int(LINK_CODE_LIFETIME.total_seconds() // 60)} minutes and work once): run "
+                "`/mlquestion link` on the other platform for a new one. Nothing was linked."
+            )
+        return Response(
+            Notice(
+                "Linked: your reviews and their schedule are now shared with your other account. "
+                "`/mlquestion unlink` separates them again."
+            )
+        )
+
+    async def unlink(self, destination: Destination, user_id: str) -> Response:
+        if await self.store.unlink(user_key(destination, user_id)):
+            return Response(Notice("Unlinked: this account keeps a copy of the shared review schedule."))
+        return Response(Notice("This account is not linked to another one; nothing changed."))
 
     # Leaderboards and summaries -------------------------------------------------------------------
 

@@ -161,6 +161,10 @@ class PracticeService:
             ]
         if isinstance(command, C.Suggest):
             return [self.practice.suggest_form()]
+        if isinstance(command, C.Link):
+            return [await self.practice.link(invocation.destination, invocation.user_id, command.code)]
+        if isinstance(command, C.Unlink):
+            return [await self.practice.unlink(invocation.destination, invocation.user_id)]
         return [await self._lifecycle(invocation.destination, command)]
 
     async def ask(self, invocation: Invocation, filters: Filters) -> Response:

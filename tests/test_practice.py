@@ -547,3 +547,72 @@ async def test_a_bad_suggestion_names_the_problem_and_stores_nothing(
     assert isinstance(response.message, Notice) and response.message.kind is NoticeKind.ERROR
     assert problem in response.message.text
     assert await store.list_suggestions() == []
+
+
+# Linked accounts --------------------------------------------------------------------------------------
+
+SLACK = Destination("slack", "C1", "T1")
+DISCORD = Destination("discord", "D1", "G1")
+
+
+async def link_code(service: PracticeService, destination: Destination, user: str) -> str:
+    [made] = await command(service, destination, user, "link")
+    assert isinstance(made, Notice)
+    return made.text.split("/mlquestion link ")[1].split("`")[0]
+
+
+async def test_a_linked_account_shares_the_review_schedule_across_platforms(
+    service: PracticeService, clock: FakeClock
+) -> None:
+    await service.rate(Invocation(SLACK, "U1"), "keras-easy", "ask:2026-11-23", "missed")
+    code = await link_code(service, SLACK, "U1")
+    [linked] = await command(service, DISCORD, "D9", f"link {code.lower()}")
+    assert isinstance(linked, Notice) and linked.text.startswith("Linked")
+    clock.advance(timedelta(days=2))
+    [due] = await command(service, DISCORD, "D9", "review")
+    assert isinstance(due, QuestionCard) and due.question_id == "keras-easy"
+    assert due.rating is not None
+    await service.rate(Invocation(DISCORD, "D9"), due.question_id, due.rating.context, "nailed")
+    [after] = await command(service, SLACK, "U1", "review")
+    assert isinstance(after, Notice) and "Nothing to review right now" in after.text
+
+
+async def test_linking_brings_the_accounts_own_cards_along(
+    service: PracticeService, clock: FakeClock, store: SqlStore
+) -> None:
+    await service.rate(Invocation(SLACK, "U1"), "keras-easy", "ask:2026-11-23", "nailed")
+    await service.rate(Invocation(DISCORD, "D9"), "tensorflow-hard", "ask:2026-11-23", "missed")
+    await command(service, DISCORD, "D9", f"link {await link_code(service, SLACK, 'U1')}")
+    cards = await store.review_queue("slack:T1:U1", limit=10)
+    assert {c.question_id for c in cards} == {"keras-easy", "tensorflow-hard"}
+    assert await store.review_queue("discord:G1:D9", limit=10) == []
+
+
+async def test_a_code_works_once_and_expires(
+    service: PracticeService, clock: FakeClock, store: SqlStore
+) -> None:
+    code = await link_code(service, SLACK, "U1")
+    await command(service, DISCORD, "D9", f"link {code}")
+    [again] = await command(service, DISCORD, "D8", f"link {code}")
+    assert isinstance(again, Notice) and again.kind is NoticeKind.ERROR and "unknown or expired" in again.text
+    late = await link_code(service, SLACK, "U2")
+    clock.advance(timedelta(minutes=11))
+    [expired] = await command(service, DISCORD, "D7", f"link {late}")
+    assert isinstance(expired, Notice) and expired.kind is NoticeKind.ERROR
+    assert await store.person_of("discord:G1:D7") == "discord:G1:D7"
+
+
+async def test_unlinking_keeps_a_copy_of_the_shared_schedule(
+    service: PracticeService, clock: FakeClock, store: SqlStore
+) -> None:
+    await service.rate(Invocation(SLACK, "U1"), "keras-easy", "ask:2026-11-23", "missed")
+    await command(service, DISCORD, "D9", f"link {await link_code(service, SLACK, 'U1')}")
+    [unlinked] = await command(service, DISCORD, "D9", "unlink")
+    assert isinstance(unlinked, Notice) and unlinked.text.startswith("Unlinked")
+    assert [c.question_id for c in await store.review_queue("discord:G1:D9")] == ["keras-easy"]
+    await service.rate(Invocation(DISCORD, "D9"), "keras-easy", "ask:2026-11-24", "nailed")
+    [slack_card] = await store.review_queue("slack:T1:U1")
+    [discord_card] = await store.review_queue("discord:G1:D9")
+    assert (slack_card.last_context, discord_card.last_context) == ("ask:2026-11-23", "ask:2026-11-24")
+    [nothing] = await command(service, DISCORD, "D9", "unlink")
+    assert isinstance(nothing, Notice) and "not linked" in nothing.text

@@ -45,6 +45,10 @@ async def _fill(service: PracticeService, store: SqlStore, schedule: Schedule, c
     await service.rate(Invocation(first.destination, "U3"), post.question_id, f"post:{post.id}", "partly")
     await service.handle_command(Invocation(first.destination, "U3"), "leaderboard optout")
     await service.suggest(Invocation(first.destination, "U3"), "Why scale features?", "Because distances.")
+    [made] = await service.handle_command(Invocation(first.destination, "U3"), "link")
+    code = str(made.message).split("link ")[1].split("`")[0]
+    await service.handle_command(Invocation(second.destination, "U4"), f"link {code}")
+    await service.handle_command(Invocation(first.destination, "U3"), "link")  # a code left unused
 
 
 @pytest.fixture
@@ -74,6 +78,8 @@ async def test_sqlite_to_postgresql_and_back_loses_nothing(sqlite_source: SqlSto
         "review_cards": 1,
         "leaderboard_optouts": 1,
         "suggestions": 1,
+        "person_links": 1,
+        "link_codes": 1,
     }
     async with fresh_database() as url:
         postgres = await open_store(url)

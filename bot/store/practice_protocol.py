@@ -27,7 +27,10 @@ class PracticeStore(Protocol):
         rating: RatingRecord,
         card: ReviewCardRecord,
         now: datetime,
-    ) -> None: ...
+        person_key: str | None = None,
+    ) -> None:
+        """Save a rating (under the user) and the review card (under their linked person, if any)."""
+        ...
 
     async def review_card(self, user_key: str, question_id: str) -> ReviewCardRecord | None: ...
 
@@ -53,6 +56,23 @@ class PracticeStore(Protocol):
     async def set_leaderboard_optout(self, user_key: str, opted_out: bool, now: datetime) -> None: ...
 
     async def leaderboard_optouts(self, user_keys: set[str]) -> set[str]: ...
+
+    # Linked accounts: one review schedule for a person on several platforms
+    async def person_of(self, user_key: str) -> str:
+        """Return the key the user's review cards live under (their own unless linked)."""
+        ...
+
+    async def save_link_code(self, code: str, user_key: str, expires_at: datetime) -> None: ...
+
+    async def link_with_code(self, code: str, user_key: str, now: datetime) -> str | None:
+        """Use a code (once, before it expires): link `user_key` to the code maker's person, moving
+        the user's review cards over (the more recently updated card wins a clash). Return the
+        person key, or None for an unknown or expired code."""
+        ...
+
+    async def unlink(self, user_key: str) -> bool:
+        """Give the user their own schedule back (a copy of the shared one); False if not linked."""
+        ...
 
     # Suggestions
     async def add_suggestion(

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.records import Participant, PostRecord, RatingRecord, ReviewCardRecord, Suggestion
 from bot.seam import Destination
 from bot.store.tables import (
     leaderboard_optouts,
+    link_codes,
+    person_links,
     posts,
     ratings,
     replies,
@@ -67,6 +69,7 @@ class PracticeQueries:
         rating: RatingRecord,
         card: ReviewCardRecord,
         now: datetime,
+        person_key: str | None = None,
     ) -> None:
         rating_row = self._insert(ratings).values(
             user_key=user_key,
@@ -89,7 +92,7 @@ class PracticeQueries:
             "updated_at": now,
         }
         card_row = self._insert(review_cards).values(
-            user_key=user_key, question_id=card.question_id, **card_values
+            user_key=person_key or user_key, question_id=card.question_id, **card_values
         )
         card_row = card_row.on_conflict_do_update(
             index_elements=["user_key", "question_id"], set_=card_values
@@ -186,6 +189,55 @@ class PracticeQueries:
                 out.update(row.user_key for row in await conn.execute(query))
         return out
 
+    # Linked accounts ----------------------------------------------------------------------------------
+
+    async def person_of(self, user_key: str) -> str:
+        query = select(person_links.c.person_key).where(person_links.c.user_key == user_key)
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(query)).scalar_one_or_none()
+        return str(found) if found else user_key
+
+    async def save_link_code(self, code: str, user_key: str, expires_at: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(link_codes).where(link_codes.c.user_key == user_key))
+            await conn.execute(
+                link_codes.insert().values(code=code, user_key=user_key, expires_at=expires_at)
+            )
+
+    async def link_with_code(self, code: str, user_key: str, now: datetime) -> str | None:
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(select(link_codes).where(link_codes.c.code == code))).first()
+            if row is None or row.expires_at < now:
+                return None
+            await conn.execute(delete(link_codes).where(link_codes.c.code == code))
+            links = select(person_links.c.person_key)
+            maker = (await conn.execute(links.where(person_links.c.user_key == row.user_key))).scalar()
+            person = str(maker or row.user_key)
+            own = (await conn.execute(links.where(person_links.c.user_key == user_key))).scalar()
+            old = str(own or user_key)
+            if old != person:
+                await _merge_cards(conn, old, person)
+                if old == user_key:
+                    await conn.execute(delete(review_cards).where(review_cards.c.user_key == user_key))
+            for key in {row.user_key, user_key} - {person}:
+                statement = self._insert(person_links).values(user_key=key, person_key=person, linked_at=now)
+                await conn.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["user_key"], set_={"person_key": person, "linked_at": now}
+                    )
+                )
+            return person
+
+    async def unlink(self, user_key: str) -> bool:
+        async with self.engine.begin() as conn:
+            query = select(person_links.c.person_key).where(person_links.c.user_key == user_key)
+            person = (await conn.execute(query)).scalar()
+            if person is None:
+                return False
+            await _merge_cards(conn, str(person), user_key)
+            await conn.execute(delete(person_links).where(person_links.c.user_key == user_key))
+            return True
+
     # Suggestions --------------------------------------------------------------------------------------
 
     async def add_suggestion(
@@ -233,6 +285,33 @@ class PracticeQueries:
                 update(suggestions)
                 .where(and_(suggestions.c.id == suggestion_id))
                 .values(status="accepted", accepted_path=path)
+            )
+
+
+async def _merge_cards(conn: AsyncConnection, source: str, target: str) -> None:
+    """Copy `source`'s review cards to `target`; where both have a card, the later update wins."""
+    theirs = {
+        row.question_id: row
+        for row in await conn.execute(select(review_cards).where(review_cards.c.user_key == target))
+    }
+    for row in (await conn.execute(select(review_cards).where(review_cards.c.user_key == source))).all():
+        values = {
+            "card": row.card,
+            "due": row.due,
+            "card_before": row.card_before,
+            "last_context": row.last_context,
+            "updated_at": row.updated_at,
+        }
+        existing = theirs.get(row.question_id)
+        if existing is None:
+            await conn.execute(
+                review_cards.insert().values(user_key=target, question_id=row.question_id, **values)
+            )
+        elif existing.updated_at < row.updated_at:
+            await conn.execute(
+                update(review_cards)
+                .where(review_cards.c.user_key == target, review_cards.c.question_id == row.question_id)
+                .values(**values)
             )
 
 

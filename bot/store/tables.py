@@ -176,6 +176,23 @@ leaderboard_optouts = Table(
     Column("opted_out_at", UTCDateTime, nullable=False),
 )
 
+# Linking one person's accounts on several platforms: their review cards live under `person_key`.
+person_links = Table(
+    "person_links",
+    metadata,
+    Column("user_key", String(200), primary_key=True),
+    Column("person_key", String(200), nullable=False),
+    Column("linked_at", UTCDateTime, nullable=False),
+)
+
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("user_key", String(200), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
 suggestions = Table(
     "suggestions",
     metadata,

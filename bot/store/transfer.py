@@ -17,6 +17,8 @@ from bot.store.tables import (
     UTCDateTime,
     asked,
     leaderboard_optouts,
+    link_codes,
+    person_links,
     posts,
     ratings,
     replies,
@@ -38,6 +40,8 @@ TABLES: tuple[Table, ...] = (
     ratings,
     review_cards,
     leaderboard_optouts,
+    person_links,
+    link_codes,
     suggestions,
 )
 

@@ -1,5 +1,5 @@
 """Practice: thread participation, self-ratings, spaced-repetition cards, leaderboard opt-outs,
-suggestions; per-subscription holidays, mentions and weekly summary options.
+suggestions, linked accounts; per-subscription holidays, mentions and weekly summary options.
 
 Revision ID: 0003
 Revises: 0002
@@ -66,6 +66,18 @@ def upgrade() -> None:
         sa.Column("opted_out_at", UTCDateTime, nullable=False),
     )
     op.create_table(
+        "person_links",
+        sa.Column("user_key", sa.String(200), primary_key=True),
+        sa.Column("person_key", sa.String(200), nullable=False),
+        sa.Column("linked_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "link_codes",
+        sa.Column("code", sa.String(20), primary_key=True),
+        sa.Column("user_key", sa.String(200), nullable=False),
+        sa.Column("expires_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
         "suggestions",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("user_key", sa.String(200), nullable=False),
@@ -81,7 +93,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("suggestions", "leaderboard_optouts", "review_cards", "ratings", "replies"):
+    for table in (
+        "suggestions",
+        "link_codes",
+        "person_links",
+        "leaderboard_optouts",
+        "review_cards",
+        "ratings",
+        "replies",
+    ):
         op.drop_table(table)
     with op.batch_alter_table("subscriptions") as batch:
         for column in ("weekly_summary", "mention_participants", "skip_dates", "holiday_country"):
