@@ -48,6 +48,8 @@ STATS_COMMAND: Final = "mlquestion-stats"
 LEADERBOARD_COMMAND: Final = "mlquestion-leaderboard"
 OPTOUT_COMMAND: Final = "mlquestion-leaderboard-optout"
 SUGGEST_COMMAND: Final = "mlquestion-suggest"
+LINK_COMMAND: Final = "mlquestion-link"
+UNLINK_COMMAND: Final = "mlquestion-unlink"
 SUGGEST_FORM: Final = "mlq:suggest"
 # Discord's limits for a form: title and labels 45 characters, descriptions and placeholders 100,
 # a text input 4,000 characters. The core allows a 3,000-character question and a 4,000 answer.
@@ -258,6 +260,17 @@ async def _suggest(interaction: BotInteraction) -> None:
     await handler_of(interaction).practice_command(interaction, "suggest")
 
 
+@app_commands.guild_only()
+@app_commands.describe(code="The code `/mlquestion link` gave you on the other platform (empty: make one)")
+async def _link(interaction: BotInteraction, code: str | None = None) -> None:
+    await handler_of(interaction).practice_command(interaction, f"link {code or ''}".strip())
+
+
+@app_commands.guild_only()
+async def _unlink(interaction: BotInteraction) -> None:
+    await handler_of(interaction).practice_command(interaction, "unlink")
+
+
 def install(client: BotClient) -> None:
     """Add the practice commands and persistent buttons to a client (before it syncs or connects).
 
@@ -270,6 +283,8 @@ def install(client: BotClient) -> None:
         (LEADERBOARD_COMMAND, "This channel's most regular participants", _leaderboard),
         (OPTOUT_COMMAND, "Leave or rejoin the leaderboards", _optout),
         (SUGGEST_COMMAND, "Suggest a question and model answer for the bank", _suggest),
+        (LINK_COMMAND, "Share your review schedule with your account on another platform", _link),
+        (UNLINK_COMMAND, "Stop sharing your review schedule with another platform", _unlink),
     )
     for name, description, function in commands:
         client.tree.add_command(app_commands.command(name=name, description=description)(function))

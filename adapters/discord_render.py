@@ -195,7 +195,8 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"`/mlquestion leaderboard opt-?out`"), "`/mlquestion-leaderboard-optout on`"),
     (re.compile(r"`(?:/mlquestion leaderboard )?opt-?in`"), "`/mlquestion-leaderboard-optout off`"),
     (re.compile(r"`/mlquestion leaderboard (week|month|all)`"), r"`/mlquestion-leaderboard period:\1`"),
-    (re.compile(r"`/mlquestion (review|stats|suggest|leaderboard)`"), r"`/mlquestion-\1`"),
+    (re.compile(r"`/mlquestion link ([A-Z0-9]+)`"), r"`/mlquestion-link code:\1`"),
+    (re.compile(r"`/mlquestion (review|stats|suggest|leaderboard|link|unlink)`"), r"`/mlquestion-\1`"),
 )
 
 

@@ -20,9 +20,11 @@ COMMANDS = [
     "mlquestion-channel",
     "mlquestion-leaderboard",
     "mlquestion-leaderboard-optout",
+    "mlquestion-link",
     "mlquestion-review",
     "mlquestion-stats",
     "mlquestion-suggest",
+    "mlquestion-unlink",
 ]
 
 
@@ -50,7 +52,7 @@ async def test_sync_to_a_guild_uploads_every_command_over_rest_only(
     assert code == 0
     assert sorted(c["name"] for c in fake_discord.synced[123]) == COMMANDS
     assert fake_discord.identifies == [] and not fake_discord.calls_to("GET", "/gateway/bot")
-    assert "synced 7 commands to guild 123" in capsys.readouterr().out
+    assert "synced 9 commands to guild 123" in capsys.readouterr().out
 
 
 async def test_the_practice_commands_are_top_level_and_for_everyone(

@@ -18,8 +18,8 @@ from bot.clock import FakeClock
 from bot.messages import AnswerCard, Notice, RatingPrompt
 from bot.records import Subscription, SubscriptionOptions
 from bot.schedule import Schedule
-from bot.seam import ThreadRef
-from bot.service import PracticeService
+from bot.seam import Destination, ThreadRef
+from bot.service import Invocation, PracticeService
 from bot.store import SqlStore
 from tests.discord_support import (
     ADMIN,
@@ -568,3 +568,31 @@ async def test_a_bad_holiday_country_is_refused_naming_it(
     )
     assert reply["flags"] & EPHEMERAL and "Narnia" in reply["content"]
     assert await discord_store.get_subscription(where()) is None
+
+
+# Linked accounts -------------------------------------------------------------------------------------
+
+
+async def test_a_code_from_slack_links_the_discord_account_to_the_same_review_schedule(
+    discord_bot: DiscordAdapter,
+    discord_service: PracticeService,
+    discord_store: SqlStore,
+    fake_discord: FakeDiscord,
+) -> None:
+    """`/mlquestion link` on Slack gives a code; `/mlquestion-link code:…` here joins that schedule."""
+    slack = Invocation(Destination("slack", "C1", "T1"), "U1")
+    [made] = await discord_service.handle_command(slack, "link")
+    code = str(made.message).split("/mlquestion link ")[1].split("`")[0]
+    reply = await fake_discord.reply_to(
+        await fake_discord.command("mlquestion-link", MEMBER, CHANNEL, code=code)
+    )
+    assert reply["flags"] & EPHEMERAL and reply["content"].startswith("Linked")
+    assert await discord_store.person_of(user_key(MEMBER)) == "slack:T1:U1"
+
+
+async def test_a_link_code_made_on_discord_names_the_discord_command(
+    discord_bot: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    reply = await fake_discord.reply_to(await fake_discord.command("mlquestion-link", MEMBER, CHANNEL))
+    assert reply["flags"] & EPHEMERAL
+    assert re.search(r"run `/mlquestion-link code:[A-Z2-9]{8}` there within 10 minutes", reply["content"])

@@ -182,6 +182,8 @@ def test_wrapped_lines_are_joined_but_lists_and_code_keep_theirs() -> None:
             "(and `/mlquestion-leaderboard-optout off` to come back).",
         ),
         ("Or `/mlquestion suggest` one.", "Or `/mlquestion-suggest` one."),
+        ("Run `/mlquestion link K7QX2MPA` there.", "Run `/mlquestion-link code:K7QX2MPA` there."),
+        ("`/mlquestion unlink` separates them.", "`/mlquestion-unlink` separates them."),
     ],
 )
 def test_core_command_hints_are_shown_as_discord_commands(core: str, shown: str) -> None:
