@@ -2,11 +2,12 @@
 
 The fake Slack Web API adds 20 ms to every call and enforces one message per second per channel
 (429 + Retry-After beyond it). Reported: time from due to the last post; the floor (calls × latency
-÷ the concurrency we allow); their ratio; 429s; duplicates; peak RSS of this process (the bot
-alone: the fake runs in a child process). Once on SQLite, once on PostgreSQL
-(MLQ_TEST_POSTGRES_URL, default the local one).
+÷ the concurrency we allow); their ratio; the ratio to a baseline measured in the same run (the
+same cards sent straight through the Slack adapter, no store and no core); 429s; duplicates; peak
+RSS of this process (the bot alone: the fake runs in a child process). Once on SQLite, once on
+PostgreSQL (MLQ_TEST_POSTGRES_URL, default the local one).
 
-Run: python -m benchmarks.fanout [--subscriptions 10000] [--concurrency 10]
+Run: python -m benchmarks.fanout [--subscriptions 10000] [--concurrency 10] [--stores adapter,sqlite,postgres]
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from adapters.slack_adapter import SlackAdapter, SlackConfig
 from benchmarks.common import record, synthetic_questions
 from bot.bank import QuestionBank
 from bot.clock import SystemClock
+from bot.messages import CardKind, question_card
+from bot.seam import Delivery, Destination
 from bot.selection import Rotation
 from bot.service import PracticeService, ServiceConfig
 from bot.store import SqlStore, open_store
@@ -147,7 +150,7 @@ async def _subscribe(store: SqlStore, count: int) -> None:
 
 @asynccontextmanager
 async def _database(kind: str) -> AsyncIterator[str]:
-    if kind == "sqlite":
+    if kind in ("sqlite", "adapter"):
         yield sqlite_url(Path(tempfile.mkdtemp(prefix="mlq-fanout-")) / "fanout.db")
     else:
         os.environ.setdefault("MLQ_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -155,10 +158,26 @@ async def _database(kind: str) -> AsyncIterator[str]:
             yield url
 
 
+async def _adapter_alone(adapter: SlackAdapter, bank: QuestionBank, count: int, concurrency: int) -> None:
+    """The baseline: the same daily cards sent straight through the adapter, no store, no core."""
+    limit = asyncio.Semaphore(concurrency)
+    reveal_at = datetime.now(UTC) + timedelta(hours=6)
+    questions = bank.questions
+
+    async def send(n: int) -> None:
+        card = question_card(questions[n % len(questions)], CardKind.DAILY, reveal_at)
+        async with limit:
+            await adapter.post_question(Destination("slack", f"C{n:06d}", TEAM), card, Delivery(f"b-{n}"))
+
+    await asyncio.gather(*(send(n) for n in range(count)))
+
+
 async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
+    """One fan-out through the bot on a store ("sqlite", "postgres"), or the adapter alone ("adapter")."""
     async with _fake_slack() as (api_url, control), _database(kind) as url:
         store = await open_store(url)
-        await _subscribe(store, count)
+        if kind != "adapter":
+            await _subscribe(store, count)
         bank = QuestionBank(synthetic_questions(1000))
         config = ServiceConfig(ZoneInfo("UTC"), send_concurrency=concurrency)
         service = PracticeService(
@@ -167,7 +186,11 @@ async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
         adapter = SlackAdapter(service, SlackConfig(bot_token=BOT_TOKEN, mode="http", api_url=api_url))
         service.register_adapter(adapter)
         started = time.time()
-        counts = await service.run_due()
+        if kind == "adapter":
+            await _adapter_alone(adapter, bank, count, concurrency)
+            counts = {"posted": count}
+        else:
+            counts = await service.run_due()
         finished = time.time()
         await adapter.stop()
         await store.close()
@@ -192,21 +215,32 @@ async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
 
 async def main(count: int, concurrency: int, stores: list[str]) -> None:
     results = [await run(kind, count, concurrency) for kind in stores]
+    alone = next((r["last_post_s"] for r in results if r["store"] == "adapter"), None)
+    names = {"adapter": "baseline: the Slack adapter alone"}
+
+    def versus_alone(r: dict[str, Any]) -> str:
+        return f"{r['last_post_s'] / alone:.2f}" if alone else "–"
+
     lines = [
         f"{count:,} subscriptions due in the same minute; fake Web API: {LATENCY * 1000:.0f} ms per call, "
         f"1 message/s per channel; {concurrency} sends at a time. Targets: ratio ≤ 1.25, 0 duplicates, "
         "peak RSS ≤ 250 MB.",
         "",
-        "| store | posts | due → last post | floor | ratio | 429s | duplicates | peak RSS |",
-        "|---|---|---|---|---|---|---|---|",
+        "| store | posts | due → last post | floor | ratio | ÷ adapter alone | 429s | duplicates "
+        "| peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|",
         *(
-            f"| {r['store']} | {r['posts']:,} | {r['last_post_s']:.1f} s | {r['floor_s']:.1f} s | "
-            f"{r['ratio']:.2f} | {r['limited']} | {r['duplicates']} | {r['peak_rss_mb']:.0f} MB |"
+            f"| {names.get(r['store'], r['store'])} | {r['posts']:,} | {r['last_post_s']:.1f} s | "
+            f"{r['floor_s']:.1f} s | {r['ratio']:.2f} | {versus_alone(r)} | {r['limited']} | "
+            f"{r['duplicates']} | {r['peak_rss_mb']:.0f} MB |"
             for r in results
         ),
         "",
-        "The fake runs in its own process; peak RSS is the bot's process over all runs so far (the "
-        "PostgreSQL row includes the SQLite run's high-water mark).",
+        "Floor: calls × latency ÷ concurrency. The baseline sends the same number of daily cards "
+        "straight through the Slack adapter, `concurrency` at a time, with no store and no core: what "
+        "the adapter, slack-sdk and the fake cost per call on this machine. The fake runs in its own "
+        "process; peak RSS is the bot's process over all runs so far (later rows include earlier "
+        "rows' high-water marks).",
     ]
     record("Daily fan-out", lines)
 
@@ -215,6 +249,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=10)
-    parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument("--stores", default="adapter,sqlite,postgres")
     args = parser.parse_args()
     asyncio.run(main(args.subscriptions, args.concurrency, args.stores.split(",")))

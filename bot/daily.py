@@ -42,7 +42,7 @@ from bot.store.protocol import Draw, PostRequest, SentPost
 log = logging.getLogger(__name__)
 PLATFORM_PAUSE_PREFIX = "platform: "
 # Daily posts are claimed in chunks of about this many rounds of concurrent sends, at most MAX_CHUNK.
-CHUNK_ROUNDS = 20
+CHUNK_ROUNDS = 10
 MAX_CHUNK = 250
 
 
@@ -140,9 +140,15 @@ class DailyCycle:
 
     async def post_slot(self, subscription: Subscription, slot: Slot) -> str:
         """Post one slot's question at most once; return what happened (for logs, metrics and tests)."""
-        jobs, outcomes = await self._claim_chunk([(subscription, slot)])
-        outcomes += await self._send_chunk(jobs, asyncio.Semaphore(1), stoppable=False)
+        outcomes = await self.post_slots([(subscription, slot)])
         return outcomes[0] if outcomes else "released"
+
+    async def post_slots(self, items: list[tuple[Subscription, Slot]]) -> list[str]:
+        """Post several slots as one chunk (claimed, drawn and recorded together), each at most once;
+        return the outcomes (in no particular order)."""
+        jobs, outcomes = await self._claim_chunk(items)
+        limit = asyncio.Semaphore(self.config.send_concurrency)
+        return outcomes + await self._send_chunk(jobs, limit, stoppable=False)
 
     async def _post_due(
         self, due: list[tuple[Subscription, Slot]], limit: asyncio.Semaphore, counts: Counter[str]

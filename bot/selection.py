@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import filterfalse
 
 from bot.bank import Filters, QuestionBank
 from bot.commands import valid_filters_text
@@ -29,24 +30,41 @@ class Selection:
     new_cycle: bool
 
 
-def _vary_topic(candidates: list[Question], previous: Question | None) -> list[Question]:
-    """Keep the candidates after which the rest of the cycle can still avoid same-topic neighbours.
+def _topics_to_draw(counts: Counter[str], previous_topic: str | None) -> set[str]:
+    """The topics to draw from so that the rest of the cycle can still avoid same-topic neighbours.
 
-    Remaining questions with topic counts c_t can follow a question of topic p without two
-    neighbours sharing a topic iff every c_t <= ceil(n / 2), and c_p <= floor(n / 2).
+    `counts` are the topic counts of the questions left to draw from (all positive). Remaining
+    questions with topic counts c_t can follow a question of topic p without two neighbours sharing
+    a topic iff every c_t <= ceil(n / 2), and c_p <= floor(n / 2). When no other topic is left,
+    every topic is.
     """
-    fresh = [q for q in candidates if previous is None or q.id != previous.id] or candidates
-    counts = Counter(q.topic for q in fresh)
+    n = sum(counts.values()) - 1  # left after this draw
+    over = [t for t, c in counts.items() if c > (n + 1) // 2]  # too many unless drawn from now
+    other = [t for t in counts if t != previous_topic]
+    arrangeable = [t for t in other if (not over or over == [t]) and counts[t] - 1 <= n // 2]
+    return set(arrangeable) or set(other) or set(counts)
 
-    def arrangeable_after(topic: str) -> bool:
-        rest = counts.copy()
-        rest[topic] -= 1
-        n = len(fresh) - 1
-        return all(c <= (n // 2 if t == topic else (n + 1) // 2) for t, c in rest.items())
 
-    other = [t for t in counts if previous is None or t != previous.topic]
-    good = {t for t in other if arrangeable_after(t)} or set(other)
-    return [q for q in fresh if q.topic in good] or fresh
+@dataclass(frozen=True, slots=True)
+class _Pool:
+    """The active questions one filter matches, indexed so a draw costs little more than its picks."""
+
+    ids: frozenset[str]
+    by_topic: dict[str, list[str]]  # in bank order
+    topic_sets: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, questions: list[Question]) -> _Pool:
+        by_topic: dict[str, list[str]] = {}
+        for question in questions:
+            by_topic.setdefault(question.topic, []).append(question.id)
+        sets = {topic: frozenset(ids) for topic, ids in by_topic.items()}
+        return cls(frozenset(q.id for q in questions), by_topic, sets)
+
+    def counts(self, excluded: frozenset[str]) -> Counter[str]:
+        """Questions left per topic (topics with none left omitted)."""
+        left = Counter({t: len(ids) - len(ids & excluded) for t, ids in self.topic_sets.items()})
+        return +left
 
 
 class Rotation:
@@ -60,17 +78,17 @@ class Rotation:
         self.bank = bank
         self.store = store
         self.rng = rng or random.Random()  # noqa: S311 — variety, not security
-        # The bank is immutable, so each filter's matches are computed once per bank.
-        self._matching: dict[Filters, list[Question]] = {}
-        self._matching_bank = bank
+        # The bank is immutable, so each filter's pool is built once per bank.
+        self._pools: dict[Filters, _Pool] = {}
+        self._pools_bank = bank
 
     async def next(self, scope: str, filters: Filters, now: datetime) -> Selection:
         """Pick, record and return the scope's next question (one transaction in the store)."""
-        matching = self.matching(filters)
+        pool = self._pool(filters)
         chosen: list[Selection] = []
 
         def choose(cycle: int, asked_ids: list[str]) -> tuple[str, int]:
-            selection = self.choose(matching, cycle, asked_ids)
+            selection = self._choose(pool, cycle, asked_ids)
             chosen.append(selection)
             return selection.question.id, selection.cycle
 
@@ -88,12 +106,12 @@ class Rotation:
         results: list[Selection | NoQuestionMatches] = []
         for scope, filters in requests:
             try:
-                matching = self.matching(filters)
+                pool = self._pool(filters)
             except NoQuestionMatches as exc:
                 results.append(exc)
                 continue
             cycle, asked_ids = states[scope]
-            selection = self.choose(matching, cycle, asked_ids)
+            selection = self._choose(pool, cycle, asked_ids)
             if selection.new_cycle:
                 states[scope] = selection.cycle, [selection.question.id]
             else:
@@ -101,24 +119,44 @@ class Rotation:
             results.append(selection)
         return results
 
-    def matching(self, filters: Filters) -> list[Question]:
-        """The active questions the filters match; NoQuestionMatches if none."""
-        if self._matching_bank is not self.bank or len(self._matching) > 1024:
-            self._matching, self._matching_bank = {}, self.bank
-        matching = self._matching.get(filters)
-        if matching is None:
-            matching = self._matching[filters] = self.bank.matching(filters)
-        if not matching:
-            raise NoQuestionMatches(filters)
-        return matching
+    def choose(self, filters: Filters, cycle: int, asked_ids: Sequence[str]) -> Selection:
+        """Pick the next question for a scope whose current cycle and asked ids (oldest first) are
+        given; a new cycle starts when nothing is left. Touches nothing but the random source."""
+        return self._choose(self._pool(filters), cycle, asked_ids)
 
-    def choose(self, matching: list[Question], cycle: int, asked_ids: Sequence[str]) -> Selection:
-        """Pick from `matching` given the scope's current cycle and what was asked in it (oldest
-        first); the new cycle starts when nothing is left. Touches nothing but the random source."""
-        asked_set = set(asked_ids)
-        candidates = [q for q in matching if q.id not in asked_set]
-        new_cycle = False
-        if not candidates:
-            cycle, new_cycle, candidates = cycle + 1, True, matching
+    def _pool(self, filters: Filters) -> _Pool:
+        if self._pools_bank is not self.bank or len(self._pools) > 1024:
+            self._pools, self._pools_bank = {}, self.bank
+        pool = self._pools.get(filters)
+        if pool is None:
+            pool = self._pools[filters] = _Pool.of(self.bank.matching(filters))
+        if not pool.ids:
+            raise NoQuestionMatches(filters)
+        return pool
+
+    def _choose(self, pool: _Pool, cycle: int, asked_ids: Sequence[str]) -> Selection:
+        # Candidates: the pool less what this cycle asked (all of it again in a new cycle).
+        excluded = pool.ids.intersection(asked_ids)
+        new_cycle = len(excluded) == len(pool.ids)
+        if new_cycle:
+            cycle, excluded = cycle + 1, frozenset()
+        counts = pool.counts(excluded)
         previous = self.bank.get(asked_ids[-1]) if asked_ids else None
-        return Selection(self.rng.choice(_vary_topic(candidates, previous)), cycle, new_cycle)
+        repeat = previous is not None and previous.id in pool.ids and previous.id not in excluded
+        if previous is not None and repeat and sum(counts.values()) > 1:
+            # A new cycle does not open with the question that closed the last one, if it can help it.
+            excluded = excluded | {previous.id}
+            counts[previous.topic] -= 1
+            counts = +counts
+        topics = _topics_to_draw(counts, previous.topic if previous else None)
+        # Uniform over the candidates of those topics: a topic by its count, then one of its own.
+        pick = self.rng.randrange(sum(counts[t] for t in topics))
+        for topic in sorted(topics):
+            if pick < counts[topic]:
+                left = list(filterfalse(excluded.__contains__, pool.by_topic[topic]))
+                question = self.bank.get(left[pick])
+                if question is None:  # the pool is built from this bank
+                    raise LookupError(left[pick])
+                return Selection(question, cycle, new_cycle)
+            pick -= counts[topic]
+        raise AssertionError("a draw fell outside its candidates")

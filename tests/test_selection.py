@@ -103,3 +103,52 @@ async def test_retired_questions_are_never_drawn(
     picks = await draw(rotation, 3, clock.now())
     assert {s.question.id for s in picks} == {"live"}
     assert bank.get("gone") is not None
+
+
+async def test_a_plan_gives_a_scope_named_twice_two_different_questions(
+    bank: QuestionBank, store: SqlStore
+) -> None:
+    """Two draws for one scope planned together see each other, as two `next` calls would."""
+    rotation = Rotation(bank, store, random.Random(6))
+    first, second = await rotation.plan([("channel:a", Filters()), ("channel:a", Filters())])
+    assert isinstance(first, Selection) and isinstance(second, Selection)
+    assert first.question.id != second.question.id
+    assert first.question.topic != second.question.topic
+
+
+async def test_a_plan_continues_the_stored_cycle_and_records_nothing(
+    bank: QuestionBank, store: SqlStore, clock: FakeClock
+) -> None:
+    """After eight draws the plan offers the ninth question, then a new cycle; the store is unchanged."""
+    rotation = Rotation(bank, store, random.Random(8))
+    asked = {s.question.id for s in await draw(rotation, 8, clock.now())}
+    before = await store.rotation("channel:a")
+    last, after = await rotation.plan([("channel:a", Filters()), ("channel:a", Filters())])
+    assert isinstance(last, Selection) and isinstance(after, Selection)
+    assert last.question.id not in asked and not last.new_cycle
+    assert after.new_cycle and after.cycle == 2 and after.question.id != last.question.id
+    assert await store.rotation("channel:a") == before
+
+
+async def test_a_plan_marks_filters_that_match_nothing_in_place(
+    make_question: Callable[..., Question], store: SqlStore
+) -> None:
+    """An unmatched filter yields NoQuestionMatches at its position; the other scopes still draw."""
+    rotation = Rotation(QuestionBank([make_question("only-easy", "keras", "easy")]), store)
+    hard = Filters(difficulties=(Difficulty.HARD,))
+    missing, found = await rotation.plan([("channel:a", hard), ("channel:b", Filters())])
+    assert isinstance(missing, NoQuestionMatches)
+    assert isinstance(found, Selection) and found.question.id == "only-easy"
+
+
+async def test_processes_alternating_on_one_scope_never_repeat_within_a_cycle(
+    bank: QuestionBank, store: SqlStore, clock: FakeClock
+) -> None:
+    """Two stores on one database (as two processes) each remember what they drew; every draw
+    still sees the other's, so nine alternating draws give the nine questions."""
+    other = SqlStore(store.engine)
+    here, there = Rotation(bank, store, random.Random(9)), Rotation(bank, other, random.Random(9))
+    picks = [await (here if n % 2 else there).next("user:x", Filters(), clock.now()) for n in range(10)]
+    assert len({s.question.id for s in picks[:9]}) == 9
+    assert picks[9].new_cycle and not any(s.new_cycle for s in picks[:9])
+    assert await store.rotation("user:x") == (2, [picks[9].question.id])

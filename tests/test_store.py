@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -10,9 +11,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 from bot.bank import Filters
+from bot.records import Subscription
 from bot.schedule import Schedule
 from bot.seam import Destination, ThreadRef
 from bot.store import SqlStore
+from bot.store.protocol import Draw, PostRequest, SentPost
 from bot.store.tables import metadata
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -63,3 +66,134 @@ async def test_times_come_back_as_aware_utc(store: SqlStore, berlin_schedule: Sc
     assert claim is not None
     post = await store.get_post(claim.post_id)
     assert post is not None and post.scheduled_at == NOW and post.scheduled_at.tzinfo is not None
+
+
+DAY = date(2026, 11, 23)
+LATER = NOW + LEASE + timedelta(seconds=1)  # every lease taken at NOW has run out
+
+
+async def _subscriptions(store: SqlStore, schedule: Schedule, count: int) -> list[Subscription]:
+    return [
+        await store.save_subscription(Destination("fake", f"C{n}"), schedule, Filters(), NOW)
+        for n in range(count)
+    ]
+
+
+def _requests(subscriptions: list[Subscription]) -> list[PostRequest]:
+    return [PostRequest(s.id, DAY, NOW, NOW + timedelta(hours=6)) for s in subscriptions]
+
+
+async def test_a_batch_claim_grants_every_new_post_as_a_first_attempt(
+    store: SqlStore, berlin_schedule: Schedule
+) -> None:
+    """Posts nobody has claimed are all granted, each its own row, none as a takeover."""
+    subs = await _subscriptions(store, berlin_schedule, 3)
+    claims = await store.claim_posts(_requests(subs), NOW, LEASE, "a")
+    assert sorted(c.subscription_id for c in claims) == [s.id for s in subs]
+    assert len({c.post_id for c in claims}) == 3
+    assert not any(c.taken_over or c.question_id for c in claims)
+
+
+async def test_a_batch_claim_leaves_a_post_held_under_a_live_lease(
+    store: SqlStore, berlin_schedule: Schedule
+) -> None:
+    """A post another process claimed a minute ago is not granted; the rest of the batch is."""
+    subs = await _subscriptions(store, berlin_schedule, 3)
+    assert await store.claim_post(subs[0].id, DAY, NOW, NOW, NOW, LEASE, "a") is not None
+    claims = await store.claim_posts(_requests(subs), NOW + timedelta(minutes=1), LEASE, "b")
+    assert sorted(c.subscription_id for c in claims) == [s.id for s in subs[1:]]
+
+
+async def test_a_batch_claim_takes_over_failed_and_expired_claims_with_their_questions(
+    store: SqlStore, berlin_schedule: Schedule
+) -> None:
+    """A failed send and a claim whose lease ran out are granted as takeovers, question kept."""
+    subs = await _subscriptions(store, berlin_schedule, 2)
+    failed = await store.claim_post(subs[0].id, DAY, NOW, NOW, NOW, LEASE, "a")
+    expired = await store.claim_post(subs[1].id, DAY, NOW, NOW, NOW, LEASE, "a")
+    assert failed is not None and expired is not None
+    await store.set_post_question(failed.post_id, "keras-easy")
+    await store.set_post_question(expired.post_id, "keras-hard")
+    await store.mark_post_failed(failed.post_id, "ConnectionError")
+    claims = {c.subscription_id: c for c in await store.claim_posts(_requests(subs), LATER, LEASE, "b")}
+    assert (claims[subs[0].id].post_id, claims[subs[0].id].question_id) == (failed.post_id, "keras-easy")
+    assert (claims[subs[1].id].post_id, claims[subs[1].id].question_id) == (expired.post_id, "keras-hard")
+    assert all(c.taken_over for c in claims.values())
+
+
+async def test_a_batch_claim_never_grants_a_sent_or_skipped_post(
+    store: SqlStore, berlin_schedule: Schedule
+) -> None:
+    """Sent and skipped posts stay done, however late the batch comes."""
+    subs = await _subscriptions(store, berlin_schedule, 2)
+    sent = await store.claim_post(subs[0].id, DAY, NOW, NOW, NOW, LEASE, "a")
+    assert sent is not None
+    await store.mark_post_sent(sent.post_id, ThreadRef(subs[0].destination, "m1"), NOW)
+    assert await store.record_skipped(subs[1].id, DAY, NOW, NOW, "missed")
+    assert await store.claim_posts(_requests(subs), NOW + timedelta(hours=1), LEASE, "b") == []
+
+
+async def test_racing_batch_claims_grant_each_post_once(store: SqlStore, berlin_schedule: Schedule) -> None:
+    """Five claimers at once over overlapping batches, half of them takeovers: each post goes to one."""
+    subs = await _subscriptions(store, berlin_schedule, 40)
+    for sub in subs[:20]:
+        assert await store.claim_post(sub.id, DAY, NOW, NOW, NOW, LEASE, "crashed") is not None
+    batches = [subs[0:25], subs[15:40], subs[5:30], subs[10:35], subs[0:40]]
+    results = await asyncio.gather(
+        *(store.claim_posts(_requests(batch), LATER, LEASE, f"p{n}") for n, batch in enumerate(batches))
+    )
+    granted = [claim.subscription_id for claims in results for claim in claims]
+    assert sorted(granted) == [s.id for s in subs]
+
+
+async def test_rotations_reads_the_current_cycle_of_many_scopes_at_once(store: SqlStore) -> None:
+    """Each scope's latest cycle with its ids oldest first; a scope with no history starts at 1."""
+    history = [("a", "q1", 1), ("a", "q2", 2), ("b", "q3", 1), ("a", "q4", 2), ("b", "q5", 1)]
+    for scope, question_id, cycle in history:
+        await store.record_asked(scope, question_id, cycle, NOW)
+    expected = {"a": (2, ["q2", "q4"]), "b": (1, ["q3", "q5"]), "new": (1, [])}
+    assert await store.rotations({"a", "b", "new"}) == expected
+    assert {scope: await store.rotation(scope) for scope in expected} == expected
+
+
+async def test_recorded_draws_set_the_questions_and_extend_the_rotation_in_order(
+    store: SqlStore, berlin_schedule: Schedule
+) -> None:
+    """Two draws for one scope: each post gets its question and the rotation lists both, in order."""
+    subs = await _subscriptions(store, berlin_schedule, 2)
+    claims = sorted(await store.claim_posts(_requests(subs), NOW, LEASE, "a"), key=lambda c: c.post_id)
+    draws = [Draw(claims[0].post_id, "channel:x", "q2", 1), Draw(claims[1].post_id, "channel:x", "q1", 1)]
+    await store.record_draws(draws, NOW)
+    posts = [await store.get_post(c.post_id) for c in claims]
+    assert [p.question_id for p in posts if p is not None] == ["q2", "q1"]
+    assert await store.rotation("channel:x") == (1, ["q2", "q1"])
+
+
+async def test_batch_sent_marks_return_the_posts_in_the_order_given(
+    store: SqlStore, berlin_schedule: Schedule
+) -> None:
+    """Every post is recorded sent with its own thread and time, and returned as it now stands."""
+    subs = await _subscriptions(store, berlin_schedule, 3)
+    claims = sorted(await store.claim_posts(_requests(subs), NOW, LEASE, "a"), key=lambda c: -c.post_id)
+    marks = [
+        SentPost(c.post_id, ThreadRef(Destination("fake", "C"), f"m{n}"), NOW + timedelta(seconds=n))
+        for n, c in enumerate(claims)
+    ]
+    posts = await store.mark_posts_sent(marks)
+    assert [p.id for p in posts] == [c.post_id for c in claims]
+    assert [(p.status, p.thread.message_id if p.thread else None, p.posted_at) for p in posts] == [
+        ("sent", f"m{n}", NOW + timedelta(seconds=n)) for n in range(3)
+    ]
+    assert await store.post_keys(DAY) == {(s.id, DAY) for s in subs}
+
+
+async def test_released_claims_are_retried_but_a_claim_taken_over_since_is_kept(
+    store: SqlStore, berlin_schedule: Schedule
+) -> None:
+    """A gives up both its claims; the one B took over in the meantime stays B's."""
+    subs = await _subscriptions(store, berlin_schedule, 2)
+    mine = await store.claim_posts(_requests(subs), NOW, LEASE, "a")
+    assert len(await store.claim_posts(_requests(subs[1:]), LATER, LEASE, "b")) == 1
+    await store.release_posts([c.post_id for c in mine], "a", "shutting down")
+    retried = await store.claim_posts(_requests(subs), LATER, LEASE, "c")
+    assert [(c.subscription_id, c.taken_over) for c in retried] == [(subs[0].id, True)]

@@ -87,7 +87,11 @@ class Store(PracticeStore, Protocol):
     async def record_asked(self, scope: str, question_id: str, cycle: int, now: datetime) -> None: ...
 
     async def rotations(self, scopes: Collection[str]) -> dict[str, tuple[int, list[str]]]:
-        """`rotation` of many scopes in one query; a scope with no history is (1, [])."""
+        """`rotation` of many scopes in one query; a scope with no history is (1, []).
+
+        The id asked last is always last in its list; the order of the others may differ from
+        `rotation` on databases that cannot order an aggregate (SQLite before 3.44).
+        """
         ...
 
     async def draw(self, scope: str, now: datetime, choose: Chooser) -> None:
