@@ -124,6 +124,19 @@ async def show_answer(
     return await press(client, adapter, fake, action_payload(fake, R.SHOW_ANSWER_ACTION, question_id, user))
 
 
+async def rate_asked(
+    client: aiohttp.ClientSession,
+    adapter: SlackAdapter,
+    fake: FakeSlack,
+    question_id: str,
+    choice: str,
+    user: str = ALICE,
+) -> None:
+    """`user` asks for the question's answer privately and rates it with the `choice` button."""
+    answer = await show_answer(client, adapter, fake, question_id, user)
+    await press(client, adapter, fake, button_click(fake, answer, f"mlq_rate_{choice}", user, ephemeral=True))
+
+
 # Participation ----------------------------------------------------------------------------------------
 
 
@@ -287,13 +300,7 @@ async def test_review_with_nothing_due_says_when_the_next_one_is(
     slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
 ) -> None:
     """Missed it today: the question is due tomorrow, and `review` says so privately."""
-    answer = await show_answer(http_client, slack_http, fake_slack, "keras-easy", ALICE)
-    await press(
-        http_client,
-        slack_http,
-        fake_slack,
-        button_click(fake_slack, answer, "mlq_rate_missed", ephemeral=True),
-    )
+    await rate_asked(http_client, slack_http, fake_slack, "keras-easy", "missed")
     reply = await command(http_client, slack_http, fake_slack, "review")
     assert reply["response_type"] == "ephemeral"
     assert "Nothing to review right now" in text_of(reply) and "2026-11-24" in text_of(reply)
@@ -306,13 +313,7 @@ async def test_review_after_some_days_brings_back_the_overdue_question(
     http_client: aiohttp.ClientSession,
 ) -> None:
     """Two days after missing it, `review` shows that question privately with its buttons."""
-    answer = await show_answer(http_client, slack_http, fake_slack, "keras-easy", ALICE)
-    await press(
-        http_client,
-        slack_http,
-        fake_slack,
-        button_click(fake_slack, answer, "mlq_rate_missed", ephemeral=True),
-    )
+    await rate_asked(http_client, slack_http, fake_slack, "keras-easy", "missed")
     clock.advance(timedelta(days=2))
     reply = await command(http_client, slack_http, fake_slack, "review")
     assert reply["response_type"] == "ephemeral"
@@ -329,13 +330,7 @@ async def test_show_answer_on_a_review_card_rates_it_as_a_review(
     http_client: aiohttp.ClientSession,
 ) -> None:
     """The review card's Show answer gives the answer with buttons dated as today's review."""
-    answer = await show_answer(http_client, slack_http, fake_slack, "keras-easy", ALICE)
-    await press(
-        http_client,
-        slack_http,
-        fake_slack,
-        button_click(fake_slack, answer, "mlq_rate_missed", ephemeral=True),
-    )
+    await rate_asked(http_client, slack_http, fake_slack, "keras-easy", "missed")
     clock.advance(timedelta(days=2))
     card = await command(http_client, slack_http, fake_slack, "review")
     shown = await press(
@@ -365,21 +360,9 @@ async def test_stats_are_private_and_count_only_the_callers_own_practice(
     slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
 ) -> None:
     """Alice rated one question, Bob missed two: Alice's stats show her one, privately."""
-    answer = await show_answer(http_client, slack_http, fake_slack, "keras-easy", ALICE)
-    await press(
-        http_client,
-        slack_http,
-        fake_slack,
-        button_click(fake_slack, answer, "mlq_rate_nailed", ALICE, ephemeral=True),
-    )
+    await rate_asked(http_client, slack_http, fake_slack, "keras-easy", "nailed")
     for question_id in ("keras-hard", "tensorflow-hard"):
-        answer = await show_answer(http_client, slack_http, fake_slack, question_id, BOB)
-        await press(
-            http_client,
-            slack_http,
-            fake_slack,
-            button_click(fake_slack, answer, "mlq_rate_missed", BOB, ephemeral=True),
-        )
+        await rate_asked(http_client, slack_http, fake_slack, question_id, "missed", BOB)
     reply = await command(http_client, slack_http, fake_slack, "stats", ALICE)
     assert reply["response_type"] == "ephemeral"
     text = text_of(reply)
