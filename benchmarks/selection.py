@@ -27,7 +27,8 @@ from benchmarks.common import fill_history, record, summary, synthetic_questions
 from bot.bank import Filters, QuestionBank
 from bot.selection import Rotation
 from bot.store import SqlStore, open_store
-from bot.store.sql_store import rotation_query, rotations_query, sqlite_url
+from bot.store.rotation_sql import rotation_query, rotations_query
+from bot.store.sql_store import sqlite_url
 from bot.store.tables import asked
 from tests.process_support import fresh_database
 
