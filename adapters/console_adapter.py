@@ -31,6 +31,7 @@ class ConsoleAdapter:
     """
 
     platform = "console"
+    sole_handler = True
 
     def __init__(
         self,

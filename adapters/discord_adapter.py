@@ -154,6 +154,7 @@ class DiscordAdapter:
     """
 
     platform = PLATFORM
+    sole_handler = True  # each guild belongs to one shard, and each shard to one process
 
     def __init__(self, service: PracticeService, config: DiscordConfig) -> None:
         self.service = service

@@ -126,6 +126,7 @@ class SlackAdapter:
     """Implements the core's ChatAdapter for one Slack workspace (one bot token)."""
 
     platform = PLATFORM
+    sole_handler = False  # HTTP mode behind a load balancer spreads one user over replicas
 
     def __init__(self, service: PracticeService, config: SlackConfig) -> None:
         self.service = service

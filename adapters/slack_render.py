@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -187,8 +188,14 @@ _KIND_LABELS = {
 }
 
 
+@lru_cache(maxsize=1024)
 def question_message(card: QuestionCard) -> SlackMessage:
-    """The question card: header, topic · difficulty, the question, what to do, and when."""
+    """The question card: header, topic · difficulty, the question, what to do, and when.
+
+    Cached: at a busy 09:00 thousands of channels get the same few hundred cards (same question,
+    same reveal time), and building Block Kit objects is most of a send's own work. Messages are
+    shared, so nothing may change them (the adapter copies the payload before adding metadata).
+    """
     label = _KIND_LABELS[card.kind]
     meta = f"*{escape(card.topic_label)}* · {escape(card.difficulty)} · {label}"
     if card.shared_by:

@@ -7,7 +7,8 @@ same cards sent straight through the Slack adapter, no store and no core); 429s;
 RSS of this process (the bot alone: the fake runs in a child process). Once on SQLite, once on
 PostgreSQL (MLQ_TEST_POSTGRES_URL, default the local one).
 
-Run: python -m benchmarks.fanout [--subscriptions 10000] [--concurrency 10] [--stores adapter,sqlite,postgres]
+Run: python -m benchmarks.fanout [--subscriptions 10000] [--concurrency 10]
+     [--stores http,sdk,adapter,sqlite,postgres]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import insert
 
 from adapters.slack_adapter import SlackAdapter, SlackConfig
@@ -172,8 +174,37 @@ async def _adapter_alone(adapter: SlackAdapter, bank: QuestionBank, count: int, 
     await asyncio.gather(*(send(n) for n in range(count)))
 
 
+async def _static_posts(kind: str, api_url: str, count: int, concurrency: int) -> None:
+    """The frameworks' floors: a short static message per channel through a bare slack-sdk client
+    ("sdk") or as a plain aiohttp POST ("http"), `concurrency` at a time over one connection pool."""
+    limit = asyncio.Semaphore(concurrency)
+    async with aiohttp.ClientSession() as session:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url, session=session)
+        headers = {"Authorization": f"Bearer {BOT_TOKEN}"}
+
+        async def send(n: int) -> None:
+            body = {"channel": f"C{n:06d}", "text": "Today's question"}
+            async with limit:
+                if kind == "sdk":
+                    await client.chat_postMessage(channel=body["channel"], text=body["text"])
+                else:
+                    async with session.post(
+                        f"{api_url}chat.postMessage", json=body, headers=headers
+                    ) as reply:
+                        await reply.read()
+
+        await asyncio.gather(*(send(n) for n in range(count)))
+
+
 async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
-    """One fan-out through the bot on a store ("sqlite", "postgres"), or the adapter alone ("adapter")."""
+    """One fan-out through the bot on a store ("sqlite", "postgres"), the adapter alone
+    ("adapter"), or a static message through bare slack-sdk ("sdk") or aiohttp ("http")."""
+    if kind in ("sdk", "http"):
+        async with _fake_slack() as (api_url, control):
+            started = time.time()
+            await _static_posts(kind, api_url, count, concurrency)
+            finished = time.time()
+            return await _result(kind, control, {"posted": count}, started, finished, concurrency)
     async with _fake_slack() as (api_url, control), _database(kind) as url:
         store = await open_store(url)
         if kind != "adapter":
@@ -194,8 +225,14 @@ async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
         finished = time.time()
         await adapter.stop()
         await store.close()
-        async with aiohttp.ClientSession() as client, client.get(f"{control}/stats") as response:
-            seen = await response.json()
+        return await _result(kind, control, counts, started, finished, concurrency)
+
+
+async def _result(
+    kind: str, control: str, counts: dict[str, int], started: float, finished: float, concurrency: int
+) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as client, client.get(f"{control}/stats") as response:
+        seen = await response.json()
     posts = len(seen["post_times"])
     last = max(seen["post_times"]) - started if posts else float("nan")
     floor = posts * LATENCY / concurrency
@@ -216,7 +253,11 @@ async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
 async def main(count: int, concurrency: int, stores: list[str]) -> None:
     results = [await run(kind, count, concurrency) for kind in stores]
     alone = next((r["last_post_s"] for r in results if r["store"] == "adapter"), None)
-    names = {"adapter": "baseline: the Slack adapter alone"}
+    names = {
+        "http": "floor: a static message, plain aiohttp",
+        "sdk": "floor: a static message, bare slack-sdk client",
+        "adapter": "baseline: the Slack adapter alone",
+    }
 
     def versus_alone(r: dict[str, Any]) -> str:
         return f"{r['last_post_s'] / alone:.2f}" if alone else "–"
@@ -238,7 +279,9 @@ async def main(count: int, concurrency: int, stores: list[str]) -> None:
         "",
         "Floor: calls × latency ÷ concurrency. The baseline sends the same number of daily cards "
         "straight through the Slack adapter, `concurrency` at a time, with no store and no core: what "
-        "the adapter, slack-sdk and the fake cost per call on this machine. The fake runs in its own "
+        "the adapter, slack-sdk and the fake cost per call on this machine. The two floor rows send a "
+        "short static message per channel the same way with no adapter: through a bare slack-sdk "
+        "client, and as a plain aiohttp POST (what HTTP and the fake alone cost). The fake runs in its own "
         "process; peak RSS is the bot's process over all runs so far (later rows include earlier "
         "rows' high-water marks).",
     ]
@@ -249,6 +292,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=10)
-    parser.add_argument("--stores", default="adapter,sqlite,postgres")
+    parser.add_argument("--stores", default="http,sdk,adapter,sqlite,postgres")
     args = parser.parse_args()
     asyncio.run(main(args.subscriptions, args.concurrency, args.stores.split(",")))

@@ -82,6 +82,10 @@ class ChatAdapter(Protocol):
     """What the core needs from a platform. Adapters own all rendering."""
 
     platform: str
+    # True when a user's commands always reach this one process (Discord: a guild's events go to
+    # the one shard that owns it; the console: one terminal). Then an on-demand pick can be shown
+    # before it is written: no other process draws for that user in the meantime.
+    sole_handler: bool
 
     async def post_question(
         self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None

@@ -82,8 +82,13 @@ class Rotation:
         self._pools: dict[Filters, _Pool] = {}
         self._pools_bank = bank
 
-    async def next(self, scope: str, filters: Filters, now: datetime) -> Selection:
-        """Pick, record and return the scope's next question (one transaction in the store)."""
+    async def next(
+        self, scope: str, filters: Filters, now: datetime, record_later: bool = False
+    ) -> Selection:
+        """Pick, record and return the scope's next question (one transaction in the store).
+
+        `record_later`: return once picked; the store writes the pick in the background.
+        """
         pool = self._pool(filters)
         chosen: list[Selection] = []
 
@@ -92,7 +97,7 @@ class Rotation:
             chosen.append(selection)
             return selection.question.id, selection.cycle
 
-        await self.store.draw(scope, now, choose)
+        await self.store.draw(scope, now, choose, record_later)
         return chosen[-1]
 
     async def plan(self, requests: Sequence[tuple[str, Filters]]) -> list[Selection | NoQuestionMatches]:

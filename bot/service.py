@@ -170,7 +170,15 @@ class PracticeService:
     async def ask(self, invocation: Invocation, filters: Filters) -> Response:
         """Draw the caller's next on-demand question."""
         try:
-            selection = await self.rotation.next(invocation.rotation_scope, filters, self.clock.now())
+            # Where one process owns the user, the card goes out before its pick is written: a
+            # crash in between can only offer this private question again.
+            adapter = self.adapters.get(invocation.destination.platform)
+            selection = await self.rotation.next(
+                invocation.rotation_scope,
+                filters,
+                self.clock.now(),
+                record_later=bool(adapter and adapter.sole_handler),
+            )
         except NoQuestionMatches as exc:
             return _error(str(exc))
         return Response(question_card(selection.question, CardKind.ON_DEMAND))

@@ -13,6 +13,7 @@ class RecordingAdapter:
     """Records every call in order; can be told to fail the next sends."""
 
     platform: str = "fake"
+    sole_handler: bool = False
     calls: list[tuple[str, object]] = field(default_factory=list)
     unavailable: str | None = None
     failures_left: int = 0

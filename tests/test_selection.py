@@ -152,3 +152,35 @@ async def test_processes_alternating_on_one_scope_never_repeat_within_a_cycle(
     assert len({s.question.id for s in picks[:9]}) == 9
     assert picks[9].new_cycle and not any(s.new_cycle for s in picks[:9])
     assert await store.rotation("user:x") == (2, [picks[9].question.id])
+
+
+async def test_picks_recorded_later_are_remembered_at_once_and_written_by_settle(
+    bank: QuestionBank, store: SqlStore, clock: FakeClock
+) -> None:
+    """Consecutive picks shown before they are written never repeat; `settle` writes them all."""
+    rotation = Rotation(bank, store, random.Random(3))
+    picks = [
+        (await rotation.next("user:a", Filters(), clock.now(), record_later=True)).question.id
+        for _ in range(9)
+    ]
+    assert len(set(picks)) == 9
+    await store.settle()
+    assert await store.rotation("user:a") == (1, picks)
+
+
+async def test_a_pick_written_later_is_kept_when_another_process_drew_meanwhile(
+    bank: QuestionBank, store: SqlStore, clock: FakeClock
+) -> None:
+    """Another store draws for the scope between ours: every pick shown is written, and ours reads
+    the rotation afresh once its write finds the other's (what `sole_handler` adapters rule out)."""
+    other = SqlStore(store.engine)
+    ours, theirs = Rotation(bank, store, random.Random(1)), Rotation(bank, other, random.Random(2))
+    first = await ours.next("user:a", Filters(), clock.now(), record_later=True)
+    second = await theirs.next("user:a", Filters(), clock.now())
+    await store.settle()
+    third = await ours.next("user:a", Filters(), clock.now(), record_later=True)
+    await store.settle()
+    _, asked = await store.rotation("user:a")
+    picks = [first.question.id, second.question.id, third.question.id]
+    assert sorted(asked) == sorted(picks)
+    assert third.question.id not in (first.question.id, second.question.id)

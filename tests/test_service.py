@@ -11,11 +11,11 @@ import pytest
 
 from bot.bank import Filters
 from bot.clock import FakeClock
-from bot.messages import CardKind, NoticeKind
+from bot.messages import CardKind, NoticeKind, QuestionCard
 from bot.records import Subscription
 from bot.schedule import Schedule
 from bot.seam import Destination
-from bot.service import PracticeService
+from bot.service import Invocation, PracticeService
 from bot.store import SqlStore
 from tests.fakes import RecordingAdapter
 
@@ -306,3 +306,24 @@ async def test_filters_the_bank_no_longer_matches_get_one_notice_and_no_retry(
     notices = adapter.of("notice")
     assert adapter.questions == [] and len(notices) == 1
     assert "No daily question today" in notices[0].text  # type: ignore[attr-defined]
+
+
+async def test_an_on_demand_question_from_a_sole_handler_platform_is_written_after_it_is_shown(
+    service_factory: Callable[..., PracticeService],
+    adapter: RecordingAdapter,
+    store: SqlStore,
+    destination: Destination,
+) -> None:
+    """Where one process owns the user (Discord, the console), asks don't wait for their write;
+    the rotation still never repeats, and every pick is in the store once settled."""
+    adapter.sole_handler = True
+    service = service_factory()
+    invocation = Invocation(destination, "U1")
+    shown = []
+    for _ in range(9):
+        [response] = await service.handle_command(invocation, "")
+        assert isinstance(response.message, QuestionCard)
+        shown.append(response.message.question_id)
+    assert len(set(shown)) == 9
+    await store.settle()
+    assert await store.rotation(invocation.rotation_scope) == (1, shown)

@@ -94,8 +94,16 @@ class Store(PracticeStore, Protocol):
         """
         ...
 
-    async def draw(self, scope: str, now: datetime, choose: Chooser) -> None:
-        """Read the scope's rotation, let `choose` pick, and record the pick, in one transaction."""
+    async def draw(self, scope: str, now: datetime, choose: Chooser, record_later: bool = False) -> None:
+        """Read the scope's rotation, let `choose` pick, and record the pick, in one transaction.
+
+        `record_later`: return as soon as the pick is made (and remembered by this store) and
+        write it in the background; `settle()` waits for such writes.
+        """
+        ...
+
+    async def settle(self) -> None:
+        """Wait until every pick made with `record_later` is written."""
         ...
 
     # Daily posts: claimed under a unique (subscription, local date) key before anything is sent

@@ -3,6 +3,8 @@ cycle, on-demand draws recorded on condition, and the fan-out's batched reads.""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Collection
 from datetime import datetime
@@ -14,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.protocol import Chooser
 from bot.store.tables import UTCDateTime, asked
+
+log = logging.getLogger(__name__)
 
 # Built once: the draw is on the path of every on-demand command.
 _CURRENT_CYCLE = select(func.max(asked.c.cycle)).where(asked.c.scope == bindparam("scope_")).scalar_subquery()
@@ -105,6 +109,9 @@ class RotationQueries:
     engine: AsyncEngine
     # Rotations this store read or wrote: scope -> (cycle, ids asked in it, highest row id).
     _rotations: OrderedDict[str, tuple[int, list[str], int]]
+    # Picks made with `record_later` still being written: all of them, and the last per scope.
+    _pending: set[asyncio.Task[None]]
+    _recording: dict[str, asyncio.Task[None]]
 
     def forget_rotations(self) -> None:
         """Drop the remembered rotations: the next draw of every scope reads it first."""
@@ -129,7 +136,10 @@ class RotationQueries:
             found[row.scope] = int(row.cycle), ids
         return found
 
-    async def draw(self, scope: str, now: datetime, choose: Chooser) -> None:
+    async def draw(self, scope: str, now: datetime, choose: Chooser, record_later: bool = False) -> None:
+        if record_later:
+            await self._draw_now_record_later(scope, now, choose)
+            return
         # A scope drawn from before (by this store) is drawn from what it remembers, and recorded
         # on condition that no other process has drawn for it since: one statement. Otherwise (or
         # if the condition fails) it is read, drawn and recorded: two statements.
@@ -148,9 +158,70 @@ class RotationQueries:
                 values = {"scope": scope, "question_id": question_id, "cycle": chosen, "asked_at": now}
                 row_id = (await conn.execute(_ASK, values)).scalar_one()
         ids = [intern(question_id)] if chosen != cycle else [*ids, intern(question_id)]
-        self._rotations[scope] = chosen, ids, row_id
+        self._remember(scope, (chosen, ids, row_id))
+
+    async def _draw_now_record_later(self, scope: str, now: datetime, choose: Chooser) -> None:
+        # Picked from what this store remembers (or one read) and remembered at once, so the next
+        # draw here sees it; written in the background, one scope's writes in order, each on the
+        # same condition as above. If another process drew meanwhile, the pick is written anyway
+        # and the scope read afresh next time.
+        known = self._rotations.pop(scope, None)
+        previous = self._recording.get(scope)
+        if known is None:
+            if previous is not None:
+                await asyncio.wait([previous])  # read after this store's own last pick is written
+            async with self.engine.connect() as conn:
+                known = await _rotation(conn, scope)
+        cycle, ids, seen = known
+        question_id, chosen = choose(cycle, ids)
+        ids = [intern(question_id)] if chosen != cycle else [*ids, intern(question_id)]
+        self._remember(scope, (chosen, ids, seen))
+        task = asyncio.create_task(self._write_pick(scope, question_id, chosen, now, cycle, previous))
+        self._recording[scope] = task
+        self._pending.add(task)
+        task.add_done_callback(lambda done: self._written(scope, done))
+
+    async def _write_pick(
+        self,
+        scope: str,
+        question_id: str,
+        chosen: int,
+        now: datetime,
+        seen_cycle: int,
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])  # its failure is its own (logged there)
+        values = {"scope": scope, "question_id": question_id, "cycle": chosen, "asked_at": now}
+        try:
+            known = self._rotations.get(scope)
+            async with self.engine.begin() as conn:
+                row_id = None
+                if known is not None:
+                    condition = {"scope_": scope, "seen_cycle": seen_cycle, "seen_id": known[2]}
+                    row_id = (await conn.execute(_ASK_IF_CURRENT, values | condition)).scalar()
+                if row_id is None:
+                    await conn.execute(_ASK, values)
+                    self._rotations.pop(scope, None)
+                elif (current := self._rotations.get(scope)) is not None:
+                    self._rotations[scope] = current[0], current[1], row_id
+        except Exception:
+            self._rotations.pop(scope, None)
+            log.exception("could not write the on-demand pick %s of %s", question_id, scope)
+
+    def _written(self, scope: str, task: asyncio.Task[None]) -> None:
+        self._pending.discard(task)
+        if self._recording.get(scope) is task:
+            del self._recording[scope]
+
+    def _remember(self, scope: str, state: tuple[int, list[str], int]) -> None:
+        self._rotations[scope] = state
         if len(self._rotations) > REMEMBERED_SCOPES:
             self._rotations.popitem(last=False)
+
+    async def settle(self) -> None:
+        while self._pending:
+            await asyncio.wait(list(self._pending))
 
     async def record_asked(self, scope: str, question_id: str, cycle: int, now: datetime) -> None:
         async with self.engine.begin() as conn:

@@ -8,6 +8,7 @@ README's design section for what that means for a crash after sending.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
@@ -111,6 +112,8 @@ class SqlStore(RotationQueries, PracticeQueries):
         # Only a hint: a draw from it is recorded only if the database has nothing newer (the
         # history is append-only, so "nothing newer" means "still current").
         self._rotations: OrderedDict[str, tuple[int, list[str], int]] = OrderedDict()
+        self._pending: set[asyncio.Task[None]] = set()
+        self._recording: dict[str, asyncio.Task[None]] = {}
 
     async def upgrade(self) -> None:
         async with self.engine.begin() as conn:
@@ -121,6 +124,7 @@ class SqlStore(RotationQueries, PracticeQueries):
             return (await conn.execute(text("SELECT 1"))).scalar() == 1
 
     async def close(self) -> None:
+        await self.settle()
         await self.engine.dispose()
 
     # Subscriptions ------------------------------------------------------------------------------
