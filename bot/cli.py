@@ -166,17 +166,14 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from bot.store import open_store
+    from bot.store import opened_store
     from bot.store.transfer import dumps, export_store
 
     settings = load_settings()
 
     async def export() -> dict[str, Any]:
-        store = await open_store(settings.store_url)
-        try:
+        async with opened_store(settings.store_url) as store:
             return await export_store(store)
-        finally:
-            await store.close()
 
     data = asyncio.run(export())
     text = dumps(data)
@@ -190,7 +187,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from bot.store import open_store
+    from bot.store import opened_store
     from bot.store.transfer import TransferError, import_store
 
     settings = load_settings()
@@ -202,11 +199,8 @@ def _import(args: argparse.Namespace) -> int:
         return 1
 
     async def load() -> dict[str, int]:
-        store = await open_store(settings.store_url)
-        try:
+        async with opened_store(settings.store_url) as store:
             return await import_store(store, data)
-        finally:
-            await store.close()
 
     try:
         counts = asyncio.run(load())

@@ -355,10 +355,9 @@ class DailyCycle:
     async def _weekly_summary(self, job: _Job) -> None:
         """Before the first question of the subscription's week, last week's figures (if opted in)."""
         subscription = job.subscription
-        first_day = min(subscription.schedule.days)
         if not (self.practice and subscription.options.weekly_summary):
             return
-        if job.slot.local_date.weekday() != first_day:
+        if job.slot.local_date.weekday() != min(subscription.schedule.days):
             return
         try:
             summary = await self.practice.weekly_summary(subscription)

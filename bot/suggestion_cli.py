@@ -14,23 +14,17 @@ from bot.suggestions import SuggestionError, draft_file, write_draft
 
 
 async def _suggestions() -> list[Suggestion]:
-    from bot.store import open_store
+    from bot.store import opened_store  # the database libraries load only for commands that use them
 
-    store = await open_store(load_settings().store_url)
-    try:
+    async with opened_store(load_settings().store_url) as store:
         return await store.list_suggestions()
-    finally:
-        await store.close()
 
 
 async def _mark_accepted(suggestion_id: int, path: Path) -> None:
-    from bot.store import open_store
+    from bot.store import opened_store
 
-    store = await open_store(load_settings().store_url)
-    try:
+    async with opened_store(load_settings().store_url) as store:
         await store.mark_suggestion_accepted(suggestion_id, str(path))
-    finally:
-        await store.close()
 
 
 def _list(args: argparse.Namespace) -> int:

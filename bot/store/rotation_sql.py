@@ -97,6 +97,11 @@ def rotations_query(scopes: Collection[str], dialect: str) -> Select[Any]:
     ).group_by(rows.c.scope, rows.c.cycle)
 
 
+def _asked_after(cycle: int, ids: list[str], question_id: str, chosen: int) -> list[str]:
+    """The ids asked in the current cycle once `question_id` is picked for cycle `chosen`."""
+    return [intern(question_id)] if chosen != cycle else [*ids, intern(question_id)]
+
+
 async def _rotation(conn: AsyncConnection, scope: str) -> tuple[int, list[str], int]:
     """The scope's current cycle, the ids asked in it (oldest first) and the highest row id."""
     rows = (await conn.execute(_ROTATION, {"scope": scope, "scope_": scope})).all()
@@ -157,8 +162,7 @@ class RotationQueries:
                 question_id, chosen = choose(cycle, ids)
                 values = {"scope": scope, "question_id": question_id, "cycle": chosen, "asked_at": now}
                 row_id = (await conn.execute(_ASK, values)).scalar_one()
-        ids = [intern(question_id)] if chosen != cycle else [*ids, intern(question_id)]
-        self._remember(scope, (chosen, ids, row_id))
+        self._remember(scope, (chosen, _asked_after(cycle, ids, question_id, chosen), row_id))
 
     async def _draw_now_record_later(self, scope: str, now: datetime, choose: Chooser) -> None:
         # Picked from what this store remembers (or one read) and remembered at once, so the next
@@ -174,8 +178,7 @@ class RotationQueries:
                 known = await _rotation(conn, scope)
         cycle, ids, seen = known
         question_id, chosen = choose(cycle, ids)
-        ids = [intern(question_id)] if chosen != cycle else [*ids, intern(question_id)]
-        self._remember(scope, (chosen, ids, seen))
+        self._remember(scope, (chosen, _asked_after(cycle, ids, question_id, chosen), seen))
         task = asyncio.create_task(self._write_pick(scope, question_id, chosen, now, cycle, previous))
         self._recording[scope] = task
         self._pending.add(task)

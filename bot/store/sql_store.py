@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -81,6 +82,16 @@ async def open_store(url: str, migrate: bool = True, connect_args: dict[str, Any
     if migrate:
         await store.upgrade()
     return store
+
+
+@asynccontextmanager
+async def opened_store(url: str) -> AsyncIterator[SqlStore]:
+    """The store at url (migrated), closed when the block ends: for one-shot commands."""
+    store = await open_store(url)
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
