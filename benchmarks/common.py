@@ -18,10 +18,10 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bot.questions import Question
+from bot.content.questions import Question
+from bot.content.taxonomy import TOPICS, Difficulty, QuestionType
 from bot.store import SqlStore
 from bot.store.tables import asked
-from bot.taxonomy import TOPICS, Difficulty, QuestionType
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"

@@ -23,16 +23,16 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from adapters.discord_adapter import DiscordAdapter, use_api_url
+from adapters.discord.adapter import DiscordAdapter, use_api_url
 from benchmarks.common import fill_history, record, summary, synthetic_questions
-from bot.bank import QuestionBank
-from bot.clock import SystemClock
-from bot.selection import Rotation
+from bot.content.bank import QuestionBank
+from bot.schedule.clock import SystemClock
+from bot.schedule.selection import Rotation
 from bot.service import PracticeService, ServiceConfig
 from bot.store import open_store
 from bot.store.sql_store import sqlite_url
-from tests.discord_support import CHANNEL, GUILD, MEMBER, config_for
-from tests.fake_discord import FakeDiscord, Sent
+from tests.support.discord_support import CHANNEL, GUILD, MEMBER, config_for
+from tests.support.fake_discord import FakeDiscord, Sent
 
 QUESTIONS = 1000
 HISTORY = 100_000

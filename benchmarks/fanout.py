@@ -34,19 +34,19 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import insert
 
-from adapters.slack_adapter import SlackAdapter, SlackConfig
+from adapters.slack.adapter import SlackAdapter, SlackConfig
 from benchmarks.common import record, synthetic_questions
-from bot.bank import QuestionBank
-from bot.clock import SystemClock
+from bot.content.bank import QuestionBank
 from bot.messages import CardKind, question_card
+from bot.schedule.clock import SystemClock
+from bot.schedule.selection import Rotation
 from bot.seam import Delivery, Destination
-from bot.selection import Rotation
 from bot.service import PracticeService, ServiceConfig
 from bot.store import SqlStore, open_store
 from bot.store.sql_store import sqlite_url
 from bot.store.tables import subscriptions
-from tests.process_support import delivered_keys, fresh_database
-from tests.slack_support import BOT_TOKEN, TEAM, FakeSlack
+from tests.support.process_support import delivered_keys, fresh_database
+from tests.support.slack_support import BOT_TOKEN, TEAM, FakeSlack
 
 LATENCY = 0.020
 PER_CHANNEL_INTERVAL = 1.0

@@ -24,13 +24,13 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from benchmarks.common import fill_history, record, summary, synthetic_questions
-from bot.bank import Filters, QuestionBank
-from bot.selection import Rotation
+from bot.content.bank import Filters, QuestionBank
+from bot.schedule.selection import Rotation
 from bot.store import SqlStore, open_store
 from bot.store.rotation_sql import rotation_query, rotations_query
 from bot.store.sql_store import sqlite_url
 from bot.store.tables import asked
-from tests.process_support import fresh_database
+from tests.support.process_support import fresh_database
 
 QUESTIONS = 1000
 CHANNEL_HISTORY = 100_000

@@ -25,15 +25,22 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from adapters.slack_adapter import SlackAdapter, SlackConfig
+from adapters.slack.adapter import SlackAdapter, SlackConfig
 from benchmarks.common import fill_history, record, summary, synthetic_questions
-from bot.bank import QuestionBank
-from bot.clock import SystemClock
-from bot.selection import Rotation
+from bot.content.bank import QuestionBank
+from bot.schedule.clock import SystemClock
+from bot.schedule.selection import Rotation
 from bot.service import PracticeService, ServiceConfig
 from bot.store import open_store
 from bot.store.sql_store import sqlite_url
-from tests.slack_support import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, command_form, signed_headers
+from tests.support.slack_support import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM,
+    FakeSlack,
+    command_form,
+    signed_headers,
+)
 
 QUESTIONS = 1000
 HISTORY = 100_000

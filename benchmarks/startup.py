@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import ROOT, record, write_bank
-from bot.bank import QuestionBank
+from bot.content.bank import QuestionBank
 
 SIZES = (1000, 10_000)
 READY = "mlquestion console"

@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.console_adapter import CHANNEL, ConsoleAdapter
-from bot.bank import Filters, QuestionBank
-from bot.clock import Clock, SystemClock
-from bot.health import HealthCheck, HealthServer
-from bot.logs import configure_logging
-from bot.schedule import RevealRule, Schedule, Slot
-from bot.scheduler import PracticeScheduler
+from adapters.console.adapter import CHANNEL, ConsoleAdapter
+from bot.content.bank import Filters, QuestionBank
+from bot.ops.health import HealthCheck, HealthServer
+from bot.ops.logs import configure_logging
+from bot.ops.settings import Settings
+from bot.schedule.clock import Clock, SystemClock
+from bot.schedule.rules import RevealRule, Schedule, Slot
+from bot.schedule.scheduler import PracticeScheduler
 from bot.seam import ChatAdapter
 from bot.service import PracticeService, ServiceConfig
-from bot.settings import Settings
 from bot.store import open_store
 from bot.store.sql_store import sqlite_url
 
@@ -134,11 +134,11 @@ def build_adapters(
     adapters: list[ChatAdapter] = []
     if settings.slack_enabled and not options.demo:
         # Imported here so the console default never loads the Slack stack.
-        from adapters.slack_adapter import SlackAdapter, slack_config
+        from adapters.slack.adapter import SlackAdapter, slack_config
 
         adapters.append(SlackAdapter(service, slack_config(settings)))
     if settings.discord_enabled and not options.demo:
-        from adapters.discord_adapter import DiscordAdapter, discord_config
+        from adapters.discord.adapter import DiscordAdapter, discord_config
 
         adapters.append(DiscordAdapter(service, discord_config(settings)))
     if not adapters:

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters import discord_cli, slack_cli
-from bot import suggestion_cli
-from bot.loader import load_questions
-from bot.schedule import (
+from adapters.discord import cli as discord_cli
+from adapters.slack import cli as slack_cli
+from bot.content import suggestion_cli
+from bot.content.loader import load_questions
+from bot.ops.settings import SettingsError, load_settings
+from bot.schedule.rules import (
     DEFAULT_DAYS,
     RevealRule,
     Schedule,
@@ -29,15 +31,14 @@ from bot.schedule import (
     parse_zone,
     skipped_days,
 )
-from bot.settings import SettingsError, load_settings
-from bot.skip_days import SkipDays, parse_country, parse_dates
+from bot.schedule.skip_days import SkipDays, parse_country, parse_dates
 
 EXIT_USAGE = 2
 
 
 def _run(args: argparse.Namespace) -> int:
     from bot.app import RunOptions, run
-    from bot.bank import BankInvalid
+    from bot.content.bank import BankInvalid
     from bot.seam import PlatformSetupError
 
     settings = load_settings()
@@ -52,11 +53,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from adapters.console_render import render_answer, render_question
-    from bot.bank import Filters, QuestionBank
+    from adapters.console.render import render_answer, render_question
     from bot.commands import valid_filters_text
+    from bot.content.bank import Filters, QuestionBank
+    from bot.content.taxonomy import resolve_difficulty, resolve_topic
     from bot.messages import CardKind, answer_card, question_card
-    from bot.taxonomy import resolve_difficulty, resolve_topic
 
     settings = load_settings()
     topics, difficulties = [], []
@@ -223,7 +224,7 @@ def _content_lint(args: argparse.Namespace) -> int:
 
 
 def _content_stats(args: argparse.Namespace) -> int:
-    from bot.bank import QuestionBank
+    from bot.content.bank import QuestionBank
 
     result = load_questions(Path(args.path))
     print(QuestionBank(result.questions).stats().render())
@@ -234,7 +235,7 @@ def _content_stats(args: argparse.Namespace) -> int:
 
 
 def _content_run(args: argparse.Namespace) -> int:
-    from bot.snippets import run_snippet
+    from bot.content.snippets import run_snippet
 
     result = load_questions(Path(args.path))
     failed = 0

@@ -7,8 +7,9 @@ from datetime import date, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from bot.bank import Filters
-from bot.schedule import (
+from bot.content.bank import Filters
+from bot.content.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic
+from bot.schedule.rules import (
     RevealRule,
     ScheduleError,
     parse_days,
@@ -16,8 +17,7 @@ from bot.schedule import (
     parse_time,
     parse_zone,
 )
-from bot.skip_days import HolidayError, parse_country, parse_dates
-from bot.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic
+from bot.schedule.skip_days import HolidayError, parse_country, parse_dates
 
 USAGE = """\
 `/mlquestion` — a question from your rotation

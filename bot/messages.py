@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot import sections
-from bot.questions import Question, Reference
-from bot.taxonomy import topic_label
+from bot.content import sections
+from bot.content.questions import Question, Reference
+from bot.content.taxonomy import topic_label
 
 
 class CardKind(StrEnum):

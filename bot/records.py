@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.bank import Filters
-from bot.schedule import Schedule
+from bot.content.bank import Filters
+from bot.schedule.rules import Schedule
 from bot.seam import Destination, ThreadRef
 
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot import commands as C
-from bot.bank import Filters, QuestionBank
-from bot.clock import Clock
-from bot.daily import DailyCycle, ScheduleListener, ServiceConfig, new_owner_id
+from bot.content.bank import Filters, QuestionBank
+from bot.content.taxonomy import TOPICS, Difficulty
 from bot.messages import (
     AnswerCard,
     CardKind,
@@ -23,10 +22,12 @@ from bot.messages import (
     answer_card,
     question_card,
 )
-from bot.metrics import Metrics
-from bot.practice import Practice, user_key
+from bot.ops.metrics import Metrics
+from bot.practice.flows import Practice, user_key
 from bot.records import PostRecord, Subscription, SubscriptionOptions
-from bot.schedule import (
+from bot.schedule.clock import Clock
+from bot.schedule.daily import DailyCycle, ScheduleListener, ServiceConfig, new_owner_id
+from bot.schedule.rules import (
     DEFAULT_DAYS,
     RevealRule,
     Schedule,
@@ -35,11 +36,10 @@ from bot.schedule import (
     next_slots,
     skipped_days,
 )
+from bot.schedule.selection import NoQuestionMatches, Rotation
+from bot.schedule.skip_days import SkipDays
 from bot.seam import ChatAdapter, Destination
-from bot.selection import NoQuestionMatches, Rotation
-from bot.skip_days import SkipDays
 from bot.store import Store
-from bot.taxonomy import TOPICS, Difficulty
 
 log = logging.getLogger(__name__)
 SKIPS_SHOWN = timedelta(days=60)  # how far ahead the settings list skipped days

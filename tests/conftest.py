@@ -14,21 +14,26 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.bank import Filters, QuestionBank
-from bot.clock import FakeClock
-from bot.questions import Question
+from bot.content.bank import Filters, QuestionBank
+from bot.content.questions import Question
+from bot.content.taxonomy import Difficulty, QuestionType
 from bot.records import Subscription
-from bot.schedule import RevealRule, Schedule
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import RevealRule, Schedule
+from bot.schedule.selection import Rotation
 from bot.seam import Destination
-from bot.selection import Rotation
 from bot.service import PracticeService, ServiceConfig
 from bot.store import SqlStore, open_store
 from bot.store.sql_store import normalise_url, sqlite_url
-from bot.taxonomy import Difficulty, QuestionType
-from tests.fakes import RecordingAdapter
+from tests.support.fakes import RecordingAdapter
 
 # Each adapter's fake platform servers and their fixtures live in their own module.
-pytest_plugins = ["tests.log_scan", "tests.slack_support", "tests.discord_support", "tests.process_support"]
+pytest_plugins = [
+    "tests.support.log_scan",
+    "tests.support.slack_support",
+    "tests.support.discord_support",
+    "tests.support.process_support",
+]
 
 POSTGRES_URL_VARIABLE = "MLQ_TEST_POSTGRES_URL"
 PLATFORM_VARIABLES = (

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.console_render import render, render_answer, render_notice, render_question
+from adapters.console.render import render, render_answer, render_notice, render_question
 from bot.messages import AnswerCard, CardKind, Notice, NoticeKind, QuestionCard, RatingPrompt, SuggestForm
 from bot.seam import Delivery, Destination, ThreadRef
 from bot.service import Invocation, PracticeService

@@ -18,7 +18,7 @@ from typing import Any, Final
 import discord
 import yarl
 
-from adapters.discord_commands import (
+from adapters.discord.commands import (
     BotClient,
     BotInteraction,
     Reply,
@@ -26,8 +26,8 @@ from adapters.discord_commands import (
     sync_commands,
     tell,
 )
-from adapters.discord_practice import DiscordPractice, install, view_for
-from adapters.discord_render import (
+from adapters.discord.practice import DiscordPractice, install, view_for
+from adapters.discord.render import (
     Outgoing,
     answer_messages,
     notice_messages,
@@ -35,11 +35,11 @@ from adapters.discord_render import (
     render,
     thread_name,
 )
-from bot.bank import Filters
+from bot.content.bank import Filters
 from bot.messages import AnswerCard, Notice, NoticeKind, QuestionCard, Response
+from bot.ops.settings import Settings, SettingsError
 from bot.seam import Delivery, Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
 from bot.service import Invocation, PracticeService
-from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from bot.settings import SettingsError, load_settings
+from bot.ops.settings import SettingsError, load_settings
 
 if TYPE_CHECKING:
     import discord
@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def sync_command(args: argparse.Namespace) -> int:
     import discord
 
-    from adapters.discord_adapter import DiscordStartError, discord_config, sync_once
+    from adapters.discord.adapter import DiscordStartError, discord_config, sync_once
 
     try:
         config = discord_config(load_settings())

@@ -18,11 +18,11 @@ from typing import Any, ClassVar, Protocol, Self
 import discord
 from discord import app_commands
 
-from adapters.discord_render import CONTENT_LIMIT, Outgoing, clip
-from bot.bank import Filters
+from adapters.discord.render import CONTENT_LIMIT, Outgoing, clip
 from bot.commands import valid_filters_text
-from bot.schedule import ScheduleError, parse_days
-from bot.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic
+from bot.content.bank import Filters
+from bot.content.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic
+from bot.schedule.rules import ScheduleError, parse_days
 
 log = logging.getLogger(__name__)
 

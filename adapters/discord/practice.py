@@ -15,7 +15,7 @@ from typing import Any, Final, Protocol
 import discord
 from discord import app_commands
 
-from adapters.discord_commands import (
+from adapters.discord.commands import (
     QUESTION_ID,
     BotClient,
     BotInteraction,
@@ -25,7 +25,7 @@ from adapters.discord_commands import (
     question_view,
     tell,
 )
-from adapters.discord_render import form_echo
+from adapters.discord.render import form_echo
 from bot.messages import (
     AnswerCard,
     CardKind,
@@ -37,7 +37,7 @@ from bot.messages import (
     Response,
     SuggestForm,
 )
-from bot.review import SelfRating
+from bot.practice.review import SelfRating
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 

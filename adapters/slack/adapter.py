@@ -25,14 +25,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters import slack_render as R
-from adapters.slack_practice import SlackPractice
+from adapters.slack import render as R
+from adapters.slack.practice import SlackPractice
 from bot import commands as C
-from bot.daily import PLATFORM_PAUSE_PREFIX
 from bot.messages import AnswerCard, Notice, NoticeKind, QuestionCard, SuggestForm
+from bot.ops.settings import Settings
+from bot.schedule.daily import PLATFORM_PAUSE_PREFIX
 from bot.seam import Delivery, Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
 from bot.service import Invocation, PracticeService
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-MANIFEST = Path(__file__).resolve().parent / "slack_manifest.yaml"
+MANIFEST = Path(__file__).resolve().parent / "manifest.yaml"
 
 
 def _manifest(args: argparse.Namespace) -> int:

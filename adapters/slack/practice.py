@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters import slack_render as R
+from adapters.slack import render as R
 from bot.messages import Message, Notice, NoticeKind, Response, SuggestForm
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService

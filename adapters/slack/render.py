@@ -43,7 +43,7 @@ from bot.messages import (
     StatsCard,
     SuggestForm,
 )
-from bot.review import SelfRating
+from bot.practice.review import SelfRating
 
 # Block Kit's documented limits, and our own budget per message: Slack refused a ~13k-character
 # message of blocks (`msg_blocks_too_long`), so one message carries at most this much text.

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.loader import Problem, format_problems, load_questions
-from bot.questions import Question
-from bot.taxonomy import TOPICS, Difficulty
+from bot.content.loader import Problem, format_problems, load_questions
+from bot.content.questions import Question
+from bot.content.taxonomy import TOPICS, Difficulty
 
 
 class BankInvalid(Exception):

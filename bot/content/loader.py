@@ -11,9 +11,9 @@ from typing import Any
 import frontmatter
 import yaml
 
-from bot import sections as S
-from bot.questions import Question, Reference, Snippet
-from bot.taxonomy import TOPIC_BY_SLUG, Difficulty, QuestionType
+from bot.content import sections as S
+from bot.content.questions import Question, Reference, Snippet
+from bot.content.taxonomy import TOPIC_BY_SLUG, Difficulty, QuestionType
 
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.taxonomy import Difficulty, QuestionType
+from bot.content.taxonomy import Difficulty, QuestionType
 
 # Official documentation, and the publishers and archives where the papers that introduced an idea
 # live. A reference on one of these counts as "official" in the bank's statistics.

@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.questions import Question, Snippet
+from bot.content.questions import Question, Snippet
 
 # Modules a snippet may import, and the distribution that provides each (for skip reasons).
 OPTIONAL_MODULES = {

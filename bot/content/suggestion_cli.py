@@ -7,10 +7,10 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.loader import load_questions, parse_question_file
+from bot.content.loader import load_questions, parse_question_file
+from bot.content.suggestions import SuggestionError, draft_file, write_draft
+from bot.ops.settings import load_settings
 from bot.records import Suggestion
-from bot.settings import load_settings
-from bot.suggestions import SuggestionError, draft_file, write_draft
 
 
 async def _suggestions() -> list[Suggestion]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.content.taxonomy import Difficulty, resolve_difficulty, resolve_topic
 from bot.records import Suggestion
-from bot.taxonomy import Difficulty, resolve_difficulty, resolve_topic
 
 MAX_ID_WORDS = 7
 

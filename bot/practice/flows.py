@@ -10,8 +10,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot import commands as C
-from bot.bank import QuestionBank
-from bot.clock import Clock
+from bot.content.bank import QuestionBank
+from bot.content.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic, topic_label
 from bot.messages import (
     CardKind,
     LeaderboardCard,
@@ -25,12 +25,12 @@ from bot.messages import (
     TopicScore,
     question_card,
 )
+from bot.practice.review import ReviewPlanner, SelfRating, parse_rating
+from bot.practice.streaks import streak
 from bot.records import RatingRecord, ReviewCardRecord, Subscription
-from bot.review import ReviewPlanner, SelfRating, parse_rating
+from bot.schedule.clock import Clock
 from bot.seam import Destination, reply_key
 from bot.store import Store
-from bot.streaks import streak
-from bot.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic, topic_label
 
 PERIODS: dict[str, tuple[str, timedelta | None]] = {
     "week": ("the last 7 days", timedelta(days=7)),

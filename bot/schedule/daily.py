@@ -18,8 +18,8 @@ from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.bank import QuestionBank
-from bot.clock import Clock
+from bot.content.bank import QuestionBank
+from bot.content.questions import Question
 from bot.messages import (
     AnswerCard,
     CardKind,
@@ -29,13 +29,13 @@ from bot.messages import (
     answer_card,
     question_card,
 )
-from bot.metrics import Metrics
-from bot.practice import Practice
-from bot.questions import Question
+from bot.ops.metrics import Metrics
+from bot.practice.flows import Practice
 from bot.records import PostClaim, PostRecord, Subscription
-from bot.schedule import Slot, latest_slot
+from bot.schedule.clock import Clock
+from bot.schedule.rules import Slot, latest_slot
+from bot.schedule.selection import NoQuestionMatches, Rotation
 from bot.seam import ChatAdapter, Delivery, Destination, DestinationUnavailable, ThreadRef
-from bot.selection import NoQuestionMatches, Rotation
 from bot.store import Store
 from bot.store.protocol import Draw, PostRequest, SentPost
 

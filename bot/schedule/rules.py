@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.skip_days import SkipDays
+from bot.schedule.skip_days import SkipDays
 
 NO_SKIPS = SkipDays()
 

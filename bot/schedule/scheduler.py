@@ -23,7 +23,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.records import PostRecord, Subscription
-from bot.schedule import next_slots
+from bot.schedule.rules import next_slots
 from bot.service import PracticeService
 
 log = logging.getLogger(__name__)

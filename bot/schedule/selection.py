@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import filterfalse
 
-from bot.bank import Filters, QuestionBank
 from bot.commands import valid_filters_text
-from bot.questions import Question
+from bot.content.bank import Filters, QuestionBank
+from bot.content.questions import Question
 from bot.store import Store
 
 

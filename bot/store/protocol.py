@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
-from bot.bank import Filters
+from bot.content.bank import Filters
 from bot.records import DEFAULT_OPTIONS, PostClaim, PostRecord, Subscription, SubscriptionOptions
-from bot.schedule import Schedule
+from bot.schedule.rules import Schedule
 from bot.seam import Destination, ThreadRef
 from bot.store.practice_protocol import PracticeStore
 

@@ -36,16 +36,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.bank import Filters
+from bot.content.bank import Filters
+from bot.content.taxonomy import Difficulty
 from bot.records import DEFAULT_OPTIONS, PostClaim, PostRecord, Subscription, SubscriptionOptions
-from bot.schedule import RevealRule, Schedule
+from bot.schedule.rules import RevealRule, Schedule
+from bot.schedule.skip_days import SkipDays
 from bot.seam import Destination, ThreadRef
-from bot.skip_days import SkipDays
 from bot.store.practice_sql import PracticeQueries
 from bot.store.protocol import Draw, PostRequest, SentPost
 from bot.store.rotation_sql import RotationQueries
 from bot.store.tables import UTCDateTime, asked, posts, reveals, subscriptions
-from bot.taxonomy import Difficulty
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant works; it only has to be the same in every process that migrates this database.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from bot.clock import FakeClock
 from bot.messages import CardKind, Notice, NoticeKind, QuestionCard, ScheduleCard
+from bot.schedule.clock import FakeClock
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore

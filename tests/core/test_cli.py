@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.fakes import VALID_QUESTION
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.fakes import VALID_QUESTION
+from tests.support.paths import ROOT
 
 
 def mlq(command: str) -> int:
@@ -236,7 +235,7 @@ def test_content_accept_writes_a_draft_in_the_bank_format(
     out = capsys.readouterr().out
     assert f"wrote {path} (status: draft)" in out
     assert "to finish before review" in out  # e.g. the Short answer and Key points sections
-    from bot.loader import parse_question_file
+    from bot.content.loader import parse_question_file
 
     _, problems = parse_question_file(path)
     assert all("missing section" in p.message or "words" in p.message for p in problems), problems

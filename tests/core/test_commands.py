@@ -6,7 +6,6 @@ from datetime import time, timedelta
 
 import pytest
 
-from bot.bank import Filters
 from bot.commands import (
     Ask,
     CommandError,
@@ -19,8 +18,9 @@ from bot.commands import (
     Unsubscribe,
     parse_command,
 )
-from bot.schedule import RevealRule
-from bot.taxonomy import Difficulty
+from bot.content.bank import Filters
+from bot.content.taxonomy import Difficulty
+from bot.schedule.rules import RevealRule
 
 
 @pytest.mark.parametrize(

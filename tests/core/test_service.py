@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.bank import Filters
-from bot.clock import FakeClock
+from bot.content.bank import Filters
 from bot.messages import CardKind, NoticeKind, QuestionCard
 from bot.records import Subscription
-from bot.schedule import Schedule
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore
-from tests.fakes import RecordingAdapter
+from tests.support.fakes import RecordingAdapter
 
 # Monday 23 November 2026, 09:00 in Berlin is 08:00 UTC; the reveal is 6 h later.
 POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.bank import Filters
-from bot.clock import FakeClock
+from bot.content.bank import Filters
 from bot.messages import CardKind, NoticeKind
-from bot.schedule import RevealRule, Schedule
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import RevealRule, Schedule
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
-from tests.fakes import RecordingAdapter
+from tests.support.fakes import RecordingAdapter
 
 
 def _caller(destination: Destination) -> Invocation:

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.sql_store import normalise_url
-from tests.process_support import (
+from tests.support.process_support import (
     BotProcess,
     channels_with,
     delivered_keys,
@@ -27,7 +27,7 @@ from tests.process_support import (
     start_bot,
     subscribe_due_now,
 )
-from tests.slack_support import FakeSlack
+from tests.support.slack_support import FakeSlack
 
 TRIALS = 30
 SUBSCRIPTIONS = 60  # ~180 writes: every trial (a few writes each) still has work to interrupt

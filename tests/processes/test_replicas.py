@@ -7,14 +7,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from tests.process_support import (
+from tests.support.process_support import (
     channels_with,
     delivered_keys,
     fresh_database,
     start_bot,
     subscribe_due_now,
 )
-from tests.slack_support import FakeSlack
+from tests.support.slack_support import FakeSlack
 
 REPLICAS = 3
 SUBSCRIPTIONS = 300

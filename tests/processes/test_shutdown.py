@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.sql_store import normalise_url
-from tests.process_support import fresh_database, start_bot, subscribe_due_now
-from tests.slack_support import FakeSlack
+from tests.support.process_support import fresh_database, start_bot, subscribe_due_now
+from tests.support.slack_support import FakeSlack
 
 
 async def test_sigterm_mid_fan_out_records_every_send_that_started_and_exits_0(

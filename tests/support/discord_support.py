@@ -14,17 +14,17 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
-from adapters.discord_adapter import DiscordAdapter, DiscordConfig
-from adapters.discord_render import Outgoing
-from bot.bank import QuestionBank
-from bot.clock import FakeClock
+from adapters.discord.adapter import DiscordAdapter, DiscordConfig
+from adapters.discord.render import Outgoing
+from bot.content.bank import QuestionBank
+from bot.schedule.clock import FakeClock
+from bot.schedule.selection import Rotation
 from bot.seam import Destination
-from bot.selection import Rotation
 from bot.service import PracticeService, ServiceConfig
 from bot.store import SqlStore, open_store
 from bot.store.sql_store import sqlite_url
-from tests.fake_discord import FakeDiscord, Member, message_problems
-from tests.log_scan import SCAN
+from tests.support.fake_discord import FakeDiscord, Member, message_problems
+from tests.support.log_scan import SCAN
 
 GUILD = 1_300_000_000_000_000_200
 CHANNEL = 1_300_000_000_000_000_201

@@ -27,15 +27,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.bank import Filters
-from bot.schedule import RevealRule, Schedule
+from bot.content.bank import Filters
+from bot.schedule.rules import RevealRule, Schedule
 from bot.seam import Destination
 from bot.store import open_store
 from tests.conftest import postgres_url
-from tests.log_scan import SCAN
-from tests.slack_support import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.log_scan import SCAN
+from tests.support.paths import ROOT
+from tests.support.slack_support import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack
 
 
 @asynccontextmanager

@@ -26,10 +26,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from adapters.slack_adapter import SlackAdapter, SlackConfig
+from adapters.slack.adapter import SlackAdapter, SlackConfig
 from bot.seam import Destination
 from bot.service import PracticeService
-from tests.log_scan import SCAN
+from tests.support.log_scan import SCAN
 
 BOT_TOKEN = "xoxb-test-bot-token-not-real"
 APP_TOKEN = "xapp-test-app-token-not-real"

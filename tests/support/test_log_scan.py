@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from tests.log_scan import SCAN
-from tests.slack_support import BOT_TOKEN
+from tests.support.log_scan import SCAN
+from tests.support.slack_support import BOT_TOKEN
 
 
 def test_a_secret_logged_anywhere_is_caught() -> None:

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapters.console_adapter import CHANNEL, ConsoleAdapter
-from bot.bank import Filters
-from bot.clock import FakeClock
-from bot.schedule import Schedule
+from adapters.console.adapter import CHANNEL, ConsoleAdapter
+from bot.content.bank import Filters
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.service import PracticeService
 from bot.store import SqlStore
 

@@ -7,14 +7,14 @@ from datetime import time, timedelta
 
 import pytest
 
-from adapters.discord_adapter import DiscordAdapter
-from bot.bank import Filters
-from bot.clock import FakeClock
-from bot.schedule import Schedule
+from adapters.discord.adapter import DiscordAdapter
+from bot.content.bank import Filters
+from bot.content.taxonomy import Difficulty
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.service import PracticeService
 from bot.store import SqlStore
-from bot.taxonomy import Difficulty
-from tests.discord_support import (
+from tests.support.discord_support import (
     ADMIN,
     CHANNEL,
     CONFIGURED,
@@ -25,7 +25,7 @@ from tests.discord_support import (
     config_for,
     where,
 )
-from tests.fake_discord import EPHEMERAL, FakeDiscord, Member
+from tests.support.fake_discord import EPHEMERAL, FakeDiscord, Member
 
 ADMIN_COMMAND = "mlquestion-channel"
 

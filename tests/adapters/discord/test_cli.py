@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import discord
 import pytest
 
-from adapters.discord_cli import register
-from tests.fake_discord import FakeDiscord
+from adapters.discord.cli import register
+from tests.support.fake_discord import FakeDiscord
 
 # Computed here from Discord's documented bits rather than from the code under test.
 SEND_MESSAGES, EMBED_LINKS, READ_MESSAGE_HISTORY = 1 << 11, 1 << 14, 1 << 16

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from adapters.discord_adapter import DiscordAdapter
-from adapters.discord_commands import question_view
-from bot.loader import ID_PATTERN
+from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.commands import question_view
+from bot.content.loader import ID_PATTERN
 from bot.service import PracticeService
-from tests.discord_support import CHANNEL, MEMBER, config_for, custom_ids
-from tests.fake_discord import EPHEMERAL, FakeDiscord, message_problems
+from tests.support.discord_support import CHANNEL, MEMBER, config_for, custom_ids
+from tests.support.fake_discord import EPHEMERAL, FakeDiscord, message_problems
 
 
 async def test_ask_answers_privately_at_once_with_the_question_and_its_buttons(

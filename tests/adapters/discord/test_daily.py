@@ -6,17 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.discord_adapter import DiscordAdapter
-from bot.bank import Filters
-from bot.clock import FakeClock
+from adapters.discord.adapter import DiscordAdapter
+from bot.content.bank import Filters
 from bot.messages import AnswerCard, CardKind, QuestionCard, question_card
 from bot.records import Subscription
-from bot.schedule import Schedule
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.seam import Delivery
 from bot.service import PracticeService
 from bot.store import SqlStore
-from tests.discord_support import CHANNEL, GONE_CHANNEL, OTHER_CHANNEL, POST_AT, REVEAL_AT, where
-from tests.fake_discord import FakeDiscord
+from tests.support.discord_support import CHANNEL, GONE_CHANNEL, OTHER_CHANNEL, POST_AT, REVEAL_AT, where
+from tests.support.fake_discord import FakeDiscord
 
 THREADS = rf"/channels/{CHANNEL}/messages/\d+/threads"
 

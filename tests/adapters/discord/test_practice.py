@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 
-from adapters.discord_adapter import DiscordAdapter
-from adapters.discord_practice import decode_context, encode_context, rating_view, view_for
-from bot.bank import Filters
-from bot.clock import FakeClock
+from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.practice import decode_context, encode_context, rating_view, view_for
+from bot.content.bank import Filters
 from bot.messages import AnswerCard, Notice, RatingPrompt
 from bot.records import Subscription, SubscriptionOptions
-from bot.schedule import Schedule
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.seam import Destination, ThreadRef
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore
-from tests.discord_support import (
+from tests.support.discord_support import (
     ADMIN,
     CHANNEL,
     CONFIGURED,
@@ -33,7 +33,7 @@ from tests.discord_support import (
     custom_ids,
     where,
 )
-from tests.fake_discord import EPHEMERAL, FakeDiscord, Member, message_problems
+from tests.support.fake_discord import EPHEMERAL, FakeDiscord, Member, message_problems
 
 ANOTHER_BOT = Member("1300000000000000150", "otherbot", 0)
 A_WEBHOOK = Member("1300000000000000160", "Captain Hook", 0)

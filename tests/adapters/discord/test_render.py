@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from adapters.discord_render import (
+from adapters.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
     Outgoing,
@@ -20,7 +19,8 @@ from adapters.discord_render import (
     render,
     split_markdown,
 )
-from bot.bank import QuestionBank
+from bot.content.bank import QuestionBank
+from bot.content.questions import Reference
 from bot.messages import (
     AnswerCard,
     CardKind,
@@ -34,10 +34,10 @@ from bot.messages import (
     answer_card,
     question_card,
 )
-from bot.questions import Reference
-from tests.discord_support import assert_fits
+from tests.support.discord_support import assert_fits
+from tests.support.paths import CONTENT
 
-BANK = Path(__file__).resolve().parent.parent / "content" / "questions"
+BANK = CONTENT
 REVEAL = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 

@@ -7,13 +7,13 @@ import logging
 
 import pytest
 
-from adapters.discord_adapter import DiscordAdapter, discord_config
+from adapters.discord.adapter import DiscordAdapter, discord_config
+from bot.ops.settings import Settings, SettingsError
 from bot.seam import PlatformSetupError
 from bot.service import PracticeService
-from bot.settings import Settings, SettingsError
-from tests.discord_support import CHANNEL, MEMBER, config_for
-from tests.fake_discord import PRIVILEGED_INTENTS, FakeDiscord
-from tests.log_scan import SCAN
+from tests.support.discord_support import CHANNEL, MEMBER, config_for
+from tests.support.fake_discord import PRIVILEGED_INTENTS, FakeDiscord
+from tests.support.log_scan import SCAN
 
 GUILDS, GUILD_MESSAGES = 1 << 0, 1 << 9  # Discord's documented intent bits
 

@@ -12,15 +12,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters import slack_render as R
-from adapters.slack_adapter import SlackAdapter, SlackConfigError
-from bot.bank import Filters
-from bot.clock import FakeClock
-from bot.schedule import Schedule
+from adapters.slack import render as R
+from adapters.slack.adapter import SlackAdapter, SlackConfigError
+from bot.content.bank import Filters
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.seam import Destination
 from bot.service import PracticeService
 from bot.store import SqlStore
-from tests.slack_support import (
+from tests.support.slack_support import (
     TEAM,
     Failure,
     FakeSlack,

@@ -15,13 +15,19 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from adapters.slack_adapter import SlackConfigError, slack_config
+from adapters.slack.adapter import SlackConfigError, slack_config
 from bot.app import RunOptions, build_adapters
+from bot.ops.settings import Settings
 from bot.service import PracticeService
-from bot.settings import Settings
-from tests.slack_support import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_form, signed_headers
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+from tests.support.slack_support import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FakeSlack,
+    command_form,
+    signed_headers,
+)
 
 
 def _settings(**values: Any) -> Settings:

@@ -9,18 +9,18 @@ import aiohttp
 import pytest
 import yaml
 
-from adapters.slack_adapter import GONE_EVENTS, SlackAdapter
-from adapters.slack_cli import MANIFEST
-from adapters.slack_practice import MESSAGE_EVENTS
-from bot.bank import Filters
+from adapters.slack.adapter import GONE_EVENTS, SlackAdapter
+from adapters.slack.cli import MANIFEST
+from adapters.slack.practice import MESSAGE_EVENTS
 from bot.cli import main as mlq
-from bot.clock import FakeClock
+from bot.content.bank import Filters
 from bot.records import SubscriptionOptions
-from bot.schedule import Schedule
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.seam import Destination, reply_key
 from bot.service import PracticeService
 from bot.store import SqlStore
-from tests.slack_support import (
+from tests.support.slack_support import (
     FakeSlack,
     command_form,
     eventually,

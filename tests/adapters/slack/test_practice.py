@@ -13,16 +13,16 @@ from urllib.parse import parse_qs
 import aiohttp
 import pytest
 
-from adapters import slack_render as R
-from adapters.slack_adapter import SlackAdapter
-from bot.bank import Filters
-from bot.clock import FakeClock
+from adapters.slack import render as R
+from adapters.slack.adapter import SlackAdapter
+from bot.content.bank import Filters
 from bot.records import SubscriptionOptions
-from bot.schedule import Schedule
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.seam import Destination, reply_key
 from bot.service import PracticeService
 from bot.store import SqlStore
-from tests.slack_support import (
+from tests.support.slack_support import (
     BOT_USER,
     TEAM,
     Failure,

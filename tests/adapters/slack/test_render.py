@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import Block, BlockElement
 from slack_sdk.models.views import View
 
-from adapters import slack_render as R
-from bot.bank import QuestionBank
+from adapters.slack import render as R
+from bot.content.bank import QuestionBank
+from bot.content.questions import Reference
+from bot.content.taxonomy import TOPICS, Difficulty
 from bot.messages import (
     AnswerCard,
     CardKind,
@@ -31,10 +32,8 @@ from bot.messages import (
     answer_card,
     question_card,
 )
-from bot.questions import Reference
-from bot.taxonomy import TOPICS, Difficulty
+from tests.support.paths import CONTENT
 
-CONTENT = Path(__file__).resolve().parent.parent / "content" / "questions"
 REVEAL = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 

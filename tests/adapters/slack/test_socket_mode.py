@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs
 
-from adapters import slack_render as R
-from adapters.slack_adapter import SlackAdapter
-from bot.bank import Filters
-from bot.clock import FakeClock
-from bot.schedule import Schedule
+from adapters.slack import render as R
+from adapters.slack.adapter import SlackAdapter
+from bot.content.bank import Filters
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.seam import Destination
 from bot.store import SqlStore
-from tests.slack_support import APP_TOKEN, FakeSlack, action_payload, command_form, event_body, eventually
+from tests.support.slack_support import (
+    APP_TOKEN,
+    FakeSlack,
+    action_payload,
+    command_form,
+    event_body,
+    eventually,
+)
 
 
 def _command_payload(fake: FakeSlack, text: str, user: str = "U0ALICE") -> dict[str, str]:

@@ -5,17 +5,16 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 
-from bot.bank import BankStats, QuestionBank
-from bot.loader import load_questions
-from bot.questions import Question, Snippet
-from bot.snippets import run_snippet
-from bot.taxonomy import TOPICS, Topic
+from bot.content.bank import BankStats, QuestionBank
+from bot.content.loader import load_questions
+from bot.content.questions import Question, Snippet
+from bot.content.snippets import run_snippet
+from bot.content.taxonomy import TOPICS, Topic
+from tests.support.paths import CONTENT
 
-CONTENT = Path(__file__).resolve().parent.parent / "content" / "questions"
 ARTICLE_THEMES = (
     "theme-how-you-got-into-ml",
     "theme-real-data-problem",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.bank import BankInvalid, QuestionBank
 from bot.cli import main
-from bot.loader import load_questions
-from tests.fakes import VALID_QUESTION as VALID
-from tests.fakes import WORDS_100
+from bot.content.bank import BankInvalid, QuestionBank
+from bot.content.loader import load_questions
+from tests.support.fakes import VALID_QUESTION as VALID
+from tests.support.fakes import WORDS_100
 
 
 def write_question(write_file: Callable[[str, str], Path], text: str, name: str = "sample-question") -> Path:

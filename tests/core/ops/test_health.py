@@ -9,16 +9,16 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 import pytest
 
-from bot.bank import Filters
-from bot.clock import FakeClock
-from bot.health import HealthServer
-from bot.metrics import Metrics
-from bot.schedule import Schedule
+from bot.content.bank import Filters
+from bot.ops.health import HealthServer
+from bot.ops.metrics import Metrics
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore, open_store
 from tests.conftest import postgres_schema
-from tests.tcp_proxy import TcpProxy
+from tests.support.tcp_proxy import TcpProxy
 
 
 async def _get(server: HealthServer, path: str) -> tuple[int, str]:

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from bot.logs import MASK, JsonFormatter, MaskingFormatter
-from bot.settings import SettingsError, load_settings
+from bot.ops.logs import MASK, JsonFormatter, MaskingFormatter
+from bot.ops.settings import SettingsError, load_settings
 
 
 def test_defaults_are_the_embedded_console_and_sqlite() -> None:

@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.bank import Filters
-from bot.clock import FakeClock
+from bot.content.bank import Filters
 from bot.messages import (
     CardKind,
     LeaderboardCard,
@@ -21,13 +20,14 @@ from bot.messages import (
     SuggestForm,
 )
 from bot.records import PostRecord, Subscription, SubscriptionOptions
-from bot.schedule import Schedule
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
+from bot.schedule.skip_days import SkipDays
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
-from bot.skip_days import SkipDays
 from bot.store import SqlStore
 from bot.store.transfer import dumps, export_store
-from tests.fakes import RecordingAdapter
+from tests.support.fakes import RecordingAdapter
 
 MONDAY = date(2026, 11, 23)
 
@@ -188,7 +188,7 @@ async def test_a_second_click_changes_the_rating_instead_of_reviewing_twice(
     assert card is not None and card.card_before is None  # computed from the new card, not the missed one
     assert card.due > missed.due
     fresh = service.practice.planner.review(
-        None, __import__("bot.review").review.SelfRating.NAILED, clock.now()
+        None, __import__("bot.practice.review").practice.review.SelfRating.NAILED, clock.now()
     )
     assert card.card == fresh[0]
 

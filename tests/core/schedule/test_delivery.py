@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import FakeClock
 from bot.records import Subscription
+from bot.schedule.clock import FakeClock
 from bot.seam import ThreadRef
 from bot.service import PracticeService
 from bot.store import SqlStore
-from tests.fakes import RecordingAdapter
+from tests.support.fakes import RecordingAdapter
 
 POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 REVEAL_AT = POST_AT + timedelta(hours=6)

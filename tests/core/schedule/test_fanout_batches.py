@@ -13,17 +13,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.bank import Filters, QuestionBank
-from bot.clock import FakeClock
+from bot.content.bank import Filters, QuestionBank
 from bot.messages import QuestionCard
 from bot.records import Subscription
-from bot.schedule import Schedule, latest_slot
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule, latest_slot
+from bot.schedule.selection import Rotation
 from bot.seam import Delivery, Destination, ThreadRef
-from bot.selection import Rotation
 from bot.service import PracticeService, ServiceConfig
 from bot.store import SqlStore
 from bot.store.tables import posts
-from tests.fakes import RecordingAdapter
+from tests.support.fakes import RecordingAdapter
 
 # Monday 23 November 2026, 09:00 in Berlin is 08:00 UTC.
 POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

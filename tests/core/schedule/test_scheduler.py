@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.bank import Filters
-from bot.clock import FakeClock
-from bot.schedule import Schedule
-from bot.scheduler import PracticeScheduler
+from bot.content.bank import Filters
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
+from bot.schedule.scheduler import PracticeScheduler
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore
-from tests.fakes import RecordingAdapter
+from tests.support.fakes import RecordingAdapter
 
 # APScheduler fires on the wall clock, so these tests live in the future: nothing fires while
 # they look at when jobs are set to run.

@@ -9,12 +9,12 @@ from datetime import datetime
 
 import pytest
 
-from bot.bank import Filters, QuestionBank
-from bot.clock import FakeClock
-from bot.questions import Question
-from bot.selection import NoQuestionMatches, Rotation, Selection
+from bot.content.bank import Filters, QuestionBank
+from bot.content.questions import Question
+from bot.content.taxonomy import Difficulty
+from bot.schedule.clock import FakeClock
+from bot.schedule.selection import NoQuestionMatches, Rotation, Selection
 from bot.store import SqlStore
-from bot.taxonomy import Difficulty
 
 
 async def draw(

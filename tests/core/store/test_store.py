@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
-from bot.bank import Filters
+from bot.content.bank import Filters
 from bot.records import Subscription
-from bot.schedule import Schedule
+from bot.schedule.rules import Schedule
 from bot.seam import Destination, ThreadRef
 from bot.store import SqlStore
 from bot.store.protocol import Draw, PostRequest, SentPost

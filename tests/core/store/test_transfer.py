@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 
-from bot.bank import Filters, QuestionBank
 from bot.cli import main as mlq
-from bot.clock import FakeClock
-from bot.schedule import Schedule
+from bot.content.bank import Filters, QuestionBank
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
+from bot.schedule.selection import Rotation
 from bot.seam import Destination
-from bot.selection import Rotation
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore, open_store
 from bot.store.sql_store import sqlite_url
 from bot.store.transfer import TransferError, export_store, import_store
-from tests.process_support import fresh_database
+from tests.support.process_support import fresh_database
 
 POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
