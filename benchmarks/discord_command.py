@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from adapters.discord.adapter import DiscordAdapter, use_api_url
+from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.client import use_api_url
 from benchmarks.common import fill_history, record, summary, synthetic_questions
 from bot.content.bank import QuestionBank
 from bot.schedule.clock import SystemClock

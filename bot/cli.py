@@ -8,30 +8,15 @@ import json
 import random
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.discord import cli as discord_cli
 from adapters.slack import cli as slack_cli
-from bot.content import suggestion_cli
-from bot.content.loader import load_questions
+from bot.content import cli as content_cli
 from bot.ops.settings import SettingsError, load_settings
-from bot.schedule.rules import (
-    DEFAULT_DAYS,
-    RevealRule,
-    Schedule,
-    ScheduleError,
-    local_instant,
-    next_slots,
-    parse_days,
-    parse_duration,
-    parse_time,
-    parse_zone,
-    skipped_days,
-)
-from bot.schedule.skip_days import SkipDays, parse_country, parse_dates
+from bot.schedule import cli as schedule_cli
 
 EXIT_USAGE = 2
 
@@ -84,72 +69,6 @@ def _ask(args: argparse.Namespace) -> int:
     if args.answer:
         print(render_answer(answer_card(question)))
     return 0
-
-
-def _schedule_show(args: argparse.Namespace) -> int:
-    try:
-        zone = parse_zone(args.tz)
-        schedule = Schedule(
-            post_time=parse_time(args.time),
-            zone=zone,
-            days=parse_days(args.days) if args.days else DEFAULT_DAYS,
-            reveal=_reveal_rule(args),
-            skip=SkipDays(
-                parse_country(args.holidays) if args.holidays else None,
-                parse_dates(args.skip) if args.skip else frozenset(),
-            ),
-        )
-        start = (
-            local_instant(date.fromisoformat(args.start), parse_time("00:00"), zone)
-            if args.start
-            else datetime.now(UTC)
-        )
-    except (ScheduleError, ValueError) as exc:
-        print(f"mlq schedule show: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    slots = next_slots(schedule, start, args.count)
-    skipped = skipped_days(schedule, start, slots[-1].post_at) if slots else []
-    if args.json:
-        entries: list[tuple[date, dict[str, str]]] = [
-            (
-                s.local_date,
-                {
-                    "local_date": s.local_date.isoformat(),
-                    "post_local": s.post_at.astimezone(zone).isoformat(),
-                    "post_utc": s.post_at.isoformat(),
-                    "reveal_local": s.reveal_at.astimezone(zone).isoformat(),
-                    "reveal_utc": s.reveal_at.isoformat(),
-                },
-            )
-            for s in slots
-        ]
-        entries += [(day, {"local_date": day.isoformat(), "skipped": reason}) for day, reason in skipped]
-        print(json.dumps([entry for _, entry in sorted(entries, key=lambda e: e[0])], indent=2))
-        return 0
-    print(f"{'date':<12}{'post (local)':<28}{'post (UTC)':<20}{'reveal (local)':<28}reveal (UTC)")
-    rows: list[tuple[date, str]] = []
-    for s in slots:
-        post_local, reveal_local = s.post_at.astimezone(zone), s.reveal_at.astimezone(zone)
-        rows.append(
-            (
-                s.local_date,
-                f"{s.local_date!s:<12}{post_local:%a %H:%M %Z (%z)}{'':<8}"
-                f"{s.post_at:%Y-%m-%d %H:%M}Z    {reveal_local:%a %H:%M %Z (%z)}{'':<8}"
-                f"{s.reveal_at:%Y-%m-%d %H:%M}Z",
-            )
-        )
-    rows += [(day, f"{day!s:<12}skipped: {reason}") for day, reason in skipped]
-    for _, row in sorted(rows, key=lambda r: r[0]):
-        print(row)
-    return 0
-
-
-def _reveal_rule(args: argparse.Namespace) -> RevealRule:
-    if args.reveal_at:
-        return RevealRule(after=None, at=parse_time(args.reveal_at))
-    if args.reveal_after:
-        return RevealRule(after=parse_duration(args.reveal_after), at=None)
-    return RevealRule(after=timedelta(hours=6))
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -212,50 +131,6 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _content_lint(args: argparse.Namespace) -> int:
-    result = load_questions(Path(args.path))
-    for problem in result.problems:
-        print(problem)
-    if result.problems:
-        print(f"{len(result.problems)} problem(s) in {args.path}", file=sys.stderr)
-        return 1
-    print(f"{len(result.questions)} question(s) OK in {args.path}")
-    return 0
-
-
-def _content_stats(args: argparse.Namespace) -> int:
-    from bot.content.bank import QuestionBank
-
-    result = load_questions(Path(args.path))
-    print(QuestionBank(result.questions).stats().render())
-    if result.problems:
-        print(f"\n{len(result.problems)} file problem(s); run `mlq content lint`", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _content_run(args: argparse.Namespace) -> int:
-    from bot.content.snippets import run_snippet
-
-    result = load_questions(Path(args.path))
-    failed = 0
-    for question in result.questions:
-        for snippet in question.snippets:
-            if not snippet.runs:
-                continue
-            outcome = run_snippet(question, snippet, timeout=args.timeout)
-            if outcome.skipped_reason:
-                print(f"{outcome.path}:{outcome.line}: skipped: {outcome.skipped_reason}")
-            elif not outcome.passed:
-                failed += 1
-                print(f"{outcome.path}:{outcome.line}: FAILED: {outcome.detail}")
-            elif args.verbose:
-                print(f"{outcome.path}:{outcome.line}: ok")
-    for problem in result.problems:
-        print(problem)
-    return 1 if failed or result.problems else 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlq", description="mlquestion: a daily ML interview question bot.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -274,21 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--answer", action="store_true", help="also print the model answer")
     ask.set_defaults(func=_ask)
 
-    schedule = sub.add_parser("schedule", help="inspect schedules")
-    schedule_sub = schedule.add_subparsers(dest="schedule_command", required=True)
-    show = schedule_sub.add_parser("show", help="the next post and reveal instants of a schedule")
-    show.add_argument("--time", required=True, help="local post time, HH:MM")
-    show.add_argument("--tz", required=True, help="IANA time zone, e.g. Europe/Berlin")
-    show.add_argument("--days", help="weekdays, e.g. mon-fri (default), daily, mon,wed,fri")
-    reveal = show.add_mutually_exclusive_group()
-    reveal.add_argument("--reveal-after", help="e.g. 6h (default), 90m")
-    reveal.add_argument("--reveal-at", help="local reveal time, HH:MM")
-    show.add_argument("--holidays", help="skip public holidays of a country, e.g. GB, US-NY")
-    show.add_argument("--skip", help="skip dates, e.g. 2026-12-24,2026-12-31")
-    show.add_argument("--from", dest="start", help="first local date, YYYY-MM-DD (default: now)")
-    show.add_argument("--count", type=int, default=5)
-    show.add_argument("--json", action="store_true")
-    show.set_defaults(func=_schedule_show)
+    schedule_cli.register(sub)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -302,21 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("file", nargs="?", default="-", help="input file (default: stdin)")
     load.set_defaults(func=_import)
 
-    content = sub.add_parser("content", help="check and count the question bank")
-    content_sub = content.add_subparsers(dest="content_command", required=True)
-    lint = content_sub.add_parser("lint", help="validate question files; exit 1 on any problem")
-    lint.add_argument("path", nargs="?", default=None)
-    lint.set_defaults(func=_content_lint)
-    stats = content_sub.add_parser("stats", help="counts by topic, difficulty and type")
-    stats.add_argument("path", nargs="?", default=None)
-    stats.set_defaults(func=_content_stats)
-    snippets = content_sub.add_parser("run-snippets", help="execute code snippets, check output")
-    snippets.add_argument("path", nargs="?", default=None)
-    snippets.add_argument("--timeout", type=float, default=120.0)
-    snippets.add_argument("-v", "--verbose", action="store_true")
-    snippets.set_defaults(func=_content_run)
-    suggestion_cli.register(content_sub)
-
+    content_cli.register(sub)
     slack_cli.register(sub)
     discord_cli.register(sub)
     return parser

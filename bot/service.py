@@ -26,7 +26,8 @@ from bot.ops.metrics import Metrics
 from bot.practice.flows import Practice, user_key
 from bot.records import PostRecord, Subscription, SubscriptionOptions
 from bot.schedule.clock import Clock
-from bot.schedule.daily import DailyCycle, ScheduleListener, ServiceConfig, new_owner_id
+from bot.schedule.cycle import CycleContext, ScheduleListener, ServiceConfig, new_owner_id
+from bot.schedule.daily import DailyCycle
 from bot.schedule.rules import (
     DEFAULT_DAYS,
     RevealRule,
@@ -90,16 +91,18 @@ class PracticeService:
         self.metrics = metrics or Metrics()
         self.practice = Practice(bank, store, clock)
         self.daily = DailyCycle(
-            bank,
-            store,
-            clock,
-            self.adapters,
-            config,
-            self.rotation,
-            self.owner,
-            self.listeners,
-            self.metrics,
-            self.practice,
+            CycleContext(
+                bank,
+                store,
+                clock,
+                self.adapters,
+                config,
+                self.rotation,
+                self.owner,
+                self.listeners,
+                self.metrics,
+                self.practice,
+            )
         )
 
     def register_adapter(self, adapter: ChatAdapter) -> None:

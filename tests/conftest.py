@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.content.bank import Filters, QuestionBank
 from bot.content.questions import Question
 from bot.content.taxonomy import Difficulty, QuestionType
-from bot.records import Subscription
+from bot.records import DEFAULT_OPTIONS, Subscription, SubscriptionOptions
 from bot.schedule.clock import FakeClock
 from bot.schedule.rules import RevealRule, Schedule
 from bot.schedule.selection import Rotation
@@ -155,12 +155,33 @@ def berlin_schedule() -> Schedule:
     )
 
 
+Subscribe = Callable[..., Awaitable[Subscription]]
+
+
 @pytest.fixture
-async def subscription(
+def subscribe(
     store: SqlStore, destination: Destination, berlin_schedule: Schedule, clock: FakeClock
-) -> Subscription:
+) -> Subscribe:
+    """Subscribe a channel now: the fake one at 09:00 Berlin on weekdays unless told otherwise."""
+
+    async def make(
+        filters: Filters | None = None,
+        options: SubscriptionOptions = DEFAULT_OPTIONS,
+        *,
+        where: Destination | None = None,
+        schedule: Schedule | None = None,
+    ) -> Subscription:
+        return await store.save_subscription(
+            where or destination, schedule or berlin_schedule, filters or Filters(), clock.now(), options
+        )
+
+    return make
+
+
+@pytest.fixture
+async def subscription(subscribe: Subscribe) -> Subscription:
     """The fake channel subscribed to 09:00 Berlin on weekdays, reveal 6 h later."""
-    return await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
+    return await subscribe()
 
 
 @pytest.fixture

@@ -1,74 +1,42 @@
-"""The Discord adapter: posts and reveals over Discord's REST API, answers commands and buttons.
+"""The Discord adapter: posts and reveals over Discord's REST API, in threads where it can.
 
-Rendering is in `discord_render`, the commands, buttons and client in `discord_commands`, and
-thread replies, ratings, reviews, stats, leaderboards and suggestions in `discord_practice`.
+It starts a client with every command and button (`commands.new_client`), which hands interactions
+to `DiscordInteractions`. Cards are rendered by `render`, and every send carries its delivery key
+(`delivery`) so a retry finds what an earlier attempt sent instead of posting again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import re
-from collections.abc import Awaitable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final
+from collections.abc import Iterator
+from typing import Final
 
 import discord
-import yarl
 
-from adapters.discord.commands import (
+from adapters.discord.client import (
+    PLATFORM,
     BotClient,
-    BotInteraction,
-    Reply,
-    deliver,
+    DiscordConfig,
+    DiscordStartError,
+    login,
     sync_commands,
-    tell,
 )
-from adapters.discord.practice import DiscordPractice, install, view_for
-from adapters.discord.render import (
-    Outgoing,
-    answer_messages,
-    notice_messages,
-    question_embed,
-    render,
-    thread_name,
-)
-from bot.content.bank import Filters
-from bot.messages import AnswerCard, Notice, NoticeKind, QuestionCard, Response
+from adapters.discord.commands import new_client
+from adapters.discord.components import view_for
+from adapters.discord.delivery import delivered, nonce
+from adapters.discord.interactions import DiscordInteractions
+from adapters.discord.render import Outgoing, answer_messages, notice_messages, question_embed, thread_name
+from bot.messages import AnswerCard, Notice, QuestionCard
 from bot.ops.settings import Settings, SettingsError
-from bot.seam import Delivery, Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
-from bot.service import Invocation, PracticeService
+from bot.seam import Delivery, Destination, DestinationUnavailable, ThreadRef
+from bot.service import PracticeService
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
 THREAD_MINUTES: Final = 1440  # threads hide after a day without messages
 THREAD_ALREADY_CREATED = 160004
-RETRY_LOOKBACK = 100  # how far back a retry looks for what an earlier attempt sent (one page)
-NONCE_LIMIT = 25
-_PART = re.compile(r"Part (\d+) of \d+")
-
-
-class DiscordStartError(PlatformSetupError):
-    """The bot could not log in or connect; the message says what to check (never the token)."""
-
-
-@dataclass(frozen=True, slots=True)
-class DiscordConfig:
-    token: str = field(repr=False)
-    application_id: int | None
-    api_url: str
-    dev_guild_id: int | None
-    admin_user_ids: frozenset[str]
-    # Sharding (from 2,500 servers; optional before): the total, and the ones this process runs.
-    shard_count: int | None = None
-    shard_ids: tuple[int, ...] | None = None
-    gateway_url: str | None = None
-    # Command replies that take longer than this are deferred (Discord allows 3 s for the first reply).
-    defer_after: float = 1.5
-    ready_timeout: float = 60.0
 
 
 def discord_config(settings: Settings) -> DiscordConfig:
@@ -95,46 +63,6 @@ def application_id(value: str | None) -> int | None:
     return int(value)
 
 
-def use_api_url(url: str, gateway_url: str | None = None) -> None:
-    """Point discord.py's REST calls at `url`. The gateway address comes from `GET /gateway/bot`,
-    except with a fixed shard count, where discord.py uses its default unless `gateway_url` is set."""
-    discord.http.Route.BASE = url.rstrip("/")
-    if gateway_url is not None:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-
-
-async def login(config: DiscordConfig, client: BotClient) -> None:
-    """Log in over REST; a refused token becomes a DiscordStartError naming DISCORD_TOKEN."""
-    use_api_url(config.api_url, config.gateway_url)
-    try:
-        await client.login(config.token)
-    except discord.LoginFailure:
-        await client.close()
-        raise DiscordStartError(
-            "Discord refused the bot token (401 on GET /users/@me): check DISCORD_TOKEN"
-        ) from None
-    except BaseException:
-        await client.close()
-        raise
-
-
-def new_client(interactions: DiscordAdapter | None, config: DiscordConfig) -> BotClient:
-    """Return a client with every command and persistent button (`interactions` None: sync only)."""
-    client = BotClient(interactions, config.application_id, config.shard_count, config.shard_ids)
-    install(client)
-    return client
-
-
-async def sync_once(config: DiscordConfig, guild_id: int | None) -> list[str]:
-    """Log in over REST only (no gateway), upload the command definitions, return their names."""
-    client = new_client(None, config)
-    await login(config, client)
-    try:
-        return [command.name for command in await sync_commands(client, guild_id)]
-    finally:
-        await client.close()
-
-
 @contextlib.contextmanager
 def reaching(destination: Destination) -> Iterator[None]:
     """Turn Discord's "you can't post there" answers into DestinationUnavailable for the core."""
@@ -147,7 +75,7 @@ def reaching(destination: Destination) -> Iterator[None]:
 
 
 class DiscordAdapter:
-    """Implements the core's ChatAdapter on Discord, and handles commands and button clicks.
+    """Implements the core's ChatAdapter on Discord; its `interactions` answer commands and clicks.
 
     Assumes one Discord application per process (discord.py's REST base URL is process-wide).
     Keeps in memory only the client and which channels already logged that threads are refused.
@@ -160,7 +88,7 @@ class DiscordAdapter:
         self.service = service
         self.config = config
         self.client: BotClient | None = None
-        self.practice = DiscordPractice(self)
+        self.interactions = DiscordInteractions(self)
         self._gateway: asyncio.Task[None] | None = None
         self._threadless: set[str] = set()
 
@@ -168,7 +96,7 @@ class DiscordAdapter:
 
     async def start(self) -> None:
         """Log in, sync the dev guild's commands if configured, connect; return once READY."""
-        client = self.client = new_client(self, self.config)
+        client = self.client = new_client(self.interactions, self.config)
         await login(self.config, client)
         if self.config.dev_guild_id is not None:
             names = await sync_commands(client, self.config.dev_guild_id)
@@ -213,10 +141,10 @@ class DiscordAdapter:
         ref = delivery.key if delivery else None
         with reaching(destination):
             channel = await self._channel(destination)
-            found = await self._delivered(channel, ref) if delivery and delivery.retry else {}
+            found = await delivered(channel, self._client().user, ref) if delivery and delivery.retry else {}
             message = found.get(1)
             if message is None:
-                message = await channel.send(embed=question_embed(card, ref=ref), **_nonce(ref, 1))
+                message = await channel.send(embed=question_embed(card, ref=ref), **nonce(ref, 1))
             else:
                 log.info("discord: %s is already in %s; not posting it again", ref, destination.key)
         if message.thread is not None:
@@ -349,167 +277,16 @@ class DiscordAdapter:
                     fail_if_not_exists=False,
                 )
         with reaching(destination):
-            sent = await self._delivered(target, ref) if retry else {}
+            sent = await delivered(target, self._client().user, ref) if retry else {}
             if sent:
                 log.info(
                     "discord: parts %s of %s were already sent to %s", sorted(sent), ref, destination.key
                 )
             for part, message in enumerate(messages, 1):
                 if part not in sent:
-                    extra = _nonce(ref, part) | ({"reference": reference} if part == 1 and reference else {})
+                    extra = nonce(ref, part) | ({"reference": reference} if part == 1 and reference else {})
                     if message.mentions is not None:
                         extra["allowed_mentions"] = message.mentions
                     if view is not None and part == len(messages):
                         extra["view"] = view
                     await target.send(message.content, embeds=list(message.embeds), **extra)
-
-    async def _delivered(
-        self, channel: discord.abc.Messageable, ref: str | None
-    ) -> dict[int, discord.Message]:
-        """Return our recent messages whose footer carries `ref`, by part number (1 if unsplit).
-
-        Discord keeps a nonce only for a few minutes and never in the history, so after a crash the
-        footer is what shows that an earlier attempt got through.
-        """
-        me = self._client().user
-        found: dict[int, discord.Message] = {}
-        if ref is None or me is None:
-            return found
-        marker = re.compile(rf"\bref {re.escape(ref)}(?![\w-])")
-        async for message in channel.history(limit=RETRY_LOOKBACK):
-            if message.author.id != me.id:
-                continue
-            for footer in (embed.footer.text or "" for embed in message.embeds):
-                if marker.search(footer):
-                    part = _PART.search(footer)
-                    found[int(part.group(1)) if part else 1] = message
-        return found
-
-    # Interactions ---------------------------------------------------------------------------------
-
-    async def ask(self, interaction: BotInteraction, filters: Filters, share: bool) -> None:
-        invocation = self.invocation(interaction)
-        if invocation is None:
-            await tell(interaction, "Use `/mlquestion` in a server channel.")
-            return
-
-        async def work() -> list[Response]:
-            response = await self.service.ask(invocation, filters)
-            if share and isinstance(response.message, QuestionCard):
-                click = str(interaction.id)
-                response = await self.service.share(invocation, response.message.question_id, click)
-            return [response]
-
-        # Asking is quick: answer at once (one round trip) unless it runs late. Sharing posts to the
-        # channel, which may wait on Discord's rate limits, so it defers first.
-        await self.respond(interaction, work(), defer=share)
-
-    async def channel_command(self, interaction: BotInteraction, text: str) -> None:
-        invocation = self.invocation(interaction)
-        if invocation is None or isinstance(interaction.channel, discord.Thread):
-            await tell(interaction, "Run this in the text channel itself (not in a thread or a DM).")
-            return
-        await self.respond(interaction, self.service.handle_command(invocation, text), defer=False)
-
-    async def show_answer(self, interaction: BotInteraction, question_id: str, review: bool = False) -> None:
-        answer = self.service.answer(question_id, review=review)
-        response = (
-            Response(answer)
-            if answer
-            else Response(Notice(f"The question `{question_id}` is no longer in the bank.", NoticeKind.ERROR))
-        )
-        await self.respond(interaction, _ready([response]), defer=False)
-
-    async def share(self, interaction: BotInteraction, question_id: str) -> None:
-        invocation = self.invocation(interaction)
-        if invocation is None:
-            await tell(interaction, "Sharing works in a server channel only.")
-            return
-        # The clicked message identifies the click: a second click on it does not post again.
-        click = str(interaction.message.id if interaction.message else interaction.id)
-        work = self.service.share(invocation, question_id, click)
-        await self.respond(interaction, _listed(work), defer=True)
-
-    # Practice (see discord_practice) ----------------------------------------------------------------
-
-    async def practice_command(self, interaction: BotInteraction, text: str) -> None:
-        await self.practice.command(interaction, text)
-
-    async def rate(self, interaction: BotInteraction, question_id: str, context: str, choice: str) -> None:
-        await self.practice.rate(interaction, question_id, context, choice)
-
-    async def form_submitted(self, interaction: BotInteraction) -> None:
-        await self.practice.form_submitted(interaction)
-
-    async def guild_message(self, message: discord.Message) -> None:
-        await self.practice.guild_message(message)
-
-    # Shared by the handlers -----------------------------------------------------------------------
-
-    def invocation(self, interaction: BotInteraction) -> Invocation | None:
-        if interaction.guild_id is None or interaction.channel_id is None:
-            return None
-        user = str(interaction.user.id)
-        permissions = interaction.permissions  # the member's, resolved in this channel
-        is_admin = permissions.administrator or permissions.manage_guild or user in self.config.admin_user_ids
-        destination = Destination(PLATFORM, str(interaction.channel_id), str(interaction.guild_id))
-        return Invocation(destination, user, is_admin)
-
-    async def respond(
-        self, interaction: BotInteraction, work: Awaitable[Sequence[Response | Reply]], *, defer: bool
-    ) -> None:
-        """Reply within Discord's 3 s: at once if the work is quick, else defer (privately) first.
-
-        The work returns core responses (rendered here, with their buttons) or ready-made replies.
-        """
-        task = asyncio.ensure_future(work)
-        deferred = defer or self.config.defer_after <= 0
-        if not deferred:
-            done, _ = await asyncio.wait({task}, timeout=self.config.defer_after)
-            deferred = not done
-        try:
-            if deferred:
-                await interaction.response.defer(ephemeral=True, thinking=True)
-            replies = [
-                r for item in await task for r in (_replies(item) if isinstance(item, Response) else [item])
-            ]
-            await deliver(interaction, replies, deferred)
-        except Exception:
-            log.exception(
-                "discord interaction failed: guild=%s channel=%s user=%s",
-                interaction.guild_id,
-                interaction.channel_id,
-                interaction.user.id,
-            )
-            if not task.done():
-                await asyncio.wait({task})  # let the core finish what it started
-            with contextlib.suppress(discord.HTTPException):
-                await tell(interaction, "⚠️ Something went wrong on my side. Please try again in a minute.")
-
-
-def _replies(response: Response) -> list[Reply]:
-    """Render a core response; its buttons go under the last message."""
-    outgoing = render(response.message)
-    view = view_for(response.message)
-    last = len(outgoing) - 1
-    return [
-        Reply(response.private, out, view if index == last else None) for index, out in enumerate(outgoing)
-    ]
-
-
-async def _ready(responses: list[Response]) -> list[Response]:
-    return responses
-
-
-async def _listed(work: Awaitable[Response]) -> list[Response]:
-    return [await work]
-
-
-def _nonce(ref: str | None, part: int) -> dict[str, Any]:
-    """Return the `nonce` argument of one part of a delivery (Discord drops a repeat for minutes)."""
-    if ref is None:
-        return {}
-    nonce = ref if part == 1 else f"{ref}.{part}"
-    if len(nonce) > NONCE_LIMIT:
-        nonce = hashlib.sha256(nonce.encode()).hexdigest()[:NONCE_LIMIT]
-    return {"nonce": nonce}

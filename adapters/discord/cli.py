@@ -49,7 +49,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def sync_command(args: argparse.Namespace) -> int:
     import discord
 
-    from adapters.discord.adapter import DiscordStartError, discord_config, sync_once
+    from adapters.discord.adapter import discord_config
+    from adapters.discord.client import DiscordStartError
+    from adapters.discord.commands import sync_once
 
     try:
         config = discord_config(load_settings())

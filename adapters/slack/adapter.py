@@ -1,9 +1,10 @@
 """The Slack adapter: the practice core on slack-bolt (async), in Socket Mode or HTTP mode.
 
-It turns `/mlquestion`, button clicks and channel events into core calls, and core messages into
-Block Kit (rendered by `slack_render`). The practice listeners (thread replies, ratings, reviews,
-the suggestion modal) live in `slack_practice`. It keeps no state of its own beyond the bot's
-identity and small bounded caches (display names, recently seen event ids).
+It posts and reveals over the Web API, rendering core messages as Block Kit (`render`) and tagging
+each send with its delivery key (`delivery`). The listeners for `/mlquestion`, sharing and channel
+events live in `commands`; thread replies, ratings, reviews and the suggestion modal in `practice`.
+It keeps no state of its own beyond the bot's identity and small bounded caches (display names,
+recently seen event ids).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -26,20 +27,17 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render as R
+from adapters.slack.commands import SlackCommands
+from adapters.slack.delivery import delivered_in_channel, delivered_in_thread, tagged
 from adapters.slack.practice import SlackPractice
-from bot import commands as C
-from bot.messages import AnswerCard, Notice, NoticeKind, QuestionCard, SuggestForm
+from bot.messages import AnswerCard, Notice, QuestionCard
 from bot.ops.settings import Settings
-from bot.schedule.daily import PLATFORM_PAUSE_PREFIX
 from bot.seam import Delivery, Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
-from bot.service import Invocation, PracticeService
+from bot.service import PracticeService
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-DELIVERY_EVENT = "mlq_delivery"
-# How far back a retry looks for a message an earlier attempt delivered (a day's chatter fits).
-LOOKBACK_MESSAGES = 200
 # Open connections to the Web API per process: enough for the fan-out's concurrent sends.
 CONNECTIONS = 64
 # Web API errors that mean "this channel can't take our posts until a human acts": the
@@ -56,19 +54,6 @@ UNAVAILABLE_CODES = frozenset(
         "restricted_action",
         "team_access_not_granted",
     }
-)
-# Channel events after which posting there can only fail.
-GONE_EVENTS = (
-    "channel_archive",
-    "group_archive",
-    "channel_deleted",
-    "group_deleted",
-    "channel_left",
-    "group_left",
-)
-INVITE_HINT = (
-    "I'm not a member of this channel, so I can't post its daily question. "
-    "Invite me first with `/invite @mlquestion`, then run the command again. Nothing was changed."
 )
 
 
@@ -149,6 +134,7 @@ class SlackAdapter:
         )
         self.bot_user_id: str | None = None
         self.practice = SlackPractice(service, self.client)
+        self.commands = SlackCommands(service, self.client, self.practice, config.admin_user_ids)
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._register_listeners()
@@ -159,7 +145,7 @@ class SlackAdapter:
         self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
     ) -> ThreadRef:
         if delivery is not None and delivery.retry:
-            found = await self._delivered_in_channel(destination, delivery.key)
+            found = await delivered_in_channel(self.client, destination, delivery.key)
             if found is not None:
                 log.warning(
                     "found %s in %s (sent before a crash): not posting again", delivery.key, destination.key
@@ -167,7 +153,7 @@ class SlackAdapter:
                 return ThreadRef(destination, found, found)
         message = R.question_message(card)
         response = await self._call(
-            destination, "chat_postMessage", channel=destination.channel_id, **_body(message, delivery)
+            destination, "chat_postMessage", channel=destination.channel_id, **tagged(message, delivery)
         )
         ts = str(response["ts"])
         return ThreadRef(destination, ts, ts)
@@ -176,9 +162,8 @@ class SlackAdapter:
         self, thread: ThreadRef, card: AnswerCard, delivery: Delivery | None = None
     ) -> None:
         thread_ts = thread.thread_id or thread.message_id
-        present = (
-            await self._delivered_in_thread(thread) if delivery is not None and delivery.retry else set()
-        )
+        retry = delivery is not None and delivery.retry
+        present = await delivered_in_thread(self.client, thread) if retry else set()
         for index, message in enumerate(await self.practice.render(card)):
             part = Delivery(f"{delivery.key}:{index}") if delivery is not None else None
             if part is not None and part.key in present:
@@ -191,7 +176,7 @@ class SlackAdapter:
                 "chat_postMessage",
                 channel=thread.destination.channel_id,
                 thread_ts=thread_ts,
-                **_body(message, part),
+                **tagged(message, part),
             )
 
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
@@ -201,7 +186,7 @@ class SlackAdapter:
             "chat_update",
             channel=thread.destination.channel_id,
             ts=thread.message_id,
-            **_body(message),
+            **message.payload(),
         )
 
     async def post_notice(
@@ -210,7 +195,7 @@ class SlackAdapter:
         extra = {"thread_ts": thread.thread_id or thread.message_id} if thread else {}
         message = R.notice_message(notice)
         await self._call(
-            destination, "chat_postMessage", channel=destination.channel_id, **extra, **_body(message)
+            destination, "chat_postMessage", channel=destination.channel_id, **extra, **message.payload()
         )
 
     async def start(self) -> None:
@@ -272,130 +257,10 @@ class SlackAdapter:
     # Inbound: commands, clicks, events --------------------------------------------------------------
 
     def _register_listeners(self) -> None:
-        self.app.command("/mlquestion")(self._on_command)
-        self.app.action(R.SHARE_ACTION)(self._on_share)
-        self.practice.register(self.app)
-        for event in GONE_EVENTS:
-            self.app.event(event)(self._on_channel_gone)
-
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        # Acknowledge first: Slack shows an error if the command isn't acked within 3 seconds.
-        await ack()
-        text = str(body.get("text") or "")
-        destination = Destination(PLATFORM, str(body["channel_id"]), str(body.get("team_id") or ""))
-        user = str(body["user_id"])
-        log.info("command: destination=%s user=%s text=%r", destination.key, user, text[:100])
-        is_admin = False
-        try:
-            command: C.Command | None = C.parse_command(text)
-        except C.CommandError:
-            command = None  # the service replies with the parse error
-        if isinstance(command, C.ADMIN_COMMANDS):
-            is_admin = await self._is_admin(user)
-            if (
-                is_admin
-                and isinstance(command, C.Subscribe | C.Resume)
-                and not await self._is_member(destination)
-            ):
-                await respond(
-                    response_type="ephemeral",
-                    **_body(R.notice_message(Notice(INVITE_HINT, NoticeKind.ERROR))),
-                )
-                return
-        for response in await self.service.handle_command(Invocation(destination, user, is_admin), text):
-            if isinstance(response.message, SuggestForm):
-                # A modal, opened with the command's trigger_id (valid for 3 seconds).
-                refused = await self.practice.open_suggest_form(body, response.message)
-                if refused is not None:
-                    await respond(response_type="ephemeral", **_body(R.notice_message(refused)))
-                continue
-            kind = "ephemeral" if response.private else "in_channel"
-            for message in await self.practice.render(response.message):
-                await respond(response_type=kind, **_body(message))
-
-    async def _on_share(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        destination = Destination(
-            PLATFORM, str(body["channel"]["id"]), str(body.get("team", {}).get("id") or "")
-        )
-        # The ephemeral card's ts names the click's message: a second click on it posts nothing.
-        container = body.get("container") or {}
-        click_id = str(container.get("message_ts") or body.get("trigger_id"))
-        invocation = Invocation(destination, str(body["user"]["id"]))
-        response = await self.service.share(invocation, _action_value(body), click_id)
-        for message in R.render(response.message):
-            await respond(response_type="ephemeral", replace_original=False, **_body(message))
-
-    async def _on_channel_gone(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        channel = event.get("channel")
-        channel_id = channel.get("id") if isinstance(channel, dict) else channel
-        destination = Destination(PLATFORM, str(channel_id), str(body.get("team_id") or ""))
-        subscription = await self.service.store.get_subscription(destination)
-        if subscription is None or subscription.paused:
-            return
-        reason = PLATFORM_PAUSE_PREFIX + str(event.get("type"))
-        await self.service.store.set_paused(subscription.id, True, reason, self.service.clock.now())
-        log.warning(
-            "paused subscription=%s destination=%s: slack event %s",
-            subscription.id,
-            destination.key,
-            event.get("type"),
-        )
+        self.commands.register(self.app)  # /mlquestion, "Post to channel", channel-gone events
+        self.practice.register(self.app)  # thread replies, answers, ratings, the suggestion modal
 
     # Helpers --------------------------------------------------------------------------------------
-
-    async def _is_admin(self, user_id: str) -> bool:
-        """Workspace admins and owners, and users named in MLQ_ADMIN_USER_IDS, administer channels."""
-        if user_id in self.config.admin_user_ids:
-            return True
-        try:
-            info = await self.client.users_info(user=user_id)
-        except SlackApiError as exc:
-            log.warning("users.info failed for user=%s: %s", user_id, exc.response.get("error"))
-            return False
-        user = info.get("user") or {}
-        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-
-    async def _is_member(self, destination: Destination) -> bool:
-        try:
-            info = await self.client.conversations_info(channel=destination.channel_id)
-        except SlackApiError as exc:
-            # A private channel the bot is not in is invisible to it: channel_not_found.
-            log.info("conversations.info on %s: %s", destination.key, exc.response.get("error"))
-            return False
-        channel = info.get("channel") or {}
-        return bool(channel.get("is_member") or channel.get("is_im"))
-
-    async def _delivered_in_channel(self, destination: Destination, key: str) -> str | None:
-        """Return the ts of the channel's recent message tagged with `key`, if any."""
-        try:
-            history = await self.client.conversations_history(
-                channel=destination.channel_id, limit=LOOKBACK_MESSAGES, include_all_metadata=True
-            )
-        except SlackApiError as exc:
-            # Without history we can't tell: post again (a bounded duplicate beats a lost post).
-            log.warning(
-                "could not read %s to look for %s: %s", destination.key, key, exc.response.get("error")
-            )
-            return None
-        for message in history.get("messages") or []:
-            if _delivery_key(message) == key:
-                return str(message["ts"])
-        return None
-
-    async def _delivered_in_thread(self, thread: ThreadRef) -> set[str]:
-        """Return the delivery keys of the messages already in a thread."""
-        try:
-            replies = await self.client.conversations_replies(
-                channel=thread.destination.channel_id,
-                ts=thread.thread_id or thread.message_id,
-                limit=LOOKBACK_MESSAGES,
-                include_all_metadata=True,
-            )
-        except SlackApiError as exc:
-            log.warning("could not read thread %s: %s", thread.message_id, exc.response.get("error"))
-            return set()
-        return {key for message in replies.get("messages") or [] if (key := _delivery_key(message))}
 
     def _reuse_connections(self) -> None:
         # Without a session slack-sdk opens (and TLS-handshakes) a new connection for every call.
@@ -424,24 +289,3 @@ class SlackCallFailed(Exception):
     def __init__(self, method: str, destination: Destination, code: str) -> None:
         super().__init__(f"{method.replace('_', '.', 1)} to {destination.key} failed: {code}")
         self.code = code
-
-
-def _body(message: R.SlackMessage, delivery: Delivery | None = None) -> dict[str, Any]:
-    body = message.payload()
-    if delivery is not None:
-        # Message metadata stays in the channel's history, where a retry can find it.
-        body["metadata"] = {"event_type": DELIVERY_EVENT, "event_payload": {"key": delivery.key}}
-    return body
-
-
-def _delivery_key(message: dict[str, Any]) -> str | None:
-    metadata = message.get("metadata") or {}
-    if metadata.get("event_type") != DELIVERY_EVENT:
-        return None
-    key = (metadata.get("event_payload") or {}).get("key")
-    return str(key) if key else None
-
-
-def _action_value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")

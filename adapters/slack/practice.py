@@ -21,6 +21,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render as R
+from adapters.slack.components import (
+    RATE_ACTION,
+    RATE_ACTION_PREFIX,
+    REVIEW_ANSWER_ACTION,
+    SHOW_ANSWER_ACTION,
+    SUGGEST_CALLBACK,
+    SUGGEST_FIELDS,
+    parse_rating_value,
+    suggest_view,
+    suggestion_errors,
+)
 from bot.messages import Message, Notice, NoticeKind, Response, SuggestForm
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
@@ -53,29 +64,6 @@ def is_thread_reply(event: dict[str, Any]) -> bool:
         and thread_ts
         and thread_ts != ts
     )
-
-
-def suggestion_errors(text: str) -> dict[str, str]:
-    """Map the core's "Not saved: the answer is empty; unknown topic 'x'." onto the form's fields.
-
-    The core names each problem in words; anything not recognised goes under the question field so
-    the person still sees it.
-    """
-    problems = [p.strip() for p in text.removeprefix("Not saved:").strip().rstrip(".").split(";")]
-    question, answer, topic, difficulty = R.SUGGEST_FIELDS
-    errors: dict[str, list[str]] = {}
-    for problem in filter(None, problems):
-        lower = problem.lower()
-        if lower.startswith("the answer"):
-            field = answer
-        elif "topic" in lower:
-            field = topic
-        elif "difficulty" in lower:
-            field = difficulty
-        else:
-            field = question
-        errors.setdefault(field, []).append(problem[:1].upper() + problem[1:])
-    return {field: "; ".join(items)[:300] for field, items in errors.items()} or {question: text[:300]}
 
 
 class UserNames:
@@ -137,10 +125,10 @@ class SlackPractice:
 
     def register(self, app: AsyncApp) -> None:
         app.event("message")(self._on_message)
-        app.action(R.SHOW_ANSWER_ACTION)(self._on_show_answer)
-        app.action(R.REVIEW_ANSWER_ACTION)(self._on_review_answer)
-        app.action(R.RATE_ACTION)(self._on_rate)
-        app.view(R.SUGGEST_CALLBACK)(self._on_suggest_submit)
+        app.action(SHOW_ANSWER_ACTION)(self._on_show_answer)
+        app.action(REVIEW_ANSWER_ACTION)(self._on_review_answer)
+        app.action(RATE_ACTION)(self._on_rate)
+        app.view(SUGGEST_CALLBACK)(self._on_suggest_submit)
 
     async def render(self, message: Message) -> list[R.SlackMessage]:
         """Render a core message, looking up the names of people it names without notifying."""
@@ -193,8 +181,8 @@ class SlackPractice:
         """A rating button: recorded for whoever clicked it, confirmed to them alone."""
         await ack()
         action = _action(body)
-        choice = str(action.get("action_id") or "").removeprefix(R.RATE_ACTION_PREFIX)
-        prompt = R.parse_rating_value(str(action.get("value") or ""))
+        choice = str(action.get("action_id") or "").removeprefix(RATE_ACTION_PREFIX)
+        prompt = parse_rating_value(str(action.get("value") or ""))
         if prompt is None:
             notice = Notice("That rating button is not one I made; nothing was recorded.", NoticeKind.ERROR)
             await _reply(respond, R.render(notice))
@@ -216,7 +204,7 @@ class SlackPractice:
         )
         try:
             await self.client.views_open(
-                trigger_id=str(command["trigger_id"]), view=R.suggest_view(form, metadata)
+                trigger_id=str(command["trigger_id"]), view=suggest_view(form, metadata)
             )
         except SlackApiError as exc:
             code = str(exc.response.get("error") or "unknown_error")
@@ -231,7 +219,7 @@ class SlackPractice:
     async def _on_suggest_submit(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """The modal was sent: a bad field keeps it open with the problem under that field."""
         values = (view.get("state") or {}).get("values") or {}
-        question, answer, topic, difficulty = (_input(values, name) for name in R.SUGGEST_FIELDS)
+        question, answer, topic, difficulty = (_input(values, name) for name in SUGGEST_FIELDS)
         metadata = _metadata(view)
         team = str(metadata.get("team") or (body.get("team") or {}).get("id") or "")
         destination = Destination(PLATFORM, str(metadata.get("channel") or ""), team)

@@ -1,35 +1,27 @@
 """Slack rendering: core messages as Block Kit payloads built with `slack_sdk.models`.
 
 Pure functions; every payload is validated by the SDK's models (`to_dict()` checks Block Kit's
-limits) and long answers are split so no message comes near Slack's size limits.
+limits) and long answers are split so no message comes near Slack's size limits. The text inside
+is converted by `mrkdwn`; the buttons and the suggestion modal come from `components`.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
     ContextBlock,
     HeaderBlock,
-    InputBlock,
     MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
-    StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
+from adapters.slack.components import question_buttons, rating_blocks, review_buttons
+from adapters.slack.mrkdwn import MAX_SECTION_TEXT, date_token, escape, mrkdwn, split_text, truncate
 from bot.messages import (
     AnswerCard,
     CardKind,
@@ -38,30 +30,17 @@ from bot.messages import (
     Notice,
     NoticeKind,
     QuestionCard,
-    RatingPrompt,
     ScheduleCard,
     StatsCard,
     SuggestForm,
 )
-from bot.practice.review import SelfRating
 
 # Block Kit's documented limits, and our own budget per message: Slack refused a ~13k-character
 # message of blocks (`msg_blocks_too_long`), so one message carries at most this much text.
 MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MESSAGE_TEXT_BUDGET = 10_000
 FALLBACK_TEXT = 300
-
-SHOW_ANSWER_ACTION = "mlq_show_answer"
-REVIEW_ANSWER_ACTION = "mlq_review_answer"  # "Show answer" on a review card
-SHARE_ACTION = "mlq_share"
-RATE_ACTION_PREFIX = "mlq_rate_"  # + the SelfRating value: one action id per button of a block
-RATE_ACTION = re.compile(rf"^{RATE_ACTION_PREFIX}({'|'.join(r.value for r in SelfRating)})$")
-SUGGEST_CALLBACK = "mlq_suggest"
-# The suggestion form's input blocks (block_id = action_id); `response_action: errors` names them.
-SUGGEST_FIELDS = ("question", "answer", "topic", "difficulty")
-QUESTION_FIELD_LIMIT = 3000  # the core's limit on a suggested question; Slack checks it as they type
 # People named under a reveal or on a leaderboard: the rest are counted ("and 12 more").
 MAX_NAMED = 25
 
@@ -76,106 +55,6 @@ class SlackMessage:
     def payload(self) -> dict[str, Any]:
         """The message's arguments for chat.postMessage, chat.postEphemeral or a response_url."""
         return {"blocks": self.blocks, "text": self.text}
-
-
-# Markdown → mrkdwn ---------------------------------------------------------------------------------
-
-_FENCE = re.compile(r"^\s*```")
-_INLINE_CODE = re.compile(r"(`[^`\n]+`)")
-_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
-_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-_BULLET = re.compile(r"^(\s*)[-*+]\s+")
-_BOLD_MARK = "\x00"
-
-
-def escape(text: str) -> str:
-    """Escape the three characters Slack reserves for its own markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def mrkdwn(markdown: str) -> str:
-    """Convert the bank's Markdown to Slack mrkdwn (escaping `&`, `<`, `>` everywhere)."""
-    out: list[str] = []
-    in_code = False
-    for line in markdown.splitlines():
-        if _FENCE.match(line):
-            # Slack shows no language tag: a bare fence opens and closes a block.
-            out.append("```")
-            in_code = not in_code
-        elif in_code:
-            out.append(escape(line))
-        else:
-            out.append(_inline(line))
-    return "\n".join(out)
-
-
-def _inline(line: str) -> str:
-    heading = _HEADING.match(line)
-    if heading:
-        return f"*{_spans(heading.group(1)).replace(_BOLD_MARK, '')}*"
-    bullet = _BULLET.match(line)
-    if bullet:
-        line = f"{bullet.group(1)}• {line[bullet.end() :]}"
-    return _spans(line).replace(_BOLD_MARK, "*")
-
-
-def _spans(line: str) -> str:
-    """Convert emphasis and links outside inline code; inline code is only escaped."""
-    parts = _INLINE_CODE.split(line)
-    for index, part in enumerate(parts):
-        if index % 2:
-            parts[index] = escape(part)
-            continue
-        text = escape(part)
-        text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
-        text = _BOLD.sub(lambda m: f"{_BOLD_MARK}{m.group(2)}{_BOLD_MARK}", text)
-        parts[index] = _ITALIC.sub(lambda m: f"_{m.group(1)}_", text)
-    return "".join(parts)
-
-
-def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
-    """Split mrkdwn into chunks of at most `limit` characters at line breaks.
-
-    A code block cut in two is closed at the end of one chunk and reopened in the next.
-    """
-    chunks: list[str] = []
-    lines: list[str] = []
-    size = 0
-    in_code = False
-    for line in _hard_wrap(text.splitlines(), limit - 8):
-        reserve = 4 if in_code or line.startswith("```") else 0
-        if lines and size + len(line) + 1 + reserve > limit:
-            chunks.append("\n".join([*lines, "```"] if in_code else lines))
-            lines, size = (["```"], 4) if in_code else ([], 0)
-        lines.append(line)
-        size += len(line) + 1
-        if line.startswith("```"):
-            in_code = not in_code
-    if lines:
-        chunks.append("\n".join(lines))
-    return [chunk for chunk in chunks if chunk.strip() not in ("", "```")]
-
-
-def _hard_wrap(lines: list[str], width: int) -> Iterator[str]:
-    for line in lines:
-        while len(line) > width:
-            # Never break inside an escape such as `&amp;`.
-            cut = line.rfind(" ", 0, width)
-            cut = cut if cut > width // 2 else width
-            amp = line.rfind("&", max(0, cut - 5), cut)
-            if amp > 0 and ";" not in line[amp:cut]:
-                cut = amp
-            yield line[:cut]
-            line = line[cut:].lstrip(" ")
-        yield line
-
-
-def date_token(instant: datetime, style: str = "{date_short_pretty} at {time}") -> str:
-    """A Slack date token: each reader sees the instant in their own time zone."""
-    fallback = instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(instant.timestamp())}^{style}|{fallback}>"
 
 
 # Cards ------------------------------------------------------------------------------------------
@@ -194,7 +73,7 @@ def question_message(card: QuestionCard) -> SlackMessage:
 
     Cached: at a busy 09:00 thousands of channels get the same few hundred cards (same question,
     same reveal time), and building Block Kit objects is most of a send's own work. Messages are
-    shared, so nothing may change them (the adapter copies the payload before adding metadata).
+    shared, so nothing may change them (`delivery.tagged` adds metadata to a copy of the payload).
     """
     label = _KIND_LABELS[card.kind]
     meta = f"*{escape(card.topic_label)}* · {escape(card.difficulty)} · {label}"
@@ -203,7 +82,7 @@ def question_message(card: QuestionCard) -> SlackMessage:
     if card.kind is CardKind.REVIEW and card.overdue_since is not None:
         meta += f" · due since {date_token(card.overdue_since, '{date_short_pretty}')}"
     blocks: list[Block] = [
-        HeaderBlock(text=_truncate(card.title, MAX_HEADER_TEXT)),
+        HeaderBlock(text=truncate(card.title, MAX_HEADER_TEXT)),
         ContextBlock(elements=[MarkdownTextObject(text=meta)]),
     ]
     blocks += [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in split_text(mrkdwn(card.text))]
@@ -217,81 +96,14 @@ def question_message(card: QuestionCard) -> SlackMessage:
             )
         )
     if card.kind is CardKind.ON_DEMAND:
-        blocks.append(
-            ActionsBlock(
-                block_id=f"mlq_question:{card.question_id}"[:255],
-                elements=[
-                    ButtonElement(
-                        text="Show answer (only me)",
-                        action_id=SHOW_ANSWER_ACTION,
-                        value=card.question_id,
-                        style="primary",
-                    ),
-                    ButtonElement(text="Post to channel", action_id=SHARE_ACTION, value=card.question_id),
-                ],
-            )
-        )
+        blocks.append(question_buttons(card.question_id))
     if card.kind is CardKind.REVIEW:
         blocks.append(_context(":brain: Answer it in your head first, then check the model answer."))
-        blocks.append(
-            ActionsBlock(
-                block_id=f"mlq_review:{card.question_id}"[:255],
-                elements=[
-                    ButtonElement(
-                        text="Show answer (only me)",
-                        action_id=REVIEW_ANSWER_ACTION,
-                        value=card.question_id,
-                        style="primary",
-                    )
-                ],
-            )
-        )
+        blocks.append(review_buttons(card.question_id))
     if card.rating is not None:
         blocks += rating_blocks(card.rating)
     prefix = "Answer is out: " if card.revealed else f"{label}: "
     return _message(blocks, prefix + card.title)
-
-
-def rating_blocks(prompt: RatingPrompt) -> list[Block]:
-    """ "How did you do?" and the three self-rating buttons; each carries the question and context."""
-    value = rating_value(prompt)
-    return [
-        _context(
-            "*How did you do?* Your rating is yours alone: it brings the question back in "
-            "`/mlquestion review` when you are about to forget it."
-        ),
-        ActionsBlock(
-            block_id=f"mlq_rate:{prompt.context}:{prompt.question_id}"[:255],
-            elements=[
-                ButtonElement(
-                    text=rating.label,
-                    action_id=RATE_ACTION_PREFIX + rating.value,
-                    value=value,
-                    style="primary" if rating is SelfRating.NAILED else None,
-                )
-                for rating in SelfRating
-            ],
-        ),
-    ]
-
-
-def rating_value(prompt: RatingPrompt) -> str:
-    """A rating button's value: the prompt's question id and context (the choice is the action id)."""
-    return json.dumps({"question_id": prompt.question_id, "context": prompt.context}, separators=(",", ":"))
-
-
-def parse_rating_value(value: str) -> RatingPrompt | None:
-    """The prompt a rating button carries, or None if the value is not one of ours."""
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    question_id, context = data.get("question_id"), data.get("context")
-    if not isinstance(question_id, str) or not isinstance(context, str):
-        return None
-    return RatingPrompt(question_id, context)
 
 
 def answer_messages(card: AnswerCard, names: Mapping[str, str] | None = None) -> list[SlackMessage]:
@@ -301,7 +113,7 @@ def answer_messages(card: AnswerCard, names: Mapping[str, str] | None = None) ->
     named with `names` (user id → display name; the id itself if unknown). The rating buttons go
     under the last message.
     """
-    blocks: list[Block] = [HeaderBlock(text=_truncate(f"Model answer — {card.title}", MAX_HEADER_TEXT))]
+    blocks: list[Block] = [HeaderBlock(text=truncate(f"Model answer — {card.title}", MAX_HEADER_TEXT))]
     for heading, body in card.sections:
         for index, chunk in enumerate(split_text(mrkdwn(body), MAX_SECTION_TEXT - len(escape(heading)) - 20)):
             title = f"*{escape(heading)}*" + (" (continued)" if index else "")
@@ -410,52 +222,6 @@ def leaderboard_message(card: LeaderboardCard, names: Mapping[str, str] | None =
     return _message(blocks, f"Leaderboard — {card.period}")
 
 
-def suggest_view(form: SuggestForm, private_metadata: str) -> dict[str, Any]:
-    """The suggestion modal (`views.open`); `private_metadata` travels back with its submission."""
-    topics = [Option(value=slug, text=_truncate(label, 75)) for slug, label in form.topics]
-    levels = [Option(value=level, text=level.capitalize()) for level in form.difficulties]
-    question, answer, topic, difficulty = SUGGEST_FIELDS
-    view = View(
-        type="modal",
-        callback_id=SUGGEST_CALLBACK,
-        title=PlainTextObject(text="Suggest a question"),
-        submit=PlainTextObject(text="Send"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=private_metadata,
-        blocks=[
-            _context("Moderators review every suggestion before it joins the bank."),
-            InputBlock(
-                block_id=question,
-                label="Question",
-                element=PlainTextInputElement(
-                    action_id=question, multiline=True, max_length=QUESTION_FIELD_LIMIT
-                ),
-            ),
-            InputBlock(
-                block_id=answer,
-                label="Model answer",
-                element=PlainTextInputElement(action_id=answer, multiline=True),
-            ),
-            InputBlock(
-                block_id=topic,
-                label="Topic",
-                optional=True,
-                element=StaticSelectElement(action_id=topic, placeholder="Choose a topic", options=topics),
-            ),
-            InputBlock(
-                block_id=difficulty,
-                label="Difficulty",
-                optional=True,
-                element=StaticSelectElement(
-                    action_id=difficulty, placeholder="Choose a difficulty", options=levels
-                ),
-            ),
-        ],
-    )
-    rendered: dict[str, Any] = view.to_dict()
-    return rendered
-
-
 def names_needed(message: Message) -> tuple[str, ...]:
     """The user ids `render` names without mentioning (the adapter looks their names up)."""
     if isinstance(message, AnswerCard) and not message.mention_participants:
@@ -506,7 +272,7 @@ def _context(text: str) -> ContextBlock:
 
 
 def _message(blocks: list[Block], text: str) -> SlackMessage:
-    return SlackMessage([block.to_dict() for block in blocks], _truncate(text, FALLBACK_TEXT))
+    return SlackMessage([block.to_dict() for block in blocks], truncate(text, FALLBACK_TEXT))
 
 
 def _pack(groups: list[list[Block]], text: str) -> list[SlackMessage]:
@@ -528,7 +294,3 @@ def _pack(groups: list[list[Block]], text: str) -> list[SlackMessage]:
         _message(group, text if total == 1 else f"{text} ({number}/{total})")
         for number, group in enumerate(messages, start=1)
     ]
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,38 +13,18 @@ import yaml
 
 from bot.content import sections as S
 from bot.content.questions import Question, Reference, Snippet
+from bot.content.removed_apis import MIGRATION_TAGS, removed_api_uses
+from bot.content.rubric import ClaimCheck, Rubric, Track, parse_checks, parse_rubric, parse_tracks
 from bot.content.taxonomy import TOPIC_BY_SLUG, Difficulty, QuestionType
 
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 REQUIRED_FIELDS = ("id", "title", "topic", "difficulty", "type", "status")
-OPTIONAL_FIELDS = ("tags", "references", "verified_with", "author", "review")
+OPTIONAL_FIELDS = ("tags", "references", "verified_with", "author", "review", "tracks", "rubric", "since")
 STATUSES = ("draft", "reviewed", "retired")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
 HEADING = re.compile(r"^##\s+(.+?)\s*$")
 FENCE = re.compile(r"^```\s*([\w-]*)\s*(\w*)\s*$")
-
-# APIs that were removed or are no longer the advice; allowed only in an answer about migrating.
-REMOVED_APIS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"tf\.(compat\.v1\.)?Session\b"), "tf.Session (removed in TensorFlow 2)"),
-    (re.compile(r"tf\.(compat\.v1\.)?placeholder\b"), "tf.placeholder (removed in TensorFlow 2)"),
-    (re.compile(r"tf\.estimator\b"), "tf.estimator (removed in TensorFlow 2.16)"),
-    (re.compile(r"load_boston\b"), "load_boston (removed in scikit-learn 1.2)"),
-    (
-        re.compile(r"OneHotEncoder\([^)]*\bsparse\s*="),
-        "OneHotEncoder(sparse=) (use sparse_output=)",
-    ),
-    (re.compile(r"from\s+keras\.wrappers\b|keras\.wrappers\.scikit_learn"), "keras.wrappers"),
-    (re.compile(r"(?i)save[^.\n]{0,40}\.h5\b"), "saving to .h5 (Keras 3 saves to .keras)"),
-    (re.compile(r"\bfit_generator\b"), "fit_generator (use fit)"),
-    (re.compile(r"\bpredict_classes\b"), "predict_classes (removed; use argmax of predict)"),
-    (re.compile(r"\btf\.contrib\b"), "tf.contrib (removed in TensorFlow 2)"),
-    (re.compile(r"sklearn\.externals\b"), "sklearn.externals (import joblib directly)"),
-    (re.compile(r"sklearn\.(cross_validation|grid_search)\b"), "sklearn.cross_validation/grid_search"),
-    (re.compile(r"\bplot_confusion_matrix\b"), "plot_confusion_matrix (use ConfusionMatrixDisplay)"),
-    (re.compile(r"layers\.experimental\.preprocessing"), "keras.layers.experimental.preprocessing"),
-)
-MIGRATION_TAGS = {"migration", "legacy"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +221,10 @@ class _Parser:
         self._check_sections(sections, section_lines, behavioural, difficulty)
         snippets = self._snippets(sections.get("Code", ""), section_lines.get("Code", 1))
         if not (MIGRATION_TAGS & set(tags)):
-            self._check_removed_apis(min(section_lines.values(), default=1))
+            for number, message in removed_api_uses(self.text, min(section_lines.values(), default=1)):
+                self.problem(number, message)
+        tracks, rubric, checks = self._practice_fields(meta, key_lines, sections, section_lines, behavioural)
+        since = self._string_map(meta.get("since"), "since", line("since", 1))
         return Question(
             id=qid,
             title=str(meta.get("title", "")),
@@ -257,7 +240,45 @@ class _Parser:
             author=author,
             review=review,
             snippets=tuple(snippets),
+            tracks=tracks,
+            rubric=rubric,
+            checks=tuple(checks),
+            since=since,
         )
+
+    def _practice_fields(
+        self,
+        meta: dict[str, Any],
+        key_lines: dict[str, int],
+        sections: dict[str, str],
+        section_lines: dict[str, int],
+        behavioural: bool,
+    ) -> tuple[tuple[Track, ...], Rubric | None, list[ClaimCheck]]:
+        """Tracks, rubric and claim checks (bank 2.0): optional per file, each validated if present."""
+        tracks: tuple[Track, ...] = ()
+        if "tracks" in meta:
+            tracks, problems = parse_tracks(meta["tracks"])
+            for message in problems:
+                self.problem(key_lines.get("tracks", 1), message)
+        rubric = None
+        if "rubric" in meta:
+            rubric, problems = parse_rubric(meta["rubric"], behavioural)
+            for message in problems:
+                self.problem(key_lines.get("rubric", 1), message)
+        checks: list[ClaimCheck] = []
+        if "Checks" in sections:
+            first = section_lines["Checks"] + 1
+            blocks = [
+                (lang, flag, body, first + offset)
+                for lang, flag, body, offset in _fenced_blocks(sections["Checks"])
+            ]
+            visible = "\n".join(text for name, text in sections.items() if name != "Checks")
+            checks, located = parse_checks(blocks, visible)
+            for number, message in located:
+                self.problem(number, message)
+            if not blocks:
+                self.problem(section_lines["Checks"], "section '## Checks' has no ```python check block")
+        return tracks, rubric, checks
 
     def _tags(self, value: object, line: int) -> list[str]:
         if value is None:
@@ -369,16 +390,6 @@ class _Parser:
         if code_section and not blocks:
             self.problem(section_line, "section '## Code' has no ```python block")
         return snippets
-
-    def _check_removed_apis(self, body_first_line: int) -> None:
-        lines = self.text.splitlines()
-        for number in range(body_first_line, len(lines) + 1):
-            for pattern, what in REMOVED_APIS:
-                if pattern.search(lines[number - 1]):
-                    self.problem(
-                        number,
-                        f"uses a removed API: {what}; tag the question 'migration' if it is about migrating",
-                    )
 
 
 def _fenced_blocks(text: str) -> list[tuple[str, str, str, int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.content.rubric import ClaimCheck, Rubric, Track
 from bot.content.taxonomy import Difficulty, QuestionType
 
 # Official documentation, and the publishers and archives where the papers that introduced an idea
@@ -73,6 +74,11 @@ class Question:
     author: str = ""
     review: dict[str, str] = field(default_factory=dict)
     snippets: tuple[Snippet, ...] = ()
+    tracks: tuple[Track, ...] = ()
+    rubric: Rubric | None = None
+    checks: tuple[ClaimCheck, ...] = ()
+    # Library -> the version where a behaviour the question states changed (its text says both).
+    since: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:

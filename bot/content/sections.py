@@ -10,7 +10,8 @@ TECHNICAL_REQUIRED: tuple[str, ...] = (
     "Common pitfalls",
     "Follow-ups",
 )
-TECHNICAL_OPTIONAL: tuple[str, ...] = ("Code", "Hint")
+# Checks: assertions backing the text's claims (run by the suite, never shown).
+TECHNICAL_OPTIONAL: tuple[str, ...] = ("Code", "Hint", "Checks")
 TECHNICAL_ANSWER_ORDER: tuple[str, ...] = (
     "Short answer",
     "Answer",
@@ -29,7 +30,7 @@ BEHAVIOURAL_REQUIRED: tuple[str, ...] = (
     "Red flags",
     "Follow-ups",
 )
-BEHAVIOURAL_OPTIONAL: tuple[str, ...] = ("Hint",)
+BEHAVIOURAL_OPTIONAL: tuple[str, ...] = ("Hint", "Checks")
 BEHAVIOURAL_ANSWER_ORDER: tuple[str, ...] = BEHAVIOURAL_REQUIRED[1:]
 
 # The whole answer must fit one Slack section (3,000 characters) and one Discord embed.

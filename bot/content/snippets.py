@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.questions import Question, Snippet
+from bot.content.rubric import ClaimCheck
 
 # Modules a snippet may import, and the distribution that provides each (for skip reasons).
 OPTIONAL_MODULES = {
@@ -21,6 +22,8 @@ OPTIONAL_MODULES = {
     "numpy": "numpy",
     "pandas": "pandas",
     "scipy": "scipy",
+    "torch": "torch",
+    "jsonschema": "jsonschema",
 }
 IMPORT = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_][\w]*)", re.M)
 
@@ -51,6 +54,45 @@ def run_snippet(question: Question, snippet: Snippet, timeout: float = 120.0) ->
     if missing:
         reason = f"needs {', '.join(missing)}, not installed"
         return SnippetOutcome(question.id, question.path, snippet.line, False, reason, "")
+    try:
+        done = _run_python(snippet.code, timeout)
+    except subprocess.TimeoutExpired:
+        detail = f"timed out after {timeout:.0f} s"
+        return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-6:])
+        detail = f"exited {done.returncode}:\n{tail}"
+        return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
+    if snippet.expected_output is not None:
+        got, want = _normalise(done.stdout), _normalise(snippet.expected_output)
+        if got != want:
+            detail = f"printed:\n{got}\nbut the answer says:\n{want}"
+            return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
+    return SnippetOutcome(question.id, question.path, snippet.line, True, None, "")
+
+
+def run_check(question: Question, check: ClaimCheck, timeout: float = 120.0) -> SnippetOutcome:
+    """Execute one claim check: it passes when every assertion holds (exit status 0)."""
+    missing = missing_modules(check.code)
+    if missing:
+        reason = f"needs {', '.join(missing)}, not installed"
+        return SnippetOutcome(question.id, question.path, check.line, False, reason, "")
+    try:
+        done = _run_python(check.code, timeout)
+    except subprocess.TimeoutExpired:
+        return SnippetOutcome(
+            question.id, question.path, check.line, False, None, f"timed out after {timeout:.0f} s"
+        )
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-6:])
+        claims = "; ".join(check.claims)
+        detail = f"claim not backed ({claims}): exited {done.returncode}:\n{tail}"
+        return SnippetOutcome(question.id, question.path, check.line, False, None, detail)
+    return SnippetOutcome(question.id, question.path, check.line, True, None, "")
+
+
+def _run_python(code: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run code in a fresh interpreter on the CPU, in a temporary folder; raises TimeoutExpired."""
     env = {
         **os.environ,
         "CUDA_VISIBLE_DEVICES": "",
@@ -64,27 +106,13 @@ def run_snippet(question: Question, snippet: Snippet, timeout: float = 120.0) ->
     with tempfile.TemporaryDirectory() as workdir:
         # A real file, not `-c`: tf.function's AutoGraph and inspect need the source on disk.
         script = Path(workdir) / "snippet.py"
-        script.write_text(snippet.code, encoding="utf-8")
-        try:
-            done = subprocess.run(  # noqa: S603 — runs our own bank's code with our interpreter
-                [sys.executable, str(script)],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                cwd=workdir,
-                env=env,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            detail = f"timed out after {timeout:.0f} s"
-            return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
-    if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-6:])
-        detail = f"exited {done.returncode}:\n{tail}"
-        return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
-    if snippet.expected_output is not None:
-        got, want = _normalise(done.stdout), _normalise(snippet.expected_output)
-        if got != want:
-            detail = f"printed:\n{got}\nbut the answer says:\n{want}"
-            return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
-    return SnippetOutcome(question.id, question.path, snippet.line, True, None, "")
+        script.write_text(code, encoding="utf-8")
+        return subprocess.run(  # noqa: S603 — runs our own bank's code with our interpreter
+            [sys.executable, str(script)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=workdir,
+            env=env,
+            check=False,
+        )

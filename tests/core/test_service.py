@@ -17,6 +17,7 @@ from bot.schedule.rules import Schedule
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore
+from tests.conftest import Subscribe
 from tests.support.fakes import RecordingAdapter
 
 # Monday 23 November 2026, 09:00 in Berlin is 08:00 UTC; the reveal is 6 h later.
@@ -195,8 +196,8 @@ async def test_a_failed_send_is_retried_and_posted_once(
 
 async def test_an_unavailable_channel_pauses_only_its_subscription(
     service_factory: Callable[..., PracticeService],
+    subscribe: Subscribe,
     store: SqlStore,
-    berlin_schedule: Schedule,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -206,8 +207,8 @@ async def test_an_unavailable_channel_pauses_only_its_subscription(
         RecordingAdapter(),
     )
     service = service_factory(adapters={"gone": gone, "fake": fine})
-    lost = await store.save_subscription(Destination("gone", "C9"), berlin_schedule, Filters(), clock.now())
-    await store.save_subscription(Destination("fake", "C2"), berlin_schedule, Filters(), clock.now())
+    lost = await subscribe(where=Destination("gone", "C9"))
+    await subscribe(where=Destination("fake", "C2"))
     clock.set(POST_AT)
     with caplog.at_level(logging.ERROR):
         await service.run_due()
@@ -237,15 +238,14 @@ async def test_paused_subscriptions_do_not_post(
 
 async def test_a_new_cycle_is_announced_in_the_channel(
     service: PracticeService,
-    store: SqlStore,
-    destination: Destination,
+    subscribe: Subscribe,
     berlin_schedule: Schedule,
     adapter: RecordingAdapter,
     clock: FakeClock,
 ) -> None:
     """With a three-question filter, the fourth day's post comes with a new-cycle notice."""
     daily = Schedule(berlin_schedule.post_time, berlin_schedule.zone, frozenset(range(7)))
-    await store.save_subscription(destination, daily, Filters(topics=("keras",)), clock.now())
+    await subscribe(Filters(topics=("keras",)), schedule=daily)
     for day in range(4):
         clock.set(POST_AT + timedelta(days=day))
         await service.run_due()
@@ -257,15 +257,13 @@ async def test_a_new_cycle_is_announced_in_the_channel(
 
 async def test_subscribing_after_todays_time_starts_tomorrow(
     service: PracticeService,
-    store: SqlStore,
-    destination: Destination,
-    berlin_schedule: Schedule,
+    subscribe: Subscribe,
     adapter: RecordingAdapter,
     clock: FakeClock,
 ) -> None:
     """Subscribed at 09:30 for 09:00: nothing today (no surprise late post), Tuesday's comes."""
     clock.set(POST_AT + timedelta(minutes=30))
-    await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
+    await subscribe()
     await service.run_due()
     assert adapter.questions == []
     clock.set(POST_AT + timedelta(days=1))
@@ -290,14 +288,12 @@ async def test_days_missed_while_paused_are_not_posted_on_resume(
 
 async def test_filters_the_bank_no_longer_matches_get_one_notice_and_no_retry(
     service_factory: Callable[..., PracticeService],
-    store: SqlStore,
-    destination: Destination,
-    berlin_schedule: Schedule,
+    subscribe: Subscribe,
     adapter: RecordingAdapter,
     clock: FakeClock,
 ) -> None:
     """A channel filtered on a topic the bank lost is told once; nothing is posted or retried."""
-    await store.save_subscription(destination, berlin_schedule, Filters(topics=("nlp-llm",)), clock.now())
+    await subscribe(Filters(topics=("nlp-llm",)))
     service = service_factory()
     clock.set(POST_AT)
     await service.run_due()

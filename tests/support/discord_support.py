@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
-from adapters.discord.adapter import DiscordAdapter, DiscordConfig
+from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.client import DiscordConfig
 from adapters.discord.render import Outgoing
 from bot.content.bank import QuestionBank
 from bot.schedule.clock import FakeClock

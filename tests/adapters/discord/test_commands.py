@@ -7,7 +7,7 @@ import re
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter
-from adapters.discord.commands import question_view
+from adapters.discord.components import question_view
 from bot.content.loader import ID_PATTERN
 from bot.service import PracticeService
 from tests.support.discord_support import CHANNEL, MEMBER, config_for, custom_ids

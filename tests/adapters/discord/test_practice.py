@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter
-from adapters.discord.practice import decode_context, encode_context, rating_view, view_for
+from adapters.discord.components import decode_context, encode_context, rating_view, view_for
 from bot.content.bank import Filters
 from bot.messages import AnswerCard, Notice, RatingPrompt
 from bot.records import Subscription, SubscriptionOptions

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.discord.markdown import reflow, split_markdown
 from adapters.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
@@ -15,9 +16,7 @@ from adapters.discord.render import (
     form_echo,
     notice_messages,
     question_embed,
-    reflow,
     render,
-    split_markdown,
 )
 from bot.content.bank import QuestionBank
 from bot.content.questions import Reference

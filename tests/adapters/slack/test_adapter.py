@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters.slack import render as R
 from adapters.slack.adapter import SlackAdapter, SlackConfigError
+from adapters.slack.components import SHARE_ACTION, SHOW_ANSWER_ACTION
 from bot.content.bank import Filters
 from bot.schedule.clock import FakeClock
 from bot.schedule.rules import Schedule
@@ -200,7 +200,7 @@ async def test_asking_gives_a_private_card_with_both_buttons(
     reply = await command(http_client, slack_http, fake_slack, text)
     assert reply["response_type"] == "ephemeral"
     body = texts(reply)
-    assert R.SHOW_ANSWER_ACTION in body and R.SHARE_ACTION in body and "Your question" in body
+    assert SHOW_ANSWER_ACTION in body and SHARE_ACTION in body and "Your question" in body
 
 
 async def test_filters_in_either_order_choose_the_same_question(
@@ -250,7 +250,7 @@ async def test_show_answer_replies_privately_with_the_model_answer(
 ) -> None:
     """The click answers only the clicker and keeps their question card."""
     assert (
-        await click(http_client, slack_http, action_payload(fake_slack, R.SHOW_ANSWER_ACTION, "keras-easy"))
+        await click(http_client, slack_http, action_payload(fake_slack, SHOW_ANSWER_ACTION, "keras-easy"))
         == 200
     )
     await fake_slack.wait_until(lambda: bool(fake_slack.responses))
@@ -267,7 +267,7 @@ async def test_post_to_channel_posts_publicly_once_per_card(
 ) -> None:
     """The first click posts the question to the channel; a second click on the same card does not."""
     for _ in range(2):
-        await click(http_client, slack_http, action_payload(fake_slack, R.SHARE_ACTION, "keras-easy"))
+        await click(http_client, slack_http, action_payload(fake_slack, SHARE_ACTION, "keras-easy"))
     await fake_slack.wait_until(lambda: len(fake_slack.responses) == 2)
     (post,) = fake_slack.calls_to("chat.postMessage")
     assert post["channel"] == "C0GENERAL" and "shared by <@U0ALICE>" in texts(post)
@@ -282,7 +282,7 @@ async def test_a_shared_question_is_revealed_in_its_thread(
     http_client: aiohttp.ClientSession,
 ) -> None:
     """Post to channel uses the normal thread-reveal flow."""
-    await click(http_client, slack_http, action_payload(fake_slack, R.SHARE_ACTION, "keras-easy"))
+    await click(http_client, slack_http, action_payload(fake_slack, SHARE_ACTION, "keras-easy"))
     await fake_slack.wait_until(lambda: bool(fake_slack.responses))
     clock.advance(service.config.share_reveal_after)
     await service.run_due()

@@ -9,8 +9,9 @@ import aiohttp
 import pytest
 import yaml
 
-from adapters.slack.adapter import GONE_EVENTS, SlackAdapter
+from adapters.slack.adapter import SlackAdapter
 from adapters.slack.cli import MANIFEST
+from adapters.slack.commands import GONE_EVENTS
 from adapters.slack.practice import MESSAGE_EVENTS
 from bot.cli import main as mlq
 from bot.content.bank import Filters

@@ -13,8 +13,8 @@ from urllib.parse import parse_qs
 import aiohttp
 import pytest
 
-from adapters.slack import render as R
 from adapters.slack.adapter import SlackAdapter
+from adapters.slack.components import REVIEW_ANSWER_ACTION, SHOW_ANSWER_ACTION, SUGGEST_CALLBACK
 from bot.content.bank import Filters
 from bot.records import SubscriptionOptions
 from bot.schedule.clock import FakeClock
@@ -121,7 +121,7 @@ async def show_answer(
     client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack, question_id: str, user: str
 ) -> dict[str, Any]:
     """Click "Show answer" on an asked question's card; return the private answer."""
-    return await press(client, adapter, fake, action_payload(fake, R.SHOW_ANSWER_ACTION, question_id, user))
+    return await press(client, adapter, fake, action_payload(fake, SHOW_ANSWER_ACTION, question_id, user))
 
 
 async def rate_asked(
@@ -319,7 +319,7 @@ async def test_review_after_some_days_brings_back_the_overdue_question(
     assert reply["response_type"] == "ephemeral"
     assert "Title of keras-easy" in text_of(reply) and "Review" in text_of(reply)
     actions = [e["action_id"] for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert actions == [R.REVIEW_ANSWER_ACTION, "mlq_rate_nailed", "mlq_rate_partly", "mlq_rate_missed"]
+    assert actions == [REVIEW_ANSWER_ACTION, "mlq_rate_nailed", "mlq_rate_partly", "mlq_rate_missed"]
 
 
 async def test_show_answer_on_a_review_card_rates_it_as_a_review(
@@ -337,7 +337,7 @@ async def test_show_answer_on_a_review_card_rates_it_as_a_review(
         http_client,
         slack_http,
         fake_slack,
-        button_click(fake_slack, card, R.REVIEW_ANSWER_ACTION, ephemeral=True),
+        button_click(fake_slack, card, REVIEW_ANSWER_ACTION, ephemeral=True),
     )
     assert "Short answer of keras-easy" in text_of(shown)
     await press(
@@ -410,7 +410,7 @@ async def test_suggest_opens_the_form_with_the_commands_trigger_id(
     await fake_slack.wait_until(lambda: bool(fake_slack.views))
     (view,) = fake_slack.views
     assert view["trigger_id"] == parse_qs(form)["trigger_id"][0]
-    assert view["callback_id"] == R.SUGGEST_CALLBACK
+    assert view["callback_id"] == SUGGEST_CALLBACK
     assert json.loads(view["private_metadata"])["channel"] == "C0GENERAL"
     assert fake_slack.responses == []
 

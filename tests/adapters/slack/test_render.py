@@ -12,6 +12,16 @@ from slack_sdk.models.blocks import Block, BlockElement
 from slack_sdk.models.views import View
 
 from adapters.slack import render as R
+from adapters.slack.components import (
+    RATE_ACTION_PREFIX,
+    REVIEW_ANSWER_ACTION,
+    SHARE_ACTION,
+    SHOW_ANSWER_ACTION,
+    SUGGEST_CALLBACK,
+    parse_rating_value,
+    suggest_view,
+)
+from adapters.slack.mrkdwn import MAX_SECTION_TEXT, date_token, mrkdwn, split_text
 from bot.content.bank import QuestionBank
 from bot.content.questions import Reference
 from bot.content.taxonomy import TOPICS, Difficulty
@@ -55,7 +65,7 @@ def assert_valid(message: R.SlackMessage) -> None:
                 assert parsed is not None
                 parsed.validate_json()  # button text ≤ 75, value ≤ 2,000, action_id ≤ 255
         if raw["type"] == "section":
-            assert len(raw["text"]["text"]) <= R.MAX_SECTION_TEXT
+            assert len(raw["text"]["text"]) <= MAX_SECTION_TEXT
         if raw["type"] == "header":
             assert len(raw["text"]["text"]) <= R.MAX_HEADER_TEXT
     assert len(json.dumps(message.blocks)) < 13_000
@@ -95,28 +105,28 @@ def real_bank() -> QuestionBank:
 )
 def test_markdown_becomes_mrkdwn(markdown: str, expected: str) -> None:
     """Emphasis, links, headings and lists convert; `&`, `<`, `>` are escaped; code is left alone."""
-    assert R.mrkdwn(markdown) == expected
+    assert mrkdwn(markdown) == expected
 
 
 def test_splitting_keeps_every_line_and_balances_code_fences() -> None:
     """A 9,000-character code block split in three: each chunk ≤ 3,000 with its fences closed."""
     code = "```\n" + "\n".join(f"value_{i} = {i} * 2" for i in range(500)) + "\n```"
-    chunks = R.split_text(code)
+    chunks = split_text(code)
     assert len(chunks) >= 3
-    assert all(len(c) <= R.MAX_SECTION_TEXT and c.count("```") == 2 for c in chunks)
+    assert all(len(c) <= MAX_SECTION_TEXT and c.count("```") == 2 for c in chunks)
     body = "\n".join(line for c in chunks for line in c.splitlines() if line != "```")
     assert body == "\n".join(f"value_{i} = {i} * 2" for i in range(500))
 
 
 def test_a_line_longer_than_a_section_is_wrapped_without_breaking_an_escape() -> None:
     """No chunk ends in the middle of `&amp;`."""
-    chunks = R.split_text(R.mrkdwn("x & y " * 1000))
-    assert all(len(c) <= R.MAX_SECTION_TEXT for c in chunks)
+    chunks = split_text(mrkdwn("x & y " * 1000))
+    assert all(len(c) <= MAX_SECTION_TEXT for c in chunks)
     assert all(not c.rstrip().endswith(("&", "&a", "&am", "&amp")) for c in chunks)
 
 
 def test_date_tokens_carry_the_instant_and_a_utc_fallback() -> None:
-    assert R.date_token(REVEAL) == "<!date^1795442400^{date_short_pretty} at {time}|2026-11-23 14:00 UTC>"
+    assert date_token(REVEAL) == "<!date^1795442400^{date_short_pretty} at {time}|2026-11-23 14:00 UTC>"
 
 
 # Cards -------------------------------------------------------------------------------------------------
@@ -128,7 +138,7 @@ def rate_buttons(message: R.SlackMessage) -> list[dict[str, Any]]:
         for block in message.blocks
         if block["type"] == "actions"
         for element in block["elements"]
-        if element["action_id"].startswith(R.RATE_ACTION_PREFIX)
+        if element["action_id"].startswith(RATE_ACTION_PREFIX)
     ]
 
 
@@ -167,8 +177,8 @@ def test_an_on_demand_card_has_both_buttons_carrying_the_question_id() -> None:
     actions = [b for b in R.question_message(card).blocks if b["type"] == "actions"]
     buttons = actions[0]["elements"]
     assert [(b["action_id"], b["value"], b["text"]["text"]) for b in buttons] == [
-        (R.SHOW_ANSWER_ACTION, "q-1", "Show answer (only me)"),
-        (R.SHARE_ACTION, "q-1", "Post to channel"),
+        (SHOW_ANSWER_ACTION, "q-1", "Show answer (only me)"),
+        (SHARE_ACTION, "q-1", "Post to channel"),
     ]
 
 
@@ -242,7 +252,7 @@ def test_rating_buttons_carry_the_question_and_where_they_were_shown() -> None:
         ("mlq_rate_partly", "Partly"),
         ("mlq_rate_missed", "Missed it"),
     ]
-    assert {R.parse_rating_value(b["value"]) for b in buttons} == {prompt}
+    assert {parse_rating_value(b["value"]) for b in buttons} == {prompt}
 
 
 @pytest.mark.parametrize(
@@ -275,7 +285,7 @@ def test_a_review_card_has_a_show_answer_button_and_the_rating_buttons() -> None
     message = R.question_message(card)
     assert_valid(message)
     actions = [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
-    assert actions == [R.REVIEW_ANSWER_ACTION, "mlq_rate_nailed", "mlq_rate_partly", "mlq_rate_missed"]
+    assert actions == [REVIEW_ANSWER_ACTION, "mlq_rate_nailed", "mlq_rate_partly", "mlq_rate_missed"]
     assert "due since <!date^1795442400" in blocks_text(message)
 
 
@@ -295,7 +305,7 @@ def test_stats_and_leaderboards_render_valid_blocks_naming_nobody_with_a_mention
 
 def test_the_suggestion_form_is_a_valid_modal_with_the_four_fields() -> None:
     form = SuggestForm(tuple((t.slug, t.label) for t in TOPICS), tuple(d.value for d in Difficulty))
-    view = R.suggest_view(form, json.dumps({"channel": "C0GENERAL"}))
+    view = suggest_view(form, json.dumps({"channel": "C0GENERAL"}))
     View(**view).validate_json()
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
     assert list(inputs) == ["question", "answer", "topic", "difficulty"]
@@ -303,7 +313,7 @@ def test_the_suggestion_form_is_a_valid_modal_with_the_four_fields() -> None:
     assert inputs["topic"]["optional"] and inputs["difficulty"]["optional"]
     assert [o["value"] for o in inputs["topic"]["element"]["options"]] == [t.slug for t in TOPICS]
     assert (
-        view["callback_id"] == R.SUGGEST_CALLBACK
+        view["callback_id"] == SUGGEST_CALLBACK
         and json.loads(view["private_metadata"])["channel"] == "C0GENERAL"
     )
 

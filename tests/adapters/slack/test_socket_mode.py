@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs
 
-from adapters.slack import render as R
 from adapters.slack.adapter import SlackAdapter
+from adapters.slack.components import SHOW_ANSWER_ACTION
 from bot.content.bank import Filters
 from bot.schedule.clock import FakeClock
 from bot.schedule.rules import Schedule
@@ -49,7 +49,7 @@ async def test_an_interactive_envelope_runs_the_button(
     slack_socket: SlackAdapter, fake_slack: FakeSlack
 ) -> None:
     """A Show answer click arriving as an `interactive` envelope is acked and answered privately."""
-    payload = action_payload(fake_slack, R.SHOW_ANSWER_ACTION, "keras-easy")
+    payload = action_payload(fake_slack, SHOW_ANSWER_ACTION, "keras-easy")
     await fake_slack.send_envelope("interactive", payload)
     await fake_slack.wait_until(lambda: bool(fake_slack.responses))
     assert "Short answer of keras-easy" in json.dumps(fake_slack.responses[0]["blocks"])

@@ -11,7 +11,8 @@ import pytest
 from bot.content.bank import BankStats, QuestionBank
 from bot.content.loader import load_questions
 from bot.content.questions import Question, Snippet
-from bot.content.snippets import run_snippet
+from bot.content.rubric import ClaimCheck
+from bot.content.snippets import run_check, run_snippet
 from bot.content.taxonomy import TOPICS, Topic
 from tests.support.paths import CONTENT
 
@@ -61,6 +62,23 @@ def snippet_cases() -> list[tuple[Question, Snippet]]:
 def test_snippet_runs_and_prints_what_the_answer_says(question: Question, snippet: Snippet) -> None:
     """Each runnable snippet exits 0 and prints exactly its `output` block."""
     outcome = run_snippet(question, snippet)
+    if outcome.skipped_reason:
+        pytest.skip(outcome.skipped_reason)
+    assert outcome.passed, f"{outcome.path}:{outcome.line}: {outcome.detail}"
+
+
+def check_cases() -> list[tuple[Question, ClaimCheck]]:
+    return [(q, c) for q in shipped() for c in q.checks]
+
+
+@pytest.mark.parametrize(
+    ("question", "check"),
+    check_cases(),
+    ids=[f"{q.id}:{c.line}" for q, c in check_cases()],
+)
+def test_every_claim_check_holds(question: Question, check: ClaimCheck) -> None:
+    """Each `## Checks` block exits 0: the claims it names hold on the installed libraries."""
+    outcome = run_check(question, check)
     if outcome.skipped_reason:
         pytest.skip(outcome.skipped_reason)
     assert outcome.passed, f"{outcome.path}:{outcome.line}: {outcome.detail}"

@@ -27,6 +27,7 @@ from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore
 from bot.store.transfer import dumps, export_store
+from tests.conftest import Subscribe
 from tests.support.fakes import RecordingAdapter
 
 MONDAY = date(2026, 11, 23)
@@ -94,14 +95,10 @@ async def test_replies_after_the_reveal_are_not_named_in_it(
 async def test_a_subscription_with_mentions_off_names_without_mentioning(
     service: PracticeService,
     clock: FakeClock,
-    store: SqlStore,
-    destination: Destination,
-    berlin_schedule: Schedule,
+    subscribe: Subscribe,
     adapter: RecordingAdapter,
 ) -> None:
-    subscription = await store.save_subscription(
-        destination, berlin_schedule, Filters(), clock.now(), SubscriptionOptions(mention_participants=False)
-    )
+    subscription = await subscribe(options=SubscriptionOptions(mention_participants=False))
     post = await post_day(service, clock, MONDAY, subscription)
     await reply(service, post, "U1")
     await reveal(service, clock, MONDAY)
@@ -417,14 +414,10 @@ async def test_the_leaderboard_counts_only_the_period(
 async def test_a_weekly_summary_precedes_the_first_question_of_the_week(
     service: PracticeService,
     clock: FakeClock,
-    store: SqlStore,
-    destination: Destination,
-    berlin_schedule: Schedule,
+    subscribe: Subscribe,
     adapter: RecordingAdapter,
 ) -> None:
-    subscription = await store.save_subscription(
-        destination, berlin_schedule, Filters(), clock.now(), SubscriptionOptions(weekly_summary=True)
-    )
+    subscription = await subscribe(options=SubscriptionOptions(weekly_summary=True))
     first = await post_day(service, clock, MONDAY, subscription)  # nothing last week: no summary
     await reply(service, first, "U1")
     for offset in (1, 2, 3, 4):

@@ -1,0 +1,82 @@
+"""`mlq content …`: lint, count and run the question bank; users' suggestions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.content import suggestion_cli
+from bot.content.loader import load_questions
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    content = subparsers.add_parser("content", help="check and count the question bank")
+    content_sub = content.add_subparsers(dest="content_command", required=True)
+    lint = content_sub.add_parser("lint", help="validate question files; exit 1 on any problem")
+    lint.add_argument("path", nargs="?", default=None)
+    lint.set_defaults(func=_content_lint)
+    stats = content_sub.add_parser("stats", help="counts by topic, difficulty and type")
+    stats.add_argument("path", nargs="?", default=None)
+    stats.set_defaults(func=_content_stats)
+    snippets = content_sub.add_parser("run-snippets", help="run code snippets and claim checks")
+    snippets.add_argument("path", nargs="?", default=None)
+    snippets.add_argument("--timeout", type=float, default=120.0)
+    snippets.add_argument("-v", "--verbose", action="store_true")
+    snippets.set_defaults(func=_content_run)
+    suggestion_cli.register(content_sub)
+
+
+def _content_lint(args: argparse.Namespace) -> int:
+    result = load_questions(Path(args.path))
+    for problem in result.problems:
+        print(problem)
+    if result.problems:
+        print(f"{len(result.problems)} problem(s) in {args.path}", file=sys.stderr)
+        return 1
+    print(f"{len(result.questions)} question(s) OK in {args.path}")
+    return 0
+
+
+def _content_stats(args: argparse.Namespace) -> int:
+    from bot.content.bank import QuestionBank
+
+    result = load_questions(Path(args.path))
+    print(QuestionBank(result.questions).stats().render())
+    if result.problems:
+        print(f"\n{len(result.problems)} file problem(s); run `mlq content lint`", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _content_run(args: argparse.Namespace) -> int:
+    from bot.content.snippets import run_check, run_snippet
+
+    result = load_questions(Path(args.path))
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    skipped_for: dict[str, int] = {}
+    for question in result.questions:
+        runs = [run_snippet(question, s, timeout=args.timeout) for s in question.snippets if s.runs]
+        runs += [run_check(question, c, timeout=args.timeout) for c in question.checks]
+        for outcome in runs:
+            if outcome.skipped_reason:
+                counts["skipped"] += 1
+                skipped_for[outcome.skipped_reason] = skipped_for.get(outcome.skipped_reason, 0) + 1
+                if args.verbose:
+                    print(f"{outcome.path}:{outcome.line}: skipped: {outcome.skipped_reason}")
+            elif not outcome.passed:
+                counts["failed"] += 1
+                print(f"{outcome.path}:{outcome.line}: FAILED: {outcome.detail}")
+            else:
+                counts["passed"] += 1
+                if args.verbose:
+                    print(f"{outcome.path}:{outcome.line}: ok")
+    for problem in result.problems:
+        print(problem)
+    for reason, count in sorted(skipped_for.items()):
+        print(f"skipped {count}: {reason} (install the snippet libraries: pip install -e '.[snippets]')")
+    passed, failed, skipped = counts["passed"], counts["failed"], counts["skipped"]
+    print(f"snippets and claim checks run: {passed} held, {failed} failed, {skipped} skipped")
+    if counts["skipped"] and not (counts["passed"] or counts["failed"]):
+        return 1  # nothing was actually checked: not a success
+    return 1 if counts["failed"] or result.problems else 0
