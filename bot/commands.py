@@ -8,6 +8,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.content.bank import Filters
+from bot.content.rubric import Track, resolve_track
 from bot.content.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic
 from bot.schedule.rules import (
     RevealRule,
@@ -22,17 +23,18 @@ from bot.schedule.skip_days import HolidayError, parse_country, parse_dates
 USAGE = """\
 `/mlquestion` — a question from your rotation
 `/mlquestion <topic> <difficulty>` — filter, in any order (e.g. `/mlquestion keras hard`)
+`/mlquestion track <track>` — questions of a role track (e.g. `/mlquestion track llm-engineer medium`)
 `/mlquestion review` — your most overdue question to practise again (spaced repetition)
 `/mlquestion stats` — your streak, answers and weakest topics (only you see it)
 `/mlquestion leaderboard [week|month|all]` — this channel's most regular participants
 `/mlquestion leaderboard optout` · `/mlquestion leaderboard optin` — leave or rejoin leaderboards
 `/mlquestion suggest` — suggest a question and answer for the bank
 `/mlquestion link` · `/mlquestion link CODE` · `/mlquestion unlink` — one review schedule across platforms
-`/mlquestion topics` — the topics and difficulties
+`/mlquestion topics` — the topics, difficulties and tracks
 `/mlquestion help` — this help
 Channel admins:
 `/mlquestion subscribe [HH:MM] [Zone] [days] [reveal after Nh | reveal at HH:MM] [topics…] [difficulty…]`
-   `[holidays CC|none] [skip YYYY-MM-DD,…|none] [mentions on|off] [weekly on|off]`
+   `[track NAME] [holidays CC|none] [skip YYYY-MM-DD,…|none] [mentions on|off] [weekly on|off]`
    e.g. `/mlquestion subscribe 09:30 Europe/Berlin mon-fri reveal after 6h keras holidays DE weekly on`
 `/mlquestion unsubscribe` · `/mlquestion pause` · `/mlquestion resume` · `/mlquestion settings`"""
 
@@ -207,8 +209,21 @@ def parse_command(text: str) -> Command:
 def _parse_filters(words: list[str], allow_other: bool) -> tuple[Filters, list[str]]:
     topics: list[str] = []
     difficulties: list[Difficulty] = []
+    tracks: list[Track] = []
     other: list[str] = []
-    for word in words:
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if word.lower() == "track":
+            if index >= len(words):
+                raise CommandError(f"`track` needs a track name. {valid_tracks_text()}")
+            track = resolve_track(words[index])
+            if track is None:
+                raise CommandError(f"unknown track `{words[index]}`. {valid_tracks_text()}")
+            tracks.append(track)
+            index += 1
+            continue
         topic, difficulty = resolve_topic(word), resolve_difficulty(word)
         if topic:
             topics.append(topic)
@@ -221,7 +236,15 @@ def _parse_filters(words: list[str], allow_other: bool) -> tuple[Filters, list[s
                 f"unknown topic or difficulty `{word}`. {valid_filters_text()} "
                 "Or try `help`, `topics`, `subscribe`, `settings`."
             )
-    return Filters(tuple(dict.fromkeys(topics)), tuple(dict.fromkeys(difficulties))), other
+    filters = Filters(
+        tuple(dict.fromkeys(topics)), tuple(dict.fromkeys(difficulties)), tuple(dict.fromkeys(tracks))
+    )
+    return filters, other
+
+
+def valid_tracks_text() -> str:
+    """The valid track names, for error replies."""
+    return "Tracks: " + ", ".join(f"`{t.value}`" for t in Track) + "."
 
 
 def _parse_subscribe(words: list[str]) -> Subscribe:
@@ -289,7 +312,7 @@ def _parse_option(word: str, value: str | None) -> tuple[str, object]:
 
 
 _SUBSCRIBE_HELP = (
-    "Usage: `subscribe [HH:MM] [Zone] [days] [reveal after Nh | reveal at HH:MM] [topics…] "
+    "Usage: `subscribe [HH:MM] [Zone] [days] [reveal after Nh | reveal at HH:MM] [topics…] [track NAME] "
     "[holidays CC|none] [skip YYYY-MM-DD,…|none] [mentions on|off] [weekly on|off]`, "
     "e.g. `subscribe 09:30 Europe/Berlin mon-fri reveal after 6h holidays DE`."
 )

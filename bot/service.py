@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from bot import commands as C
 from bot.content.bank import Filters, QuestionBank
+from bot.content.rubric import Track
 from bot.content.taxonomy import TOPICS, Difficulty
 from bot.messages import (
     AnswerCard,
@@ -351,6 +352,11 @@ class PracticeService:
         lines = ["Topics (questions in the bank):"]
         lines += [f"• `{t.slug}` — {t.label} ({stats.by_topic.get(t.slug, 0)})" for t in TOPICS]
         lines.append("Difficulties: " + ", ".join(f"`{d.value}`" for d in Difficulty))
+        by_track = stats.by_track
+        lines.append(
+            "Tracks (`/mlquestion track NAME`): "
+            + ", ".join(f"`{t.value}` ({by_track.get(t.value, 0)})" for t in Track)
+        )
         return "\n".join(lines)
 
     async def _changed(self, subscription_id: int) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content.loader import Problem, format_problems, load_questions
 from bot.content.questions import Question
+from bot.content.rubric import Track
 from bot.content.taxonomy import TOPICS, Difficulty
 
 
@@ -24,14 +25,17 @@ class BankInvalid(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Topic and difficulty filters; an empty tuple means "any"."""
+    """Topic, difficulty and role-track filters; an empty tuple means "any"."""
 
     topics: tuple[str, ...] = ()
     difficulties: tuple[Difficulty, ...] = ()
+    tracks: tuple[Track, ...] = ()
 
     def matches(self, question: Question) -> bool:
-        return (not self.topics or question.topic in self.topics) and (
-            not self.difficulties or question.difficulty in self.difficulties
+        return (
+            (not self.topics or question.topic in self.topics)
+            and (not self.difficulties or question.difficulty in self.difficulties)
+            and (not self.tracks or any(t in question.tracks for t in self.tracks))
         )
 
     def describe(self) -> str:
@@ -39,6 +43,8 @@ class Filters:
             ", ".join(self.topics) or "any topic",
             ", ".join(self.difficulties) or "any difficulty",
         ]
+        if self.tracks:
+            parts.append("track " + ", ".join(self.tracks))
         return " · ".join(parts)
 
 
@@ -90,6 +96,13 @@ class QuestionBank:
             reviewed=sum(1 for q in active if q.status == "reviewed"),
             technical=sum(1 for q in active if not q.is_behavioural),
             plain_definitions=sum(1 for q in active if q.is_plain_definition),
+            by_track=Counter(t.value for q in active for t in q.tracks),
+            track_mix={
+                track.value: Counter(q.difficulty.value for q in active if track in q.tracks)
+                for track in Track
+            },
+            with_rubric=sum(1 for q in active if q.rubric is not None),
+            with_checks=sum(1 for q in active if q.checks),
         )
 
 
@@ -105,6 +118,11 @@ class BankStats:
     reviewed: int
     technical: int
     plain_definitions: int
+    by_track: Counter[str] = field(default_factory=Counter)
+    # Per track: its questions by difficulty.
+    track_mix: dict[str, Counter[str]] = field(default_factory=dict)
+    with_rubric: int = 0
+    with_checks: int = 0
 
     def render(self) -> str:
         """Return a plain-text table of the counts, with each topic's share against its target."""
@@ -119,6 +137,12 @@ class BankStats:
             f"{self.by_difficulty.get(d.value, 0) / total:6.1%}"
             for d in Difficulty
         ]
+        out += ["", "by track (difficulty mix easy/medium/hard):"]
+        for track in Track:
+            count = self.by_track.get(track.value, 0)
+            mix = self.track_mix.get(track.value, Counter())
+            shares = "/".join(f"{mix.get(d.value, 0) / (count or 1):.0%}" for d in Difficulty)
+            out.append(f"  {track.value:<22}{count:>5}  {shares}")
         out += ["", "by type:"]
         out += [f"  {k:<22}{v:>5}" for k, v in sorted(self.by_type.items())]
         out += ["", "by status (including retired):"]
@@ -131,6 +155,8 @@ class BankStats:
             f"with a runnable snippet:          {self.with_snippet}",
             f"technical citing official docs:   {self.with_reference} ({self.with_reference / tech:.0%})",
             f"reviewed:                         {self.reviewed} ({self.reviewed / total:.0%})",
+            f"with an answer rubric:            {self.with_rubric} ({self.with_rubric / total:.0%})",
+            f"with claim checks:                {self.with_checks}",
             f"plain 'what is X' questions:      {self.plain_definitions}"
             f" ({self.plain_definitions / total:.0%})",
         ]

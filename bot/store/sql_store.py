@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.content.bank import Filters
+from bot.content.rubric import Track
 from bot.content.taxonomy import Difficulty
 from bot.records import DEFAULT_OPTIONS, Subscription, SubscriptionOptions
 from bot.schedule.rules import RevealRule, Schedule
@@ -217,6 +218,7 @@ def _subscription_values(
         "reveal_at": schedule.reveal.at.strftime("%H:%M") if schedule.reveal.at else None,
         "topics": ",".join(filters.topics),
         "difficulties": ",".join(filters.difficulties),
+        "tracks": ",".join(filters.tracks),
         "holiday_country": schedule.skip.country,
         "skip_dates": ",".join(d.isoformat() for d in sorted(schedule.skip.dates)),
         "mention_participants": options.mention_participants,
@@ -243,6 +245,7 @@ def _subscription(row: Row[Any]) -> Subscription:
     filters = Filters(
         topics=tuple(filter(None, row.topics.split(","))),
         difficulties=tuple(Difficulty(d) for d in filter(None, row.difficulties.split(","))),
+        tracks=tuple(Track(t) for t in filter(None, row.tracks.split(","))),
     )
     destination = Destination(row.platform, row.channel_id, row.workspace_id or None)
     options = SubscriptionOptions(bool(row.mention_participants), bool(row.weekly_summary))

@@ -60,6 +60,7 @@ subscriptions = Table(
     Column("reveal_at", String(5), nullable=True),
     Column("topics", Text, nullable=False, server_default=""),
     Column("difficulties", Text, nullable=False, server_default=""),
+    Column("tracks", Text, nullable=False, server_default=""),
     Column("paused", Boolean, nullable=False, server_default="0"),
     Column("paused_reason", Text, nullable=True),
     Column("holiday_country", String(10), nullable=True),
