@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
 from bot.content import suggestion_cli
 from bot.content.loader import load_questions
+from bot.content.questions import Question
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,6 +20,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     lint.set_defaults(func=_content_lint)
     stats = content_sub.add_parser("stats", help="counts by topic, difficulty and type")
     stats.add_argument("path", nargs="?", default=None)
+    stats.add_argument(
+        "--ratings",
+        action="store_true",
+        help="per question, how people rated it (the configured database) and labels the data contradicts",
+    )
     stats.set_defaults(func=_content_stats)
     snippets = content_sub.add_parser("run-snippets", help="run code snippets and claim checks")
     snippets.add_argument("path", nargs="?", default=None)
@@ -43,6 +50,8 @@ def _content_stats(args: argparse.Namespace) -> int:
 
     result = load_questions(Path(args.path))
     print(QuestionBank(result.questions).stats().render())
+    if args.ratings:
+        print("\n" + asyncio.run(_ratings_table(result.questions)))
     if result.problems:
         print(f"\n{len(result.problems)} file problem(s); run `mlq content lint`", file=sys.stderr)
         return 1
@@ -80,3 +89,13 @@ def _content_run(args: argparse.Namespace) -> int:
     if counts["skipped"] and not (counts["passed"] or counts["failed"]):
         return 1  # nothing was actually checked: not a success
     return 1 if counts["failed"] or result.problems else 0
+
+
+async def _ratings_table(questions: list[Question]) -> str:
+    from bot.ops.settings import load_settings
+    from bot.practice.difficulty import difficulty_evidence, render_evidence
+    from bot.store import opened_store
+
+    async with opened_store(load_settings().store_url) as store:
+        first = await store.first_ratings()
+    return "difficulty from data (first ratings):\n" + render_evidence(difficulty_evidence(questions, first))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Protocol
 
@@ -41,6 +42,10 @@ class PracticeStore(Protocol):
     async def count_due(self, user_key: str, now: datetime) -> int: ...
 
     async def user_ratings(self, user_key: str) -> list[RatingRecord]: ...
+
+    async def first_ratings(self) -> dict[str, Counter[str]]:
+        """Per question: people's first self-ratings, counted by rating."""
+        ...
 
     # Channels
     async def destination_posts(

@@ -3,6 +3,7 @@ suggestions. Every method is its own transaction."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -131,6 +132,27 @@ class PracticeQueries:
                 RatingRecord(row.question_id, row.rating, row.context, row.post_id, row.rated_at)
                 for row in await conn.execute(query)
             ]
+
+    async def first_ratings(self) -> dict[str, Counter[str]]:
+        """Per question, how many people rated it each way the first time they rated it.
+
+        First ratings only: later ones come after reading the model answer and a review, so they
+        measure learning, not how hard the question is."""
+        first = (
+            select(ratings.c.user_key, ratings.c.question_id, func.min(ratings.c.id).label("first_id"))
+            .group_by(ratings.c.user_key, ratings.c.question_id)
+            .subquery()
+        )
+        query = (
+            select(ratings.c.question_id, ratings.c.rating, func.count().label("n"))
+            .join(first, ratings.c.id == first.c.first_id)
+            .group_by(ratings.c.question_id, ratings.c.rating)
+        )
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        async with self.engine.connect() as conn:
+            for row in await conn.execute(query):
+                counts[row.question_id][row.rating] += int(row.n)
+        return dict(counts)
 
     # Channels ---------------------------------------------------------------------------------------
 
