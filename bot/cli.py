@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from adapters.discord import cli as discord_cli
 from adapters.slack import cli as slack_cli
 from bot.content import cli as content_cli
+from bot.feedback import cli as feedback_cli
 from bot.ops.settings import SettingsError, load_settings
 from bot.schedule import cli as schedule_cli
 
@@ -164,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.set_defaults(func=_import)
 
     content_cli.register(sub)
+    feedback_cli.register(sub)
     slack_cli.register(sub)
     discord_cli.register(sub)
     return parser

@@ -1,0 +1,180 @@
+"""Finding a rubric phrase in a free-text answer: stems, typos, negation and swapped terms.
+
+Similarity alone is the wrong tool here: "L2 gives sparse weights" is closer, letter by letter, to
+"L1 gives sparse weights" than a correct paraphrase is. So a phrase matches a sentence only when every
+one of its content words is there (by stem, or a near spelling for long words), its critical words —
+numbers and the terms people swap (L1/L2, precision/recall, higher/lower …) — exactly, and no negation
+stands just before it unless the phrase is itself negative.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import fuzz
+
+_STEMMER = snowballstemmer.stemmer("english")
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|whereas|while|although)\s+", re.I)
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_BRITISH = re.compile(r"(?<=[a-z])is(e|ed|es|ing|ation|ations|er|ers)\b")
+
+# Words a phrase does not need the answer to repeat ("the", "is") and words that negate what follows.
+_STOP_TEXT = """a an the of to in on for and or is are be been being it its this that these those with by
+as at from into than then so such can could will would should may might must do does did has have
+had you your we our they their there which what when where how why if about over per each"""
+_NEGATOR_TEXT = "not no never without cannot neither nor don't doesn't isn't aren't won't can't"
+STOPWORDS = frozenset(_STOP_TEXT.split())
+NEGATORS = frozenset(_NEGATOR_TEXT.split())
+NEGATION_WINDOW = 4
+# A phrase's words must be said close together: at most this many words apart per word of the phrase.
+MAX_GAP_PER_TERM = 3
+# Pairs people swap in interviews; each is a critical word that must match exactly, and a phrase
+# found with one of them replaced by its partner is reported as a swapped term.
+SWAPS: dict[str, str] = {}
+for _a, _b in (
+    ("l1", "l2"),
+    ("precision", "recall"),
+    ("lasso", "ridge"),
+    ("bias", "variance"),
+    ("overfit", "underfit"),
+    ("overfitting", "underfitting"),
+    ("sensitivity", "specificity"),
+    ("encoder", "decoder"),
+    ("bagging", "boosting"),
+    ("higher", "lower"),
+    ("larger", "smaller"),
+    ("increase", "decrease"),
+    ("increases", "decreases"),
+    ("more", "fewer"),
+    ("before", "after"),
+    ("train", "test"),
+    ("training", "inference"),
+    ("keys", "queries"),
+    ("row", "column"),
+    ("rows", "columns"),
+):
+    SWAPS[_a], SWAPS[_b] = _b, _a
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    text: str
+    words: tuple[str, ...]  # normalised words, in order
+    stems: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    sentence: Sentence
+    start: int  # index of the first matched word
+    end: int  # index after the last matched word
+    swapped: tuple[str, str] | None = None  # (the phrase's word, the word the answer used)
+
+    @property
+    def words(self) -> str:
+        """The answer's words that matched, as the person wrote them (approximately)."""
+        return " ".join(self.sentence.words[self.start : self.end])
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
+    return _BRITISH.sub(lambda m: "iz" + m.group(1), text)
+
+
+def sentences(answer: str) -> list[Sentence]:
+    out = []
+    for part in _SENTENCES.split(normalise(answer)):
+        words = tuple(_WORD.findall(part))
+        if words:
+            out.append(Sentence(part.strip(), words, tuple(stem(w) for w in words)))
+    return out
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+@lru_cache(maxsize=8192)
+def phrase_terms(phrase: str) -> tuple[tuple[str, ...], bool]:
+    """A phrase's content words (stems, in order) and whether the phrase itself is negative."""
+    words = _WORD.findall(normalise(phrase))
+    negative = any(w in NEGATORS for w in words)
+    return tuple(
+        w if critical(w) else stem(w) for w in words if w not in STOPWORDS and w not in NEGATORS
+    ), negative
+
+
+def critical(word: str) -> bool:
+    return word in SWAPS or any(ch.isdigit() for ch in word)
+
+
+def find(phrase: str, in_sentences: list[Sentence]) -> Match | None:
+    """The first sentence where the phrase is said (not negated unless the phrase is), else None."""
+    terms, negative = phrase_terms(phrase)
+    if not terms:
+        return None
+    for sentence in in_sentences:
+        positions = _positions(terms, sentence)
+        if positions is None:
+            continue
+        start, end = min(positions), max(positions) + 1
+        if _negated(sentence, start, end) != negative:
+            continue
+        return Match(sentence, start, end)
+    return None
+
+
+def find_swapped(phrase: str, in_sentences: list[Sentence]) -> Match | None:
+    """The phrase said with one swappable word replaced by its partner (e.g. L2 for L1)."""
+    terms, negative = phrase_terms(phrase)
+    for index, term in enumerate(terms):
+        partner = SWAPS.get(term)
+        if partner is None:
+            continue
+        swapped_terms = (*terms[:index], partner, *terms[index + 1 :])
+        for sentence in in_sentences:
+            positions = _positions(swapped_terms, sentence)
+            if positions is None or _negated(sentence, min(positions), max(positions) + 1) != negative:
+                continue
+            return Match(sentence, min(positions), max(positions) + 1, swapped=(term, partner))
+    return None
+
+
+def _positions(terms: tuple[str, ...], sentence: Sentence) -> list[int] | None:
+    """Where the terms are said closest together, if all are said within a short span."""
+    options = [_locations(term, sentence) for term in terms]
+    if any(not found for found in options):
+        return None
+    best: list[int] | None = None
+    for anchor in options[0]:
+        chosen = [min(found, key=lambda i: abs(i - anchor)) for found in options]
+        if best is None or max(chosen) - min(chosen) < max(best) - min(best):
+            best = chosen
+    if best is None or max(best) - min(best) > MAX_GAP_PER_TERM * len(terms):
+        return None
+    return best
+
+
+def _locations(term: str, sentence: Sentence) -> list[int]:
+    if critical(term):
+        return [i for i, word in enumerate(sentence.words) if word == term]
+    exact = [i for i, candidate in enumerate(sentence.stems) if candidate == term]
+    if exact or len(term) < 5:
+        return exact
+    # A near spelling of a long word (typos, -ise/-ize leftovers).
+    return [
+        i
+        for i, candidate in enumerate(sentence.stems)
+        if not critical(sentence.words[i]) and fuzz.ratio(term, candidate) >= 85
+    ]
+
+
+def _negated(sentence: Sentence, start: int, end: int) -> bool:
+    """A negation just before the matched words, or among them ("L1 does not set weights to zero")."""
+    window = sentence.words[max(0, start - NEGATION_WINDOW) : end]
+    return any(w in NEGATORS or w.endswith("n't") for w in window)

@@ -1,0 +1,78 @@
+"""The offline feedback engine: the answer against the question's rubric, no network, no model.
+
+Each key point is covered when one of its phrasings is said (see `matching`); each misconception is
+detected when one of its phrasings is said, or when a key point is said with a swapped term (L2 where
+the point needs L1). The suggested rating follows from the share of points covered, capped when the
+answer says something wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.content.questions import Question
+from bot.feedback.matching import Match, find, find_swapped, sentences
+from bot.feedback.model import Feedback, FeedbackError, MisconceptionHit, PointResult
+from bot.practice.review import SelfRating
+
+MIN_WORDS = 3
+NAILED_SHARE = 0.75
+PARTLY_SHARE = 0.34
+
+
+class OfflineEngine:
+    """Deterministic and private: nothing leaves the process, nothing is stored."""
+
+    async def assess(self, question: Question, answer: str) -> Feedback:
+        return assess(question, answer)
+
+
+def assess(question: Question, answer: str) -> Feedback:
+    rubric = question.rubric
+    if rubric is None:
+        raise FeedbackError(f"question {question.id!r} has no rubric yet, so its answers cannot be checked")
+    if not answer.strip():
+        raise FeedbackError("the answer is empty: write or paste your answer first")
+    said = sentences(answer)
+    points: list[PointResult] = []
+    hits: list[MisconceptionHit] = []
+    for key_point in rubric.key_points:
+        match = _first(find(p, said) for p in key_point.phrasings)
+        if match is not None:
+            points.append(PointResult(key_point.point, True, match.words))
+            continue
+        points.append(PointResult(key_point.point, False))
+        swapped = _first(find_swapped(p, said) for p in key_point.phrasings)
+        if swapped is not None and swapped.swapped is not None:
+            needed, used = swapped.swapped
+            hits.append(
+                MisconceptionHit(
+                    f"{used} where the point needs {needed}",
+                    swapped.words,
+                    f"{key_point.point} (you wrote {used!r}, not {needed!r}).",
+                )
+            )
+    for misconception in rubric.misconceptions:
+        match = _first(find(p, said) for p in misconception.phrasings)
+        if match is not None:
+            hits.append(MisconceptionHit(misconception.wrong, match.words, misconception.correction))
+    return Feedback(question.id, tuple(points), tuple(hits), suggest(points, hits, answer), engine="offline")
+
+
+def suggest(points: list[PointResult], hits: list[MisconceptionHit], answer: str) -> SelfRating:
+    """Nailed: most points and nothing wrong. Partly: some points. Missed: few points, or wrong."""
+    if len(answer.split()) < MIN_WORDS or not points:
+        return SelfRating.MISSED
+    share = sum(p.covered for p in points) / len(points)
+    if hits:
+        # Saying something wrong caps the rating: a confident wrong answer must never look nailed.
+        return SelfRating.PARTLY if share >= NAILED_SHARE else SelfRating.MISSED
+    if share >= NAILED_SHARE:
+        return SelfRating.NAILED
+    if share >= PARTLY_SHARE:
+        return SelfRating.PARTLY
+    return SelfRating.MISSED
+
+
+def _first(matches: Iterable[Match | None]) -> Match | None:
+    return next((m for m in matches if m is not None), None)

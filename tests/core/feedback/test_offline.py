@@ -1,0 +1,101 @@
+"""The offline feedback engine: key points covered or missed, wrong statements caught, a rating suggested."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from bot.content.questions import Question
+from bot.content.rubric import KeyPoint, Misconception, Rubric
+from bot.feedback.model import FeedbackError
+from bot.feedback.offline import assess
+from bot.practice.review import SelfRating
+
+RUBRIC = Rubric(
+    key_points=(
+        KeyPoint(
+            "L1 drives some weights exactly to zero",
+            ("l1 sparse weights", "l1 sets weights to zero", "lasso zeroes coefficients"),
+        ),
+        KeyPoint(
+            "L2 shrinks every weight but keeps them non-zero",
+            ("l2 shrinks weights", "ridge shrinks coefficients", "l2 keeps weights small"),
+        ),
+        KeyPoint("Use L1 for feature selection", ("l1 feature selection", "lasso selects features")),
+    ),
+    misconceptions=(
+        Misconception(
+            "L2 removes features",
+            ("l2 removes features", "ridge removes features"),
+            "L2 shrinks weights towards zero but almost never to exactly zero.",
+        ),
+    ),
+)
+
+
+@pytest.fixture
+def question(make_question: Callable[..., Question]) -> Question:
+    return replace(make_question("l1-vs-l2"), rubric=RUBRIC)
+
+
+def test_a_correct_answer_covers_every_point_and_is_suggested_nailed(question: Question) -> None:
+    """All key points said, nothing wrong: Nailed it, with the words that matched each point."""
+    feedback = assess(
+        question,
+        "L1 makes the weights sparse. L2 shrinks all weights smoothly. So L1 is handy for feature selection.",
+    )
+    assert [p.covered for p in feedback.points] == [True, True, True]
+    assert feedback.points[0].matched == "l1 makes the weights sparse"
+    assert feedback.misconceptions == ()
+    assert feedback.suggested is SelfRating.NAILED
+
+
+def test_a_paraphrase_in_other_words_is_understood(question: Question) -> None:
+    """Synonymous phrasings (lasso, ridge, coefficients) and British spellings count."""
+    feedback = assess(
+        question, "Lasso zeroes out many coefficients and so selects features; ridge shrinks coefficients."
+    )
+    assert [p.covered for p in feedback.points] == [True, True, True]
+
+
+def test_swapped_terms_are_caught_not_rewarded(question: Question) -> None:
+    """L2 said where the point needs L1 is a misconception, and the answer is not Nailed."""
+    feedback = assess(question, "L2 gives sparse weights. L1 shrinks weights. L2 is for feature selection.")
+    assert feedback.points[0].covered is False
+    assert any("l2 where the point needs l1" in m.wrong for m in feedback.misconceptions)
+    assert feedback.suggested is not SelfRating.NAILED
+
+
+def test_a_negated_statement_does_not_cover_the_point(question: Question) -> None:
+    """ "L1 does not set weights to zero" contradicts the point; it is not covered."""
+    feedback = assess(question, "L1 does not set weights to zero.")
+    assert feedback.points[0].covered is False
+
+
+def test_a_stated_misconception_comes_with_its_correction(question: Question) -> None:
+    """A known wrong statement is flagged with the one-line correction and caps the rating."""
+    feedback = assess(
+        question,
+        "L1 gives sparse weights and helps feature selection. L2 shrinks weights; ridge removes features.",
+    )
+    [hit] = feedback.misconceptions
+    assert hit.correction.startswith("L2 shrinks weights towards zero")
+    assert hit.matched == "ridge removes features"
+    assert feedback.suggested is SelfRating.PARTLY
+
+
+@pytest.mark.parametrize("answer", ["I am not sure", "bananas are yellow and tasty fruit", "ok"])
+def test_an_off_topic_or_tiny_answer_is_suggested_missed(question: Question, answer: str) -> None:
+    assert assess(question, answer).suggested is SelfRating.MISSED
+
+
+def test_an_empty_answer_is_refused_with_a_reason(question: Question) -> None:
+    with pytest.raises(FeedbackError, match="empty"):
+        assess(question, "   ")
+
+
+def test_a_question_without_a_rubric_is_refused_with_a_reason(make_question: Callable[..., Question]) -> None:
+    with pytest.raises(FeedbackError, match="no rubric"):
+        assess(make_question("plain"), "anything at all here")
