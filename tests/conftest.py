@@ -32,6 +32,7 @@ pytest_plugins = [
     "tests.support.log_scan",
     "tests.support.slack_support",
     "tests.support.discord_support",
+    "tests.support.fake_llm",
     "tests.support.process_support",
 ]
 

@@ -23,12 +23,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _feedback(args: argparse.Namespace) -> int:
     from bot.content.bank import QuestionBank
+    from bot.feedback.engines import feedback_engine
     from bot.feedback.model import FeedbackError
-    from bot.feedback.offline import OfflineEngine
     from bot.feedback.render import feedback_text
     from bot.ops.settings import load_settings
 
-    bank = QuestionBank.load(load_settings().content_dir)
+    settings = load_settings()
+    bank = QuestionBank.load(settings.content_dir)
     question = bank.get(args.question_id)
     if question is None:
         print(f"mlq feedback: no question with id {args.question_id!r} in the bank", file=sys.stderr)
@@ -39,7 +40,7 @@ def _feedback(args: argparse.Namespace) -> int:
         print(f"mlq feedback: cannot read --answer-file {args.answer_file}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        feedback = asyncio.run(OfflineEngine().assess(question, answer))
+        feedback = asyncio.run(feedback_engine(settings).assess(question, answer))
     except FeedbackError as exc:
         print(f"mlq feedback: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     claim_lease_seconds: int = Field(default=300, ge=1, le=3600)
     # How long after "Post to channel" a shared question's answer is revealed in its thread.
     share_reveal_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    # Answer feedback with a language model: any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp
+    # server, a hosted API). Unset: the offline engine only, and nothing is sent anywhere.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 
     @field_validator("default_timezone")
     @classmethod
