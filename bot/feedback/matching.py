@@ -9,6 +9,7 @@ stands just before it unless the phrase is itself negative.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -113,13 +114,16 @@ def critical(word: str) -> bool:
     return word in SWAPS or any(ch.isdigit() for ch in word)
 
 
-def find(phrase: str, in_sentences: list[Sentence]) -> Match | None:
-    """The first sentence where the phrase is said (not negated unless the phrase is), else None."""
+def find(phrase: str, in_sentences: list[Sentence], share: float = 1.0) -> Match | None:
+    """The first sentence where the phrase is said (not negated unless the phrase is), else None.
+
+    With share < 1, a phrase of three or more content words is also said when that share of them
+    is (its critical words always), so a paraphrase that drops or changes a word still counts."""
     terms, negative = phrase_terms(phrase)
     if not terms:
         return None
     for sentence in in_sentences:
-        positions = _positions(terms, sentence)
+        positions = _positions(terms, sentence, share)
         if positions is None:
             continue
         start, end = min(positions), max(positions) + 1
@@ -145,10 +149,14 @@ def find_swapped(phrase: str, in_sentences: list[Sentence]) -> Match | None:
     return None
 
 
-def _positions(terms: tuple[str, ...], sentence: Sentence) -> list[int] | None:
-    """Where the terms are said closest together, if all are said within a short span."""
-    options = [_locations(term, sentence) for term in terms]
-    if any(not found for found in options):
+def _positions(terms: tuple[str, ...], sentence: Sentence, share: float = 1.0) -> list[int] | None:
+    """Where the terms are said closest together, if enough are said within a short span."""
+    found_all = [_locations(term, sentence) for term in terms]
+    if any(not found and critical(term) for term, found in zip(terms, found_all, strict=True)):
+        return None
+    options = [found for found in found_all if found]
+    needed = len(terms) if len(terms) < 3 else max(2, math.ceil(share * len(terms)))
+    if len(options) < needed:
         return None
     best: list[int] | None = None
     for anchor in options[0]:

@@ -16,8 +16,11 @@ from bot.feedback.model import Feedback, FeedbackError, MisconceptionHit, PointR
 from bot.practice.review import SelfRating
 
 MIN_WORDS = 3
-NAILED_SHARE = 0.75
-PARTLY_SHARE = 0.34
+NAILED_SHARE = 0.6
+# A key point is said when one of its phrasings is (two thirds of a longer phrasing's words are
+# enough) or when most of the point's own words are said together. Misconceptions need every word.
+PHRASE_SHARE = 0.67
+POINT_SHARE = 0.6
 
 
 class OfflineEngine:
@@ -37,7 +40,9 @@ def assess(question: Question, answer: str) -> Feedback:
     points: list[PointResult] = []
     hits: list[MisconceptionHit] = []
     for key_point in rubric.key_points:
-        match = _first(find(p, said) for p in key_point.phrasings)
+        match = _first(find(p, said, PHRASE_SHARE) for p in (*key_point.phrasings, key_point.point))
+        if match is None:
+            match = find(key_point.point, said, POINT_SHARE)
         if match is not None:
             points.append(PointResult(key_point.point, True, match.words))
             continue
@@ -60,18 +65,18 @@ def assess(question: Question, answer: str) -> Feedback:
 
 
 def suggest(points: list[PointResult], hits: list[MisconceptionHit], answer: str) -> SelfRating:
-    """Nailed: most points and nothing wrong. Partly: some points. Missed: few points, or wrong."""
+    """Nailed: most points and nothing wrong. Partly: some point. Missed: none, or mostly wrong."""
     if len(answer.split()) < MIN_WORDS or not points:
         return SelfRating.MISSED
-    share = sum(p.covered for p in points) / len(points)
+    covered = sum(p.covered for p in points)
+    share = covered / len(points)
     if hits:
         # Saying something wrong caps the rating: a confident wrong answer must never look nailed.
         return SelfRating.PARTLY if share >= NAILED_SHARE else SelfRating.MISSED
     if share >= NAILED_SHARE:
         return SelfRating.NAILED
-    if share >= PARTLY_SHARE:
-        return SelfRating.PARTLY
-    return SelfRating.MISSED
+    # One key point said right, and nothing wrong, is a partial answer.
+    return SelfRating.PARTLY if covered else SelfRating.MISSED
 
 
 def _first(matches: Iterable[Match | None]) -> Match | None:
