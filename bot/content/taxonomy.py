@@ -32,21 +32,22 @@ class Topic:
 
 
 TOPICS: tuple[Topic, ...] = (
-    Topic("ml-fundamentals", "ML fundamentals", ("fundamentals", "ml"), 0.07),
-    Topic("supervised-learning", "Supervised learning", ("supervised",), 0.10),
-    Topic("unsupervised-learning", "Unsupervised learning", ("unsupervised", "clustering"), 0.05),
-    Topic("evaluation-metrics", "Evaluation & metrics", ("evaluation", "metrics"), 0.09),
-    Topic("feature-engineering", "Feature engineering", ("features",), 0.07),
-    Topic("scikit-learn", "scikit-learn API & pipelines", ("sklearn",), 0.11),
-    Topic("tensorflow", "TensorFlow", ("tf",), 0.08),
-    Topic("keras", "Keras 3", ("keras3",), 0.08),
-    Topic("deep-learning", "Deep-learning concepts", ("dl",), 0.08),
-    Topic("nlp-llm", "NLP & LLM basics", ("nlp", "llm"), 0.04),
-    Topic("computer-vision", "Computer vision", ("cv", "vision"), 0.03),
-    Topic("mlops", "MLOps & deployment", ("deployment",), 0.06),
-    Topic("system-design", "System design & industry applications", ("design", "industry"), 0.04),
-    Topic("behavioural", "Behavioural", ("behavioral",), 0.06),
-    Topic("statistics-maths", "Statistics & maths", ("statistics", "stats", "maths", "math"), 0.04),
+    Topic("ml-fundamentals", "ML fundamentals", ("fundamentals", "ml"), 0.04),
+    Topic("supervised-learning", "Supervised learning", ("supervised",), 0.06),
+    Topic("unsupervised-learning", "Unsupervised learning", ("unsupervised", "clustering"), 0.03),
+    Topic("evaluation-metrics", "Evaluation & metrics", ("evaluation", "metrics"), 0.05),
+    Topic("feature-engineering", "Feature engineering", ("features",), 0.04),
+    Topic("scikit-learn", "scikit-learn API & pipelines", ("sklearn",), 0.08),
+    Topic("tensorflow", "TensorFlow", ("tf",), 0.05),
+    Topic("keras", "Keras 3", ("keras3",), 0.05),
+    Topic("pytorch", "PyTorch", ("torch",), 0.07),
+    Topic("deep-learning", "Deep-learning concepts", ("dl",), 0.04),
+    Topic("nlp-llm", "LLMs & NLP", ("nlp", "llm", "llms", "genai"), 0.18),
+    Topic("computer-vision", "Computer vision", ("cv", "vision"), 0.02),
+    Topic("mlops", "MLOps & deployment", ("deployment", "llmops"), 0.07),
+    Topic("system-design", "ML system design", ("design", "industry"), 0.10),
+    Topic("behavioural", "Behavioural", ("behavioral",), 0.05),
+    Topic("statistics-maths", "Statistics & maths", ("statistics", "stats", "maths", "math", "probability"), 0.07),
 )
 
 TOPIC_BY_SLUG: dict[str, Topic] = {t.slug: t for t in TOPICS}
