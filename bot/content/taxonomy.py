@@ -47,7 +47,12 @@ TOPICS: tuple[Topic, ...] = (
     Topic("mlops", "MLOps & deployment", ("deployment", "llmops"), 0.07),
     Topic("system-design", "ML system design", ("design", "industry"), 0.10),
     Topic("behavioural", "Behavioural", ("behavioral",), 0.05),
-    Topic("statistics-maths", "Statistics & maths", ("statistics", "stats", "maths", "math", "probability"), 0.07),
+    Topic(
+        "statistics-maths",
+        "Statistics & maths",
+        ("statistics", "stats", "maths", "math", "probability"),
+        0.07,
+    ),
 )
 
 TOPIC_BY_SLUG: dict[str, Topic] = {t.slug: t for t in TOPICS}

@@ -10,6 +10,7 @@ import discord
 import pytest
 
 from adapters.discord.cli import register
+from bot.content.taxonomy import TOPICS
 from tests.support.fake_discord import FakeDiscord
 
 # Computed here from Discord's documented bits rather than from the code under test.
@@ -96,7 +97,7 @@ async def test_the_channel_command_is_hidden_from_non_managers_by_default(
     assert int(commands["mlquestion-channel"]["default_member_permissions"]) == manage_server
     assert commands["mlquestion"]["default_member_permissions"] is None
     topics = next(o for o in commands["mlquestion"]["options"] if o["name"] == "topic")
-    assert len(topics["choices"]) == 15
+    assert len(topics["choices"]) == len(TOPICS)
 
 
 async def test_sync_without_a_guild_is_global(fake_discord: FakeDiscord, discord_env: None) -> None:
