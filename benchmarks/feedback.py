@@ -45,11 +45,7 @@ class Case:
 
 
 def load_cases(path: Path) -> list[Case]:
-    bank = {
-        q.id: q
-        for folder in ("questions", "incoming")
-        for q in load_questions(ROOT / "content" / folder).questions
-    }
+    bank = {q.id: q for q in load_questions(ROOT / "content" / "questions").questions}
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     cases = []
     for item in raw["answers"]:
