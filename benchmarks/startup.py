@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pty
 import statistics
 import subprocess
 import sys
@@ -27,23 +28,26 @@ READY = "mlquestion console"
 
 def _time_to_ready(bank: Path, folder: Path) -> float:
     env = {**os.environ, "MLQ_CONTENT_DIR": str(bank), "MLQ_SQLITE_PATH": str(folder / "start.db")}
+    # The console needs a terminal for its input (`mlq run` refuses a pipe): give it a pseudo-terminal.
+    terminal, stdin = pty.openpty()
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         cwd=ROOT,
         env=env,
-        stdin=subprocess.PIPE,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    assert process.stdout is not None and process.stdin is not None
+    os.close(stdin)
+    assert process.stdout is not None
     line = process.stdout.readline()
     elapsed = time.perf_counter() - started
     assert READY in line, line
-    process.stdin.write("/quit\n")
-    process.stdin.close()
+    os.write(terminal, b"/quit\n")
     process.wait(timeout=60)
+    os.close(terminal)
     return elapsed
 
 

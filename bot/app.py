@@ -30,11 +30,27 @@ from bot.store.sql_store import sqlite_url
 log = logging.getLogger(__name__)
 
 
+PROMPT = "mlq> "
+
+
+class NoTerminal(Exception):
+    """Only the console would run, but nobody can type into it (no platform token, no terminal)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RunOptions:
     demo: bool = False
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
+
+    @property
+    def interactive(self) -> bool:
+        """True when a person types the input (a terminal), not a pipe, a file or nothing."""
+        stdin: TextIO | None = self.stdin
+        try:
+            return stdin is not None and stdin.isatty()
+        except ValueError:  # closed
+            return False
 
 
 def service_config(settings: Settings) -> ServiceConfig:
@@ -47,13 +63,32 @@ def service_config(settings: Settings) -> ServiceConfig:
     )
 
 
+def log_level(settings: Settings, console_only: bool) -> str:
+    """Return MLQ_LOG_LEVEL if set; else INFO on a platform, WARNING when only the console runs.
+
+    On a platform the log is the operator's view (posts, reveals, commands at INFO); in a terminal
+    the console is the user interface, so routine log lines stay out of it unless asked for.
+    """
+    if "log_level" in settings.model_fields_set:
+        return settings.log_level
+    return "WARNING" if console_only else "INFO"
+
+
 async def run(settings: Settings, options: RunOptions, clock: Clock | None = None) -> int:
-    """Run the bot until Ctrl-C, SIGTERM or `/quit`; return the process exit code."""
-    # In a terminal the console is the user interface: keep routine log lines out of it
-    # unless a level was asked for.
-    level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
-    configure_logging(level, settings.log_json, secrets=settings.secrets())
+    """Run the bot until Ctrl-C, SIGTERM, `/quit` or the end of the console's input; return the exit code.
+
+    Raise NoTerminal when only the console would run but its input is not a terminal (a container
+    whose tokens are unset would otherwise run a console nobody can reach, and look healthy).
+    """
+    console_only = options.demo or not (settings.slack_enabled or settings.discord_enabled)
+    configure_logging(log_level(settings, console_only), settings.log_json, secrets=settings.secrets())
     bank = QuestionBank.load(settings.content_dir)
+    if console_only and not options.demo and not options.interactive:
+        raise NoTerminal(
+            "no platform token is set, and standard input is not a terminal, so the console would "
+            "have nobody to read from. Set SLACK_BOT_TOKEN (with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET) "
+            "and/or DISCORD_TOKEN (with DISCORD_APPLICATION_ID), or run mlq in a terminal."
+        )
     with ExitStack() as temporary:
         url = settings.store_url
         if options.demo:
@@ -64,7 +99,7 @@ async def run(settings: Settings, options: RunOptions, clock: Clock | None = Non
 
 
 async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, url: str, clock: Clock) -> int:
-    store = await open_store(url)
+    store = await open_store(url, setting=settings.store_variable)
     zone = ZoneInfo(settings.default_timezone)
     service = PracticeService(bank, store, clock, {}, service_config(settings))
     stop = asyncio.Event()
@@ -97,7 +132,8 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
         await scheduler.start()
         if console is not None:
             if options.demo:
-                await _demo(service, console, timedelta(seconds=settings.demo_reveal_seconds), stop)
+                reveal_after = timedelta(seconds=settings.demo_reveal_seconds)
+                await _demo(service, console, reveal_after, stop, scripted=not options.interactive)
             await console.listen()
         await stop.wait()
     finally:
@@ -113,8 +149,14 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
         await store.close()
         log.info("stopped")
         if console is not None:
-            options.stdout.write("bye — everything is saved.\n")
+            options.stdout.write(_goodbye(options, store.location))
     return 0
+
+
+def _goodbye(options: RunOptions, location: str) -> str:
+    if options.demo:
+        return "bye — the demo's database was temporary and is gone; `mlq run` keeps everything.\n"
+    return f"bye — everything is saved in {location}.\n"
 
 
 def _health_server(
@@ -142,14 +184,29 @@ def build_adapters(
 
         adapters.append(DiscordAdapter(service, discord_config(settings)))
     if not adapters:
-        adapters.append(ConsoleAdapter(service, options.stdin, options.stdout, zone, on_quit=stop.set))
+        # Scripted demo input (a pipe or file) ends long before the reveal: `_demo` waits for both.
+        scripted_demo = options.demo and not options.interactive
+        console = ConsoleAdapter(
+            service,
+            options.stdin,
+            options.stdout,
+            zone,
+            on_quit=stop.set,
+            on_end_of_input=(lambda: None) if scripted_demo else stop.set,
+            prompt=PROMPT if options.interactive else "",
+        )
+        adapters.append(console)
     for adapter in adapters:
         service.register_adapter(adapter)
     return adapters
 
 
 async def _demo(
-    service: PracticeService, console: ConsoleAdapter, reveal_after: timedelta, stop: asyncio.Event
+    service: PracticeService,
+    console: ConsoleAdapter,
+    reveal_after: timedelta,
+    stop: asyncio.Event,
+    scripted: bool,
 ) -> None:
     """Compress a day: subscribe the terminal, post now, reveal after a short delay."""
     now = service.clock.now()
@@ -162,11 +219,12 @@ async def _demo(
     )
     subscription = await service.store.save_subscription(CHANNEL, schedule, Filters(), now)
     console.stdout.write(
-        f"Demo: today's question is posted now and revealed in {reveal_after.seconds} seconds. "
-        "Type an answer: it goes in the question's thread.\n"
+        f"Demo: today's question is posted now and revealed in {int(reveal_after.total_seconds())} "
+        "seconds. Type an answer: it goes in the question's thread. (The demo uses a temporary "
+        "database: nothing is kept after it ends.)\n"
     )
     await service.post_slot(subscription, Slot(local.date(), now, now + reveal_after))
-    if not console.stdin.isatty():
+    if scripted:
         # Scripted input (a pipe or file): leave once the reveal is shown and the input is done.
         async def finish() -> None:
             await console.revealed.wait()

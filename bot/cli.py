@@ -15,33 +15,67 @@ from zoneinfo import ZoneInfo
 from adapters.discord import cli as discord_cli
 from adapters.slack import cli as slack_cli
 from bot.content import cli as content_cli
+from bot.content.bank import BankInvalid, BankMissing, QuestionBank
 from bot.feedback import cli as feedback_cli
-from bot.ops.settings import SettingsError, load_settings
+from bot.ops.settings import Settings, SettingsError, load_settings
 from bot.schedule import cli as schedule_cli
+from bot.store.sql_store import StoreUnavailable
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # a wrong flag, argument, path or setting
+EXIT_FAILED = 1  # the command ran and failed: a broken bank, an unreachable or damaged database
+
+
+class CommandFailed(Exception):
+    """End the command with one line on stderr and an exit code, never a traceback."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.app import RunOptions, run
-    from bot.content.bank import BankInvalid
+    from bot.app import NoTerminal, RunOptions, run
     from bot.seam import PlatformSetupError
 
     settings = load_settings()
     try:
         return asyncio.run(run(settings, RunOptions(demo=args.demo)))
+    except BankMissing as exc:
+        raise CommandFailed(f"refusing to start: {_missing_bank(exc)}") from None
     except BankInvalid as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
-        return 1
-    except PlatformSetupError as exc:
+        return EXIT_FAILED
+    except (PlatformSetupError, NoTerminal) as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def load_bank(settings: Settings) -> QuestionBank:
+    """Load the configured bank, or fail with one line naming its folder and MLQ_CONTENT_DIR."""
+    try:
+        return QuestionBank.load(settings.content_dir)
+    except BankMissing as exc:
+        raise CommandFailed(_missing_bank(exc)) from None
+    except BankInvalid as exc:
+        folder = settings.content_dir
+        raise CommandFailed(
+            f"the question bank in {folder} (MLQ_CONTENT_DIR) has {len(exc.problems)} problem(s), the "
+            f"first: {exc.problems[0]}; `mlq content lint {folder}` lists them all",
+            EXIT_FAILED,
+        ) from None
+
+
+def _missing_bank(exc: BankMissing) -> str:
+    return (
+        f"{exc} (looked there because of MLQ_CONTENT_DIR): run mlq from the repository's folder, "
+        "or set MLQ_CONTENT_DIR to the question bank's folder"
+    )
 
 
 def _ask(args: argparse.Namespace) -> int:
     from adapters.console.render import render_answer, render_question
     from bot.commands import valid_filters_text
-    from bot.content.bank import Filters, QuestionBank
+    from bot.content.bank import Filters
     from bot.content.taxonomy import resolve_difficulty, resolve_topic
     from bot.messages import CardKind, answer_card, question_card
 
@@ -59,7 +93,7 @@ def _ask(args: argparse.Namespace) -> int:
             print(f"unknown difficulty {args.difficulty!r}. {valid_filters_text()}", file=sys.stderr)
             return EXIT_USAGE
         difficulties.append(difficulty)
-    bank = QuestionBank.load(settings.content_dir)
+    bank = load_bank(settings)
     matching = bank.matching(Filters(tuple(topics), tuple(difficulties)))
     if not matching:
         print(f"no question matches those filters. {valid_filters_text()}", file=sys.stderr)
@@ -77,12 +111,19 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
     settings = load_settings()
 
-    async def upgrade() -> None:
-        store = await open_store(settings.store_url)
-        await store.close()
+    async def upgrade() -> str:
+        store = await open_store(settings.store_url, migrate=False, setting=settings.store_variable)
+        try:
+            before, after = await store.upgrade()
+        finally:
+            await store.close()
+        if before is None:
+            return f"created the database schema (revision {after}) in {store.location}"
+        if before != after:
+            return f"upgraded the database schema from revision {before} to {after} in {store.location}"
+        return f"the database schema in {store.location} is already the latest (revision {after})"
 
-    asyncio.run(upgrade())
-    print("database is at the latest schema")
+    print(asyncio.run(upgrade()))
     return 0
 
 
@@ -91,9 +132,12 @@ def _export(args: argparse.Namespace) -> int:
     from bot.store.transfer import dumps, export_store
 
     settings = load_settings()
+    target = Path(args.file)
+    if args.file != "-" and not target.parent.is_dir():
+        raise CommandFailed(f"mlq export: cannot write {target}: the folder {target.parent} does not exist")
 
     async def export() -> dict[str, Any]:
-        async with opened_store(settings.store_url) as store:
+        async with opened_store(settings.store_url, settings.store_variable) as store:
             return await export_store(store)
 
     data = asyncio.run(export())
@@ -101,7 +145,10 @@ def _export(args: argparse.Namespace) -> int:
     if args.file == "-":
         sys.stdout.write(text)
     else:
-        Path(args.file).write_text(text, encoding="utf-8")
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CommandFailed(f"mlq export: cannot write {target}: {exc.strerror or exc}") from None
     counts = {name: len(rows) for name, rows in data["tables"].items()}
     print("exported " + ", ".join(f"{n} {name}" for name, n in counts.items()), file=sys.stderr)
     return 0
@@ -112,7 +159,12 @@ def _import(args: argparse.Namespace) -> int:
     from bot.store.transfer import TransferError, import_store
 
     settings = load_settings()
-    source = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    try:
+        source = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandFailed(f"mlq import: cannot read {args.file}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CommandFailed(f"mlq import: {args.file} is not a text file (not an export)") from None
     try:
         data = json.loads(source)
     except json.JSONDecodeError as exc:
@@ -120,7 +172,7 @@ def _import(args: argparse.Namespace) -> int:
         return 1
 
     async def load() -> dict[str, int]:
-        async with opened_store(settings.store_url) as store:
+        async with opened_store(settings.store_url, settings.store_variable) as store:
             return await import_store(store, data)
 
     try:
@@ -130,6 +182,24 @@ def _import(args: argparse.Namespace) -> int:
         return 1
     print("imported " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     return 0
+
+
+def _bank_path(args: argparse.Namespace) -> None:
+    """Default `mlq content …`'s PATH to the configured bank; refuse one that does not exist."""
+    if not hasattr(args, "path"):
+        return
+    configured = args.path is None
+    if configured:
+        args.path = str(load_settings().content_dir)
+    if not Path(args.path).exists():
+        where = " (MLQ_CONTENT_DIR; run mlq from the repository's folder or set it)" if configured else ""
+        raise CommandFailed(f"{_name(args)}: {Path(args.path).resolve()} does not exist{where}")
+
+
+def _name(args: argparse.Namespace) -> str:
+    """Return the command as typed, for messages: `mlq content lint`, `mlq db upgrade`…"""
+    words = [args.command, getattr(args, f"{args.command}_command", None) or ""]
+    return " ".join(["mlq", *filter(None, words)])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,16 +243,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "count", 1) is not None and getattr(args, "count", 1) < 1:
-        print("mlq: --count must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
     try:
-        if getattr(args, "path", "unset") is None:
-            args.path = str(load_settings().content_dir)
+        _bank_path(args)
         code: int = args.func(args)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
+    except StoreUnavailable as exc:
+        print(f"{_name(args)}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except CommandFailed as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
     return code
 
 

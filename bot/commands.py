@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any, Literal
@@ -17,8 +18,10 @@ from bot.schedule.rules import (
     parse_duration,
     parse_time,
     parse_zone,
+    zone_key,
 )
-from bot.schedule.skip_days import HolidayError, parse_country, parse_dates
+from bot.schedule.skip_days import MAX_SKIP_DATES, HolidayError, parse_country, parse_dates
+from bot.text import clean, shown
 
 USAGE = """\
 `/mlquestion` — a question from your rotation
@@ -163,6 +166,7 @@ _SIMPLE: dict[str, Command] = {
     "suggest": Suggest(),
     "unlink": Unlink(),
 }
+_LINK_CODE = re.compile(r"[A-Z0-9]{8}")  # what `link` hands out (see bot.practice.flows)
 _LEADERBOARD: dict[str, Command] = {
     "week": Leaderboard("week"),
     "month": Leaderboard("month"),
@@ -182,24 +186,30 @@ def valid_filters_text() -> str:
 
 def parse_command(text: str) -> Command:
     """Parse the text after `/mlquestion`; raise CommandError naming the bad argument."""
-    words = text.strip().removeprefix("/mlquestion").split()
+    words = clean(text).strip().removeprefix("/mlquestion").split()
     if not words:
         return Ask()
     head = words[0].lower()
     if head in _SIMPLE:
         if len(words) > 1:
-            raise CommandError(f"`{head}` takes no arguments (got {' '.join(words[1:])!r})")
+            raise CommandError(f"`{head}` takes no arguments (got {shown(' '.join(words[1:]))!r})")
         return _SIMPLE[head]
     if head == "subscribe":
         return _parse_subscribe(words[1:])
     if head == "link":
         if len(words) > 2:
             raise CommandError("`link` takes at most one code, e.g. `link K7QX2MPA`")
-        return Link(words[1].upper() if len(words) == 2 else None)
+        code = words[1].upper() if len(words) == 2 else None
+        if code is not None and not _LINK_CODE.fullmatch(code):
+            raise CommandError(
+                f"`{shown(words[1])}` is not a link code: codes are 8 letters and digits, "
+                "e.g. `link K7QX2MPA` (run `/mlquestion link` on the other platform for one)"
+            )
+        return Link(code)
     if head == "leaderboard":
         if len(words) > 2 or (len(words) == 2 and words[1].lower() not in _LEADERBOARD):
             raise CommandError(
-                f"`leaderboard {' '.join(words[1:])}`: use `leaderboard`, `leaderboard week`, "
+                f"`leaderboard {shown(' '.join(words[1:]))}`: use `leaderboard`, `leaderboard week`, "
                 "`leaderboard month`, `leaderboard all`, `leaderboard optout` or `leaderboard optin`"
             )
         return _LEADERBOARD[words[1].lower()] if len(words) == 2 else Leaderboard()
@@ -220,7 +230,7 @@ def _parse_filters(words: list[str], allow_other: bool) -> tuple[Filters, list[s
                 raise CommandError(f"`track` needs a track name. {valid_tracks_text()}")
             track = resolve_track(words[index])
             if track is None:
-                raise CommandError(f"unknown track `{words[index]}`. {valid_tracks_text()}")
+                raise CommandError(f"unknown track `{shown(words[index])}`. {valid_tracks_text()}")
             tracks.append(track)
             index += 1
             continue
@@ -233,7 +243,7 @@ def _parse_filters(words: list[str], allow_other: bool) -> tuple[Filters, list[s
             other.append(word)
         else:
             raise CommandError(
-                f"unknown topic or difficulty `{word}`. {valid_filters_text()} "
+                f"unknown topic or difficulty `{shown(word)}`. {valid_filters_text()} "
                 "Or try `help`, `topics`, `subscribe`, `settings`."
             )
     filters = Filters(
@@ -273,6 +283,8 @@ def _parse_subscribe(words: list[str]) -> Subscribe:
                 zone = parse_zone("UTC" if lower == "utc" else word)
             elif _looks_like_days(lower):
                 days = parse_days(lower)
+            elif zone_key(word) and not (resolve_topic(word) or resolve_difficulty(word)):
+                zone = parse_zone(word)  # a zone without a region: `GMT`, `Japan`
             else:
                 rest.append(word)
             index += 1
@@ -296,7 +308,9 @@ def _parse_option(word: str, value: str | None) -> tuple[str, object]:
         raise ScheduleError(
             {
                 "holidays": "`holidays` needs a country code (e.g. `holidays GB`) or `none`",
-                "skip": "`skip` needs dates (e.g. `skip 2026-12-24,2026-12-31`) or `none`",
+                "skip": (
+                    f"`skip` needs up to {MAX_SKIP_DATES} dates (e.g. `skip 2026-12-24,2026-12-31`) or `none`"
+                ),
                 "mentions": "`mentions` needs `on` or `off`",
                 "weekly": "`weekly` needs `on` or `off`",
             }[word]
@@ -307,13 +321,13 @@ def _parse_option(word: str, value: str | None) -> tuple[str, object]:
     if word == "skip":
         return "skip_dates", frozenset() if lower == "none" else parse_dates(value)
     if lower not in ("on", "off"):
-        raise ScheduleError(f"`{word} {value}`: use `{word} on` or `{word} off`")
+        raise ScheduleError(f"`{word} {shown(value)}`: use `{word} on` or `{word} off`")
     return ("mentions" if word == "mentions" else "weekly_summary"), lower == "on"
 
 
 _SUBSCRIBE_HELP = (
-    "Usage: `subscribe [HH:MM] [Zone] [days] [reveal after Nh | reveal at HH:MM] [topics…] [track NAME] "
-    "[holidays CC|none] [skip YYYY-MM-DD,…|none] [mentions on|off] [weekly on|off]`, "
+    "Usage: `subscribe [HH:MM] [Zone] [days] [reveal after Nh | reveal at HH:MM] [topics…] [difficulty…] "
+    "[track NAME] [holidays CC|none] [skip YYYY-MM-DD,…|none] [mentions on|off] [weekly on|off]`, "
     "e.g. `subscribe 09:30 Europe/Berlin mon-fri reveal after 6h holidays DE`."
 )
 
@@ -326,7 +340,7 @@ def _parse_reveal(words: list[str], index: int) -> tuple[RevealRule, int]:
         return RevealRule(after=parse_duration(value), at=None), index + 3
     if mode == "at":
         return RevealRule(after=None, at=parse_time(value)), index + 3
-    raise ScheduleError(f"`reveal {mode}`: use `reveal after 6h` or `reveal at 16:00`")
+    raise ScheduleError(f"`reveal {shown(mode)}`: use `reveal after 6h` or `reveal at 16:00`")
 
 
 def _looks_like_days(word: str) -> bool:

@@ -42,6 +42,7 @@ from bot.schedule.selection import NoQuestionMatches, Rotation
 from bot.schedule.skip_days import SkipDays
 from bot.seam import ChatAdapter, Destination
 from bot.store import Store
+from bot.text import shown
 
 log = logging.getLogger(__name__)
 SKIPS_SHOWN = timedelta(days=60)  # how far ahead the settings list skipped days
@@ -194,7 +195,8 @@ class PracticeService:
         """
         question = self.bank.get(question_id)
         if question is None:
-            return _error(f"The question `{question_id}` is no longer in the bank; ask for another one.")
+            gone = shown(question_id)
+            return _error(f"The question `{gone}` is no longer in the bank; ask for another one.")
         self.metrics.commands.labels(invocation.destination.platform, "share").inc()
         key = f"{invocation.destination.key}:{invocation.user_id}:{click_id}"
         delay = self.config.share_reveal_after
@@ -228,8 +230,9 @@ class PracticeService:
         response = await self.practice.rate(
             invocation.destination, invocation.user_id, question_id, context, choice
         )
+        # The three values come from a click's payload (or a typed `/rate`): quoted and clipped.
         log.info(
-            "rating: destination=%s user=%s question=%s context=%s rating=%s",
+            "rating: destination=%s user=%s question=%.60r context=%.40r rating=%.20r",
             invocation.destination.key,
             invocation.user_id,
             question_id,

@@ -1,8 +1,9 @@
 """The console adapter: a terminal is one channel. Needs no account; the embedded default.
 
 Lines starting with `/mlquestion` are commands, `/answer` shows the last on-demand answer,
-`/rate nailed|partly|missed` rates the last answer shown, `/quit` exits, and any other line is a reply
-in the current daily question's thread (counted as taking part; the text is only echoed).
+`/rate nailed|partly|missed` rates the last answer shown, `/quit` (or the end of input, Ctrl-D)
+exits, and any other line is a reply in the current daily question's thread (counted as taking
+part; the text is only echoed). Output is wrapped to the terminal's width.
 """
 
 from __future__ import annotations
@@ -16,18 +17,23 @@ from collections.abc import Callable
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.console.render import render, render_answer, render_notice, render_question
+from adapters.console.render import render, render_answer, render_notice, render_question, terminal_width
 from bot.messages import AnswerCard, CardKind, Notice, NoticeKind, QuestionCard, RatingPrompt, SuggestForm
 from bot.seam import Delivery, Destination, ThreadRef
 from bot.service import Invocation, PracticeService
+from bot.text import clean
 
 CHANNEL = Destination("console", "terminal")
+# Return to the start of the prompt's line and clear it, to print over the prompt (drawn again after).
+_ERASE_LINE = "\r\x1b[K"
 
 
 class ConsoleAdapter:
     """Reads commands from `stdin` and writes the channel to `stdout` (both injectable).
 
     Keeps in memory only what a terminal shows: the current thread and the last on-demand question.
+    `on_end_of_input` runs when the input ends (Ctrl-D); by default it is `on_quit`. A non-empty
+    `prompt` is shown whenever a line can be typed.
     """
 
     platform = "console"
@@ -41,13 +47,22 @@ class ConsoleAdapter:
         zone: ZoneInfo,
         on_quit: Callable[[], None] = lambda: None,
         user_id: str = "you",
+        *,
+        on_end_of_input: Callable[[], None] | None = None,
+        prompt: str = "",
+        width: Callable[[], int] = terminal_width,
     ) -> None:
         self.service = service
         self.stdin = stdin
         self.stdout = stdout
         self.zone = zone
         self.on_quit = on_quit
+        self.on_end_of_input = on_end_of_input or on_quit
+        self.prompt = prompt
+        self.width = width
         self.user_id = user_id
+        self._prompt_shown = False
+        self._listening = False
         self.current_thread: ThreadRef | None = None
         self.last_question_id: str | None = None
         self.last_was_review = False
@@ -68,7 +83,7 @@ class ConsoleAdapter:
     ) -> ThreadRef:
         # Random ids, so threads from an earlier run of the same database never collide.
         thread = ThreadRef(destination, f"console-{uuid.uuid4().hex[:6]}")
-        self._print(render_question(card, self.zone, f"thread {self._label(thread)}"))
+        self._print(render_question(card, self.zone, f"thread {self._label(thread)}", self.width()))
         self.current_thread = thread
         return thread
 
@@ -76,7 +91,8 @@ class ConsoleAdapter:
         self, thread: ThreadRef, card: AnswerCard, delivery: Delivery | None = None
     ) -> None:
         self._print(
-            f"  ↳ in thread {self._label(thread)}, the answer is out:\n" + render_answer(card, "    ")
+            f"  ↳ in thread {self._label(thread)}, the answer is out:\n"
+            + render_answer(card, "    ", self.width())
         )
         self.last_rating = card.rating or self.last_rating
         self.revealed.set()
@@ -88,17 +104,19 @@ class ConsoleAdapter:
         self, destination: Destination, notice: Notice, thread: ThreadRef | None = None
     ) -> None:
         prefix = f"  ↳ thread {self._label(thread)}: " if thread else ""
-        self._print(prefix + render_notice(notice))
+        self._print(prefix + render_notice(notice, self.width()))
 
     async def start(self) -> None:
         latest = await self._latest_thread()
         if latest is not None:
             self.current_thread = latest
-        self._print("mlquestion console — type /mlquestion help, /quit to leave.")
+        self._print("mlquestion console — type /mlquestion help, /quit (or Ctrl-D) to leave.")
 
     async def listen(self) -> None:
         """Start reading typed lines (after start-up output, so nothing interleaves)."""
         loop = asyncio.get_running_loop()
+        self._listening = True
+        self._show_prompt()
         # A daemon thread, so a blocked read never holds up exit on Ctrl-C.
         threading.Thread(target=self._read_lines, args=(loop,), daemon=True).start()
         self._reader = asyncio.create_task(self._dispatch())
@@ -107,6 +125,10 @@ class ConsoleAdapter:
         return True  # a terminal has nothing to lose a connection to
 
     async def stop(self) -> None:
+        self._listening = False
+        if self._prompt_shown:
+            self.stdout.write("\n")  # the goodbye starts on a line of its own
+            self._prompt_shown = False
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -115,8 +137,9 @@ class ConsoleAdapter:
     # Input ----------------------------------------------------------------------------------------
 
     def _read_lines(self, loop: asyncio.AbstractEventLoop) -> None:
+        stdin: TextIO | None = self.stdin  # None when the process was started with its input closed
         with contextlib.suppress(ValueError, OSError):  # the stream was closed under us
-            for line in iter(self.stdin.readline, ""):
+            for line in iter(stdin.readline if stdin is not None else str, ""):
                 loop.call_soon_threadsafe(self._lines.put_nowait, line)
         with contextlib.suppress(RuntimeError):  # the loop is already closed: we are exiting
             loop.call_soon_threadsafe(self._lines.put_nowait, None)
@@ -124,17 +147,25 @@ class ConsoleAdapter:
     async def _dispatch(self) -> None:
         while True:
             line = await self._lines.get()
+            if line is None and self._prompt_shown:
+                self.stdout.write("\n")  # Ctrl-D leaves the cursor after the prompt
+            # Enter moved the terminal to a new line: the prompt is no longer on screen.
+            self._prompt_shown = False
             if line is None:
+                self._listening = False
                 self.input_closed.set()
+                self.on_end_of_input()  # Ctrl-D leaves like /quit
                 return
             await self.handle_line(line.rstrip("\n"))
+            self._show_prompt()
 
     async def handle_line(self, line: str) -> None:
         """Act on one typed line (public so tests can drive the adapter without a thread)."""
-        text = line.strip()
+        text = clean(line).strip()  # no control characters into the core, or echoed to the terminal
         if not text:
             return
         if text in ("/quit", "/exit"):
+            self._listening = False
             self.on_quit()
             return
         if self._form is not None:
@@ -155,12 +186,13 @@ class ConsoleAdapter:
                     self.last_was_review = message.kind is CardKind.REVIEW
                 if isinstance(message, SuggestForm):
                     self._form = []
-                self._print(render(message, self.zone))
+                self._print(render(message, self.zone, self.width()))
             return
         if text.startswith("/"):
             self._print(
                 render_notice(
-                    Notice(f"unknown command {text.split()[0]!r}: try /mlquestion help, /answer or /quit")
+                    Notice(f"unknown command {text.split()[0]!r}: try /mlquestion help, /answer or /quit"),
+                    self.width(),
                 )
             )
             return
@@ -180,16 +212,18 @@ class ConsoleAdapter:
             self._print("(ask for a question first: /mlquestion)")
         else:
             self.last_rating = answer.rating
-            self._print(render_answer(answer))
+            self._print(render_answer(answer, width=self.width()))
 
     async def _rate(self, choice: str) -> None:
         if self.last_rating is None:
-            self._print(render_notice(Notice("Nothing to rate yet: see an answer first (/answer).")))
+            self._print(
+                render_notice(Notice("Nothing to rate yet: see an answer first (/answer)."), self.width())
+            )
             return
         invocation = Invocation(CHANNEL, self.user_id)
         prompt = self.last_rating
         response = await self.service.rate(invocation, prompt.question_id, prompt.context, choice or "?")
-        self._print(render(response.message, self.zone))
+        self._print(render(response.message, self.zone, self.width()))
 
     async def _fill_form(self, form: list[str], text: str) -> None:
         """Collect a suggestion: the question (optionally `[topic difficulty]` first), then the answer."""
@@ -209,7 +243,7 @@ class ConsoleAdapter:
         topic, difficulty = self._form_filters
         invocation = Invocation(CHANNEL, self.user_id)
         response = await self.service.suggest(invocation, question, answer, topic, difficulty)
-        self._print(render(response.message, self.zone))
+        self._print(render(response.message, self.zone, self.width()))
         if isinstance(response.message, Notice) and response.message.kind is NoticeKind.ERROR:
             # Nothing typed is lost: show it back so it can be pasted again.
             self._print(f"  your question: {question}\n  your answer: {answer}")
@@ -225,5 +259,15 @@ class ConsoleAdapter:
         return thread.message_id.removeprefix("console-") if thread else "?"
 
     def _print(self, text: str) -> None:
-        self.stdout.write(text + "\n")
+        # Output that arrives while the prompt waits (a post, a reveal) replaces the prompt's line;
+        # the prompt is drawn again below it.
+        self.stdout.write((_ERASE_LINE if self._prompt_shown else "") + text + "\n")
+        self._prompt_shown = False
+        self._show_prompt()
         self.stdout.flush()
+
+    def _show_prompt(self) -> None:
+        if self.prompt and self._listening and not self._prompt_shown:
+            self.stdout.write(self.prompt)
+            self._prompt_shown = True
+            self.stdout.flush()

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.ops.settings import SettingsError, load_settings
+from bot.text import shown
 
 if TYPE_CHECKING:
     import discord
@@ -82,10 +83,18 @@ def invite_url_command(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"mlq discord invite-url: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if not app_id or not str(app_id).strip().isdigit():
+    if not app_id:
         print(
             "mlq discord invite-url: set DISCORD_APPLICATION_ID or pass --app-id "
             "(the numeric application id from the Discord developer portal)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if not str(app_id).strip().isdigit():
+        source = "--app-id" if args.app_id else "DISCORD_APPLICATION_ID"
+        print(
+            f"mlq discord invite-url: {source} must be the numeric application id from the Discord "
+            f"developer portal (General Information → Application ID), got {shown(str(app_id), 40)!r}",
             file=sys.stderr,
         )
         return EXIT_USAGE

@@ -15,6 +15,7 @@ import yarl
 from discord import app_commands
 
 from adapters.discord.markdown import clip
+from adapters.discord.options import check_options
 from adapters.discord.render import CONTENT_LIMIT, Outgoing
 from bot.content.bank import Filters
 from bot.seam import PlatformSetupError
@@ -104,7 +105,7 @@ class BotClient(discord.AutoShardedClient):
             **known,
         )
         self.interactions = interactions
-        self.tree: app_commands.CommandTree[BotClient] = app_commands.CommandTree(self)
+        self.tree: app_commands.CommandTree[BotClient] = CheckedTree(self)
         self.gateway_ready = asyncio.Event()
 
     async def on_connect(self) -> None:
@@ -121,6 +122,16 @@ class BotClient(discord.AutoShardedClient):
 
 
 BotInteraction = discord.Interaction[BotClient]
+
+
+class CheckedTree(app_commands.CommandTree["BotClient"]):
+    """The command tree, checking every command's options against its definition before it runs
+    (see `options.check_options`); a mismatch reaches the tree's error handler. Keeps no state."""
+
+    async def interaction_check(self, interaction: BotInteraction, /) -> bool:
+        if interaction.type is discord.InteractionType.application_command:
+            check_options(interaction)
+        return True
 
 
 def handler_of(interaction: discord.Interaction[Any]) -> Interactions:

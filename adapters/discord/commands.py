@@ -35,6 +35,7 @@ from adapters.discord.options import (
     topic_choices,
     zone_choices,
 )
+from bot.text import shown
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +134,35 @@ class ChannelCommands(app_commands.Group):
         await handler_of(interaction).channel_command(interaction, "settings")
 
 
+CHANGED = "⚠️ This command changed — an admin should run `mlq discord sync`. Nothing was done."
+
+
 async def _command_failed(interaction: BotInteraction, error: app_commands.AppCommandError) -> None:
     if isinstance(error, app_commands.TransformerError):
-        await tell(interaction, f"⚠️ `{error.value}` is not a value I can use there; pick one from the list.")
+        await _tell(
+            interaction,
+            f"⚠️ `{shown(str(error.value))}` is not a value I can use there; pick one from the list.",
+        )
+        return
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        # What Discord's registrations produce when they are older (or newer) than this code:
+        # the people who can fix it need one line, not a traceback per click.
+        name = (
+            " ".join([*error.parents, error.name])
+            if isinstance(error, app_commands.CommandNotFound)
+            else error.command.qualified_name
+        )
+        log.warning(
+            "discord: /%s does not match this version's commands (%s): run `mlq discord sync`; "
+            "guild=%s channel=%s user=%s",
+            shown(name),
+            "unknown command" if isinstance(error, app_commands.CommandNotFound) else "different options",
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.user.id,
+        )
+        if interaction.type is not discord.InteractionType.autocomplete:  # that one takes no message
+            await _tell(interaction, CHANGED)
         return
     command = interaction.command.qualified_name if interaction.command else "?"
     log.error(
@@ -146,8 +173,12 @@ async def _command_failed(interaction: BotInteraction, error: app_commands.AppCo
         interaction.user.id,
         exc_info=error,
     )
+    await _tell(interaction, "⚠️ Something went wrong on my side; nothing was changed. Please try again.")
+
+
+async def _tell(interaction: BotInteraction, text: str) -> None:
     try:
-        await tell(interaction, "⚠️ Something went wrong on my side; nothing was changed. Please try again.")
+        await tell(interaction, text)
     except discord.HTTPException:
         log.warning("could not tell the user about the failure (the interaction may have expired)")
 

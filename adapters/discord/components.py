@@ -18,6 +18,7 @@ import discord
 from adapters.discord.client import handler_of
 from bot.messages import AnswerCard, CardKind, Message, QuestionCard, RatingPrompt, SuggestForm
 from bot.practice.review import SelfRating
+from bot.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +231,8 @@ def _clip(text: str, limit: int) -> str:
 
 
 def form_values(data: Mapping[str, Any] | None) -> dict[str, str]:
-    """Return a submitted form's text inputs by custom_id (in labels or the older action rows)."""
+    """Return a submitted form's text inputs by custom_id (in labels or the older action rows),
+    without control characters (NUL, escape sequences…), which have no business in the store."""
     values: dict[str, str] = {}
 
     def walk(components: Sequence[Mapping[str, Any]]) -> None:
@@ -239,7 +241,7 @@ def form_values(data: Mapping[str, Any] | None) -> dict[str, str]:
                 walk([component["component"]])
             walk(component.get("components") or [])
             if component.get("type") == discord.ComponentType.text_input.value:
-                values[str(component.get("custom_id"))] = str(component.get("value") or "")
+                values[str(component.get("custom_id"))] = clean(str(component.get("value") or ""))
 
     walk((data or {}).get("components") or [])
     return values

@@ -1,15 +1,17 @@
 """Command options → the core: `/mlquestion`'s options become filters, `/mlquestion-channel
 subscribe`'s become the core's `subscribe …` text (so the core validates), with the choices and
 autocompletion the commands offer. Pure functions; a value we cannot use raises `OptionError`.
+
+Before any of that, `check_options` holds the options Discord sent against the commands declared
+here: a payload is not trusted to carry the types and choices the definitions promise.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import zoneinfo
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import discord
 from discord import app_commands
@@ -17,7 +19,8 @@ from discord import app_commands
 from bot.commands import valid_filters_text
 from bot.content.bank import Filters
 from bot.content.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic
-from bot.schedule.rules import ScheduleError, parse_days
+from bot.schedule.rules import ScheduleError, parse_days, parse_zone, zone_names
+from bot.text import clean, shown
 
 TOPIC_CHOICES = [app_commands.Choice(name=t.label, value=t.slug) for t in TOPICS]
 DIFFICULTY_CHOICES = [app_commands.Choice(name=d.value, value=d.value) for d in Difficulty]
@@ -36,12 +39,12 @@ def ask_filters(topic: str | None, difficulty: str | None) -> Filters:
     if topic:
         slug = resolve_topic(topic)
         if slug is None:
-            raise OptionError(f"`topic`: I don't know the topic `{topic}`. {valid_filters_text()}")
+            raise OptionError(f"`topic`: I don't know the topic `{shown(topic)}`. {valid_filters_text()}")
         topics = (slug,)
     if difficulty:
         level = resolve_difficulty(difficulty)
         if level is None:
-            raise OptionError(f"`difficulty`: use easy, medium or hard (got `{difficulty}`).")
+            raise OptionError(f"`difficulty`: use easy, medium or hard (got `{shown(difficulty)}`).")
         levels = (level,)
     return Filters(topics, levels)
 
@@ -63,14 +66,10 @@ def subscribe_text(
     if time:
         words.append(_word("time", time, lambda w: w[:1].isdigit() and ":" in w, "HH:MM, e.g. 09:30"))
     if timezone:
-        words.append(
-            _word(
-                "timezone",
-                timezone,
-                lambda w: "/" in w or w.lower() == "utc",
-                "an IANA name, e.g. Europe/Berlin",
-            )
-        )
+        try:  # checked here, so the core gets the zone's exact name as one word
+            words.append(parse_zone(timezone).key)
+        except ScheduleError as exc:
+            raise OptionError(f"`timezone`: {exc}") from None
     if days:
         word = _word("days", days, lambda w: True, "one word such as mon-fri or mon,wed,fri")
         try:
@@ -82,7 +81,7 @@ def subscribe_text(
         words += ["reveal", *_reveal_words(reveal)]
     for word in re.split(r"[\s,]+", topics or ""):
         if word and resolve_topic(word) is None:
-            raise OptionError(f"`topics`: I don't know the topic `{word}`. {valid_filters_text()}")
+            raise OptionError(f"`topics`: I don't know the topic `{shown(word)}`. {valid_filters_text()}")
         words += [word] if word else []
     if difficulty:
         words.append(
@@ -107,7 +106,7 @@ def subscribe_text(
 def _word(option: str, value: str, fits: Callable[[str], bool], expected: str) -> str:
     word = value.strip()
     if not word or len(word.split()) != 1 or not fits(word):
-        raise OptionError(f"`{option}`: `{value}` is not {expected}.")
+        raise OptionError(f"`{option}`: `{shown(value)}` is not {expected}.")
     return word
 
 
@@ -116,8 +115,61 @@ def _reveal_words(value: str) -> list[str]:
     if len(words) == 1:  # a bare "6h" or "17:00"
         words = ["at" if ":" in words[0] else "after", words[0]]
     if len(words) != 2 or words[0].lower() not in ("after", "at"):
-        raise OptionError(f"`reveal`: use `after 6h` or `at 17:00` (got `{value}`).")
+        raise OptionError(f"`reveal`: use `after 6h` or `at 17:00` (got `{shown(value)}`).")
     return [words[0].lower(), words[1]]
+
+
+# Checking what Discord sent ---------------------------------------------------------------------------
+
+# The Python values each option type arrives as (Discord's JSON: strings, integers, booleans, numbers).
+_VALUE_TYPES: dict[discord.AppCommandOptionType, tuple[type, ...]] = {
+    discord.AppCommandOptionType.string: (str,),
+    discord.AppCommandOptionType.integer: (int,),
+    discord.AppCommandOptionType.boolean: (bool,),
+    discord.AppCommandOptionType.number: (int, float),
+}
+
+
+def check_options(interaction: discord.Interaction[Any]) -> None:
+    """Hold a command's options against its declared parameters, and clean their text in place.
+
+    Each option must be one the command declares, of its type (a string where a boolean is
+    expected is refused: `share: "no"` must not post), and one of its choices where it has any.
+    Discord itself enforces this for the definitions it holds, so a difference means those are
+    out of date (or the payload is forged): raise `CommandSignatureMismatch`, before anything runs.
+    String values lose their control characters here, so every command gets clean text.
+    """
+    command = interaction.command
+    if not isinstance(command, app_commands.Command):
+        return  # an unknown command fails on its own, as CommandNotFound
+    parameters = {p.display_name: p for p in command.parameters}
+    data = cast(Mapping[str, Any], interaction.data or {})
+    for option in _leaf_options(data.get("options") or []):
+        parameter = parameters.get(str(option.get("name")))
+        if parameter is None or not _fits(parameter, option):
+            raise app_commands.CommandSignatureMismatch(command)
+        if isinstance(option.get("value"), str):
+            option["value"] = clean(option["value"])
+
+
+def _fits(parameter: app_commands.Parameter, option: Mapping[str, Any]) -> bool:
+    """Whether an option has the parameter's type, a value of that type, and one of its choices."""
+    value = option.get("value")
+    if option.get("type") != parameter.type.value:
+        return False
+    expected = _VALUE_TYPES.get(parameter.type, (object,))
+    if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
+        return False
+    # The value being typed for autocompletion is not a choice yet.
+    focused = bool(option.get("focused"))
+    return focused or not parameter.choices or value in {c.value for c in parameter.choices}
+
+
+def _leaf_options(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The options of the command itself, below any subcommand group and subcommand."""
+    while options and options[0].get("type") in (1, 2):  # SUB_COMMAND, SUB_COMMAND_GROUP
+        options = options[0].get("options") or []
+    return options
 
 
 # Autocompletion ------------------------------------------------------------------------------------
@@ -125,7 +177,7 @@ def _reveal_words(value: str) -> list[str]:
 
 @functools.cache
 def _zones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
+    return tuple(zone_names())  # the ones the core accepts: no `localtime` or `Factory`
 
 
 def matching_zones(current: str) -> list[str]:

@@ -16,11 +16,18 @@ import discord
 from discord import app_commands
 
 from adapters.discord.client import BotClient, BotInteraction, Reply, handler_of, tell
-from adapters.discord.components import SUGGEST_FORM, SuggestModal, form_values
+from adapters.discord.components import (
+    ANSWER_CHARS,
+    QUESTION_CHARS,
+    SUGGEST_FORM,
+    SuggestModal,
+    form_values,
+)
 from adapters.discord.render import form_echo
 from bot.messages import Notice, NoticeKind, Response, SuggestForm
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
+from bot.text import shown
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +221,14 @@ class DiscordPractice:
         message = response.message
         if not (isinstance(message, Notice) and message.kind is NoticeKind.ERROR):
             return [response]
-        # Nothing was saved: give the text back so it can go into the form again.
-        echo = form_echo(values.get("question", ""), values.get("answer", ""), topic, difficulty)
+        # Nothing was saved: give the text back so it can go into the form again — no more than the
+        # form holds (a longer field was not typed into it), so a refusal is a few messages at most.
+        echo = form_echo(
+            values.get("question", "")[:QUESTION_CHARS],
+            values.get("answer", "")[:ANSWER_CHARS],
+            shown(topic),
+            shown(difficulty),
+        )
         return [response, *(Reply(True, part) for part in echo)]
 
     def _invocation(self, interaction: BotInteraction) -> Invocation | None:

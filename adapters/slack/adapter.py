@@ -2,7 +2,8 @@
 
 It posts and reveals over the Web API, rendering core messages as Block Kit (`render`) and tagging
 each send with its delivery key (`delivery`). The listeners for `/mlquestion`, sharing and channel
-events live in `commands`; thread replies, ratings, reviews and the suggestion modal in `practice`.
+events live in `commands`; thread replies, ratings, reviews and the suggestion modal in `practice`;
+what arrives is bounded, authenticated and checked in `inbound` before Bolt sees it.
 It keeps no state of its own beyond the bot's identity and small bounded caches (display names,
 recently seen event ids).
 """
@@ -15,7 +16,6 @@ from typing import Any, Literal
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import render as R
 from adapters.slack.commands import SlackCommands
 from adapters.slack.delivery import delivered_in_channel, delivered_in_thread, tagged
+from adapters.slack.inbound import FrontDoor, RefusalLog, well_formed_middleware
 from adapters.slack.practice import SlackPractice
 from bot.messages import AnswerCard, Notice, QuestionCard
 from bot.ops.settings import Settings
@@ -55,6 +56,9 @@ UNAVAILABLE_CODES = frozenset(
         "team_access_not_granted",
     }
 )
+# slack-sdk and slack-bolt log whole requests and message bodies at DEBUG (our replies and people's
+# messages included): they stay at INFO even when the bot logs at DEBUG.
+SDK_LOGGERS = ("slack_sdk", "slack_bolt")
 
 
 class SlackConfigError(PlatformSetupError):
@@ -125,13 +129,20 @@ class SlackAdapter:
                 AsyncServerErrorRetryHandler(max_retry_count=config.server_error_retries),
             ],
         )
+        _quiet_sdk_debug_logs()
         self.app = AsyncApp(
             client=self.client,
             signing_secret=config.signing_secret or "",
-            # Socket Mode requests come over an authenticated websocket and carry no signature.
-            request_verification_enabled=config.mode == "http",
+            # HTTP mode: `inbound.FrontDoor` verifies each request on its raw bytes before Bolt sees
+            # it (Bolt's own check would parse first and log refused bodies). Socket Mode requests
+            # come over an authenticated websocket and carry no signature.
+            request_verification_enabled=False,
             logger=logging.getLogger("slack_bolt"),
         )
+        self.refusals = RefusalLog()
+        if config.mode == "socket":
+            # HTTP requests are checked at the front door; envelopes only get this far.
+            self.app.middleware(well_formed_middleware(self.refusals))
         self.bot_user_id: str | None = None
         self.practice = SlackPractice(service, self.client)
         self.commands = SlackCommands(service, self.client, self.practice, config.admin_user_ids)
@@ -210,12 +221,17 @@ class SlackAdapter:
         self.bot_user_id = str(identity.get("user_id") or "")
         if self.config.mode == "socket":
             self._socket = AsyncSocketModeHandler(self.app, self.config.app_token)
+            # The first websocket URL, asked for here so a refused app token stops start-up (left to
+            # itself, the SDK would retry a refused token every 10 seconds forever).
+            self._socket.client.wss_uri = await self._websocket_url()
             await self._socket.connect_async()  # type: ignore[no-untyped-call]  # bolt's own hint gap
             log.info(
                 "slack connected in Socket Mode as %s (team %s)", self.bot_user_id, identity.get("team_id")
             )
             return
-        self._runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None)
+        # lingering_time=0: a request refused from its headers (413, a bad signature) is answered and
+        # its connection closed, instead of aiohttp reading and discarding its body for up to 10 s.
+        self._runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None, lingering_time=0)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.config.host, self.config.port).start()
         log.info("slack HTTP mode listening on %s%s", self.address, self.config.path)
@@ -237,14 +253,10 @@ class SlackAdapter:
         return self._runner is not None
 
     def web_app(self) -> web.Application:
-        """The HTTP-mode server: Slack's requests on the configured path, verified by Bolt."""
-
-        async def handle(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
-
-        application = web.Application()
-        application.router.add_post(self.config.path, handle)
-        return application
+        """The HTTP-mode server: Slack's requests on the configured path, bounded and verified on
+        their raw bytes (`inbound.FrontDoor`), then dispatched by Bolt."""
+        door = FrontDoor(self.app, self.config.signing_secret or "", self.config.path, refusals=self.refusals)
+        return door.web_app()
 
     @property
     def address(self) -> str:
@@ -261,6 +273,17 @@ class SlackAdapter:
         self.practice.register(self.app)  # thread replies, answers, ratings, the suggestion modal
 
     # Helpers --------------------------------------------------------------------------------------
+
+    async def _websocket_url(self) -> str:
+        """A Socket Mode websocket URL from apps.connections.open; a refused app token is fatal."""
+        try:
+            response = await self.client.apps_connections_open(app_token=self.config.app_token or "")
+        except SlackApiError as exc:
+            raise SlackConfigError(
+                f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error', 'unknown error')}): "
+                "Socket Mode needs an app-level token (xapp-…) with the connections:write scope"
+            ) from None
+        return str(response["url"])
 
     def _reuse_connections(self) -> None:
         # Without a session slack-sdk opens (and TLS-handshakes) a new connection for every call.
@@ -289,3 +312,11 @@ class SlackCallFailed(Exception):
     def __init__(self, method: str, destination: Destination, code: str) -> None:
         super().__init__(f"{method.replace('_', '.', 1)} to {destination.key} failed: {code}")
         self.code = code
+
+
+def _quiet_sdk_debug_logs() -> None:
+    """Pin the SDKs' loggers at INFO or above, whatever the root level is or becomes."""
+    for name in SDK_LOGGERS:
+        library = logging.getLogger(name)
+        if library.level < logging.INFO:  # NOTSET (0) included: it would follow the root down to DEBUG
+            library.setLevel(logging.INFO)

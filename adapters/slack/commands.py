@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render as R
 from adapters.slack.components import SHARE_ACTION
+from adapters.slack.mrkdwn import clean
 from adapters.slack.practice import SlackPractice
 from bot import commands as C
 from bot.messages import Notice, NoticeKind, SuggestForm
@@ -69,15 +70,18 @@ class SlackCommands:
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         # Acknowledge first: Slack shows an error if the command isn't acked within 3 seconds.
         await ack()
-        text = str(body.get("text") or "")
+        # Control characters stop here: they would reach replies, the store and the moderators' terminal.
+        text = clean(str(body.get("text") or ""))
         destination = Destination(PLATFORM, str(body["channel_id"]), str(body.get("team_id") or ""))
         user = str(body["user_id"])
-        log.info("command: destination=%s user=%s text=%r", destination.key, user, text[:100])
         is_admin = False
         try:
             command: C.Command | None = C.parse_command(text)
         except C.CommandError:
             command = None  # the service replies with the parse error
+        # What was asked, never the words typed: the log keeps no text people send us.
+        kind = type(command).__name__ if command is not None else "unparsed"
+        log.info("command: destination=%s user=%s command=%s", destination.key, user, kind)
         if isinstance(command, C.ADMIN_COMMANDS):
             is_admin = await self._is_admin(user)
             if (

@@ -33,11 +33,12 @@ def tagged(message: SlackMessage, delivery: Delivery | None) -> dict[str, Any]:
 
 def delivery_key(message: dict[str, Any]) -> str | None:
     """The delivery key a message from the history carries, if it is one of ours."""
-    metadata = message.get("metadata") or {}
-    if metadata.get("event_type") != DELIVERY_EVENT:
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != DELIVERY_EVENT:
         return None
-    key = (metadata.get("event_payload") or {}).get("key")
-    return str(key) if key else None
+    payload = metadata.get("event_payload")
+    key = payload.get("key") if isinstance(payload, dict) else None
+    return key if isinstance(key, str) and key else None
 
 
 async def delivered_in_channel(client: AsyncWebClient, destination: Destination, key: str) -> str | None:

@@ -1,6 +1,9 @@
-"""Slack's text: the bank's Markdown as mrkdwn, split within a block's limit, and date tokens.
+"""Slack's text: the bank's Markdown as mrkdwn, split within a block's limit, plain fallback text,
+mentions, and date tokens.
 
-Pure functions on strings; `render` and `components` build Block Kit from what they return.
+Pure functions on strings; `render` and `components` build Block Kit from what they return. Every
+text that reaches Slack passes through `clean` (the core's, `bot.text`: here, and at the edge where
+text comes in), so control characters never reach a channel, the store or a terminal.
 """
 
 from __future__ import annotations
@@ -8,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+
+from bot.text import clean as clean  # re-exported: the adapter's one name for it
 
 # Block Kit's limit on a section's text.
 MAX_SECTION_TEXT = 3000
@@ -19,19 +24,40 @@ _BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+")
+# Marks bold spans while italics are converted; `clean` removes every NUL from the input first, so a
+# NUL someone typed can never turn into `*`.
 _BOLD_MARK = "\x00"
+# Bare broadcast words: Slack notifies nobody for them in text we post (only `<!channel>` does), but
+# a word joiner after the `@` keeps it so if the text is ever reused where they are parsed.
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+_CLIPPED = "\n… _(clipped: too long for one Slack message)_"
 
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack reserves for its own markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack reserves for its own markup (and drop control characters)."""
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int | None = None) -> str:
+    """Text for a message's `text` field (what notifications show), which Slack parses for
+    `<!channel>`, `<@U…>` and links: cleaned, cut to `limit`, escaped, bare `@here`-style words defused."""
+    text = clean(text)
+    if limit is not None:
+        text = truncate(text, limit)
+    return _BROADCAST.sub("@\u2060\\1", escape(text))
+
+
+def mention(user_id: str) -> str:
+    """A mention of a Slack user id (`<@U…>`); anything that is not one is shown escaped, not parsed."""
+    return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else escape(user_id)
 
 
 def mrkdwn(markdown: str) -> str:
     """Convert the bank's Markdown to Slack mrkdwn (escaping `&`, `<`, `>` everywhere)."""
     out: list[str] = []
     in_code = False
-    for line in markdown.splitlines():
+    for line in clean(markdown).splitlines():
         if _FENCE.match(line):
             # Slack shows no language tag: a bare fence opens and closes a block.
             out.append("```")
@@ -107,6 +133,24 @@ def _hard_wrap(lines: list[str], width: int) -> Iterator[str]:
 def truncate(text: str, limit: int) -> str:
     """Shorten plain text (a header, an option, a notification's fallback) to `limit` characters."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten mrkdwn to about `limit` characters at a line break, saying that it was clipped.
+
+    A code block left open by the cut is closed, so the rest of the message renders normally.
+    """
+    if len(text) <= limit:
+        return text
+    room = limit - len(_CLIPPED) - 4  # 4: a closing fence
+    cut = text.rfind("\n", 0, room)
+    kept = text[: cut if cut > room // 2 else room]
+    amp = kept.rfind("&")
+    if amp >= 0 and ";" not in kept[amp:]:
+        kept = kept[:amp]  # never end inside an escape such as `&amp;`
+    if sum(1 for line in kept.splitlines() if line.startswith("```")) % 2:
+        kept += "\n```"
+    return kept + _CLIPPED
 
 
 def date_token(instant: datetime, style: str = "{date_short_pretty} at {time}") -> str:

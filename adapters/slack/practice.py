@@ -32,9 +32,11 @@ from adapters.slack.components import (
     suggest_view,
     suggestion_errors,
 )
+from adapters.slack.mrkdwn import clean
 from bot.messages import Message, Notice, NoticeKind, Response, SuggestForm
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
+from bot.text import shown
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +61,7 @@ def is_thread_reply(event: dict[str, Any]) -> bool:
         event.get("type") == "message"
         and event.get("subtype") in HUMAN_SUBTYPES
         and not event.get("bot_id")
-        and event.get("user")
-        and event.get("channel")
-        and thread_ts
+        and all(isinstance(event.get(name), str) and event[name] for name in ("user", "channel", "thread_ts"))
         and thread_ts != ts
     )
 
@@ -169,10 +169,11 @@ class SlackPractice:
         await self._show_answer(body, respond, review=True)
 
     async def _show_answer(self, body: dict[str, Any], respond: AsyncRespond, review: bool) -> None:
-        question_id = str(_action(body).get("value") or "")
+        question_id = clean(str(_action(body).get("value") or ""))
         answer = self.service.answer(question_id, review=review)
         if answer is None:
-            notice = Notice(f"The question `{question_id}` is no longer in the bank.", NoticeKind.ERROR)
+            echo = shown(question_id).replace("`", "'")
+            notice = Notice(f"The question `{echo}` is no longer in the bank.", NoticeKind.ERROR)
             await _reply(respond, R.render(notice))
         else:
             await _reply(respond, await self.render(answer))
@@ -204,7 +205,7 @@ class SlackPractice:
         )
         try:
             await self.client.views_open(
-                trigger_id=str(command["trigger_id"]), view=suggest_view(form, metadata)
+                trigger_id=str(command.get("trigger_id") or ""), view=suggest_view(form, metadata)
             )
         except SlackApiError as exc:
             code = str(exc.response.get("error") or "unknown_error")
@@ -219,6 +220,8 @@ class SlackPractice:
     async def _on_suggest_submit(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """The modal was sent: a bad field keeps it open with the problem under that field."""
         values = (view.get("state") or {}).get("values") or {}
+        if not isinstance(values, dict):
+            values = {}
         question, answer, topic, difficulty = (_input(values, name) for name in SUGGEST_FIELDS)
         metadata = _metadata(view)
         team = str(metadata.get("team") or (body.get("team") or {}).get("id") or "")
@@ -271,19 +274,25 @@ def _click_destination(body: dict[str, Any]) -> Destination:
 
 
 def _input(values: dict[str, Any], name: str) -> str | None:
-    """A modal input's value (block_id = action_id = name): typed text or the chosen option."""
-    state = (values.get(name) or {}).get(name) or {}
+    """A modal input's value (block_id = action_id = name): typed text or the chosen option,
+    without control characters (the text goes to the store and, later, a moderator's terminal)."""
+    block = values.get(name)
+    state = block.get(name) if isinstance(block, dict) else None
+    if not isinstance(state, dict):
+        return None
     if state.get("type") == "static_select":
-        option = state.get("selected_option") or {}
-        return str(option["value"]) if option.get("value") else None
+        option = state.get("selected_option")
+        value = option.get("value") if isinstance(option, dict) else None
+        return clean(str(value)) if value else None
     value = state.get("value")
-    return str(value) if value is not None else None
+    return clean(str(value)) if value is not None else None
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    text = view.get("private_metadata")
     try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
+        data = json.loads(text) if isinstance(text, str) and text else {}
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -1,8 +1,9 @@
 """Slack rendering: core messages as Block Kit payloads built with `slack_sdk.models`.
 
 Pure functions; every payload is validated by the SDK's models (`to_dict()` checks Block Kit's
-limits) and long answers are split so no message comes near Slack's size limits. The text inside
-is converted by `mrkdwn`; the buttons and the suggestion modal come from `components`.
+limits). Long answers are split over several messages; every other message is one message whose
+long parts (a list of skipped dates, an echoed value) are clipped to fit Slack's limits. The text
+inside is converted by `mrkdwn`; the buttons and the suggestion modal come from `components`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,18 @@ from slack_sdk.models.blocks import (
 )
 
 from adapters.slack.components import question_buttons, rating_blocks, review_buttons
-from adapters.slack.mrkdwn import MAX_SECTION_TEXT, date_token, escape, mrkdwn, split_text, truncate
+from adapters.slack.mrkdwn import (
+    MAX_SECTION_TEXT,
+    clean,
+    clip,
+    date_token,
+    escape,
+    mention,
+    mrkdwn,
+    plain,
+    split_text,
+    truncate,
+)
 from bot.messages import (
     AnswerCard,
     CardKind,
@@ -41,8 +53,15 @@ MAX_BLOCKS = 50
 MAX_HEADER_TEXT = 150
 MESSAGE_TEXT_BUDGET = 10_000
 FALLBACK_TEXT = 300
+# How much text one part of a single-message card may carry (a card has at most three such parts,
+# so the whole stays inside MESSAGE_TEXT_BUDGET); a notice is one section, the longest we send (help)
+# being about 1,300 characters.
+PART_TEXT_BUDGET = 3_000
+NOTICE_TEXT_BUDGET = MAX_SECTION_TEXT
 # People named under a reveal or on a leaderboard: the rest are counted ("and 12 more").
 MAX_NAMED = 25
+# Slack's longest display name; a longer name (a real name, say) is cut.
+MAX_NAME = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +97,11 @@ def question_message(card: QuestionCard) -> SlackMessage:
     label = _KIND_LABELS[card.kind]
     meta = f"*{escape(card.topic_label)}* · {escape(card.difficulty)} · {label}"
     if card.shared_by:
-        meta += f" · shared by <@{card.shared_by}>"
+        meta += f" · shared by {mention(card.shared_by)}"
     if card.kind is CardKind.REVIEW and card.overdue_since is not None:
         meta += f" · due since {date_token(card.overdue_since, '{date_short_pretty}')}"
-    blocks: list[Block] = [
-        HeaderBlock(text=truncate(card.title, MAX_HEADER_TEXT)),
-        ContextBlock(elements=[MarkdownTextObject(text=meta)]),
-    ]
-    blocks += [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in split_text(mrkdwn(card.text))]
+    blocks: list[Block] = [_header(card.title), ContextBlock(elements=[MarkdownTextObject(text=meta)])]
+    blocks += _sections(mrkdwn(card.text), 2 * PART_TEXT_BUDGET)
     if card.revealed:
         blocks.append(_context(":white_check_mark: The answer is out — see the thread."))
     elif card.reveal_at is not None:
@@ -113,13 +129,13 @@ def answer_messages(card: AnswerCard, names: Mapping[str, str] | None = None) ->
     named with `names` (user id → display name; the id itself if unknown). The rating buttons go
     under the last message.
     """
-    blocks: list[Block] = [HeaderBlock(text=truncate(f"Model answer — {card.title}", MAX_HEADER_TEXT))]
+    blocks: list[Block] = [_header(f"Model answer — {card.title}")]
     for heading, body in card.sections:
         for index, chunk in enumerate(split_text(mrkdwn(body), MAX_SECTION_TEXT - len(escape(heading)) - 20)):
             title = f"*{escape(heading)}*" + (" (continued)" if index else "")
             blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{chunk}")))
     if card.references:
-        links = "\n".join(f"• <{ref.url}|{escape(ref.title)}>" for ref in card.references)
+        links = "\n".join(f"• <{escape(ref.url)}|{escape(ref.title)}>" for ref in card.references)
         for chunk in split_text(f"*References*\n{links}"):
             blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
     groups: list[list[Block]] = [[block] for block in blocks]
@@ -135,9 +151,10 @@ def answer_messages(card: AnswerCard, names: Mapping[str, str] | None = None) ->
 
 
 def notice_message(notice: Notice) -> SlackMessage:
+    """A notice in one section; a longer one (an echoed value, say) is clipped, never spread over
+    several messages."""
     icon = {NoticeKind.ERROR: ":warning: ", NoticeKind.NEW_CYCLE: ":repeat: "}.get(notice.kind, "")
-    chunks = split_text(icon + mrkdwn(notice.text))
-    return _message([SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in chunks], notice.text)
+    return _message(_sections(icon + mrkdwn(notice.text), NOTICE_TEXT_BUDGET), notice.text)
 
 
 def schedule_message(card: ScheduleCard) -> SlackMessage:
@@ -156,17 +173,16 @@ def schedule_message(card: ScheduleCard) -> SlackMessage:
         lines.append(f"Options: {escape(card.options)}.")
     if state:
         lines.append(state)
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
+    blocks = _sections("\n".join(lines), PART_TEXT_BUDGET)
     if card.upcoming and not card.paused:
         upcoming = "\n".join(
             f"• {date_token(slot.post_at)} → answer {date_token(slot.reveal_at, '{time}')}"
             for slot in card.upcoming
         )
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Next questions*\n{upcoming}")))
+        blocks += _sections(f"*Next questions*\n{upcoming}", PART_TEXT_BUDGET)
     if card.skipped_soon:
         skipped = "\n".join(f"• {day} — {escape(reason)}" for day, reason in card.skipped_soon)
-        for chunk in split_text(f"*Skipped soon (no question)*\n{skipped}"):
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+        blocks += _sections(f"*Skipped soon (no question)*\n{skipped}", PART_TEXT_BUDGET)
     return _message(blocks, card.heading)
 
 
@@ -190,14 +206,13 @@ def stats_message(card: StatsCard) -> SlackMessage:
         lines.append(f"Next review: {date_token(card.next_review_at)}")
     else:
         lines.append("No reviews scheduled yet: rate an answer to start.")
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
+    blocks = _sections("\n".join(lines), PART_TEXT_BUDGET)
     if card.topics:
         rows = "\n".join(
             f"• {escape(t.topic_label)} — {t.nailed} nailed, {t.partly} partly, {t.missed} missed"
             for t in card.topics
         )
-        for chunk in split_text(f"*By topic, weakest first*\n{rows}"):
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+        blocks += _sections(f"*By topic, weakest first*\n{rows}", PART_TEXT_BUDGET)
     return _message(blocks, "Your practice stats")
 
 
@@ -207,18 +222,16 @@ def leaderboard_message(card: LeaderboardCard, names: Mapping[str, str] | None =
     heading = f"*Most regular participants — {escape(card.period)}*"
     if card.rows:
         rows = "\n".join(
-            f"{row.rank}. {escape(known.get(row.user_id, row.user_id))} — "
+            f"{row.rank}. {_name(known.get(row.user_id, row.user_id))} — "
             f"{row.questions} {_plural(row.questions, 'question', 'questions')}"
             for row in card.rows
         )
     else:
         rows = "Nobody has taken part yet: reply in a daily question's thread or rate its answer."
     posted = f"{card.questions_posted} {_plural(card.questions_posted, 'question', 'questions')} posted here."
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in split_text(f"{heading}\n{rows}")
-    ]
+    blocks = _sections(f"{heading}\n{rows}", 2 * PART_TEXT_BUDGET)
     blocks.append(_context(f"{posted} Counted by questions taken part in, not by ratings."))
-    blocks.append(_context(mrkdwn(card.opt_out_hint)))
+    blocks.append(_context(clip(mrkdwn(card.opt_out_hint), MAX_SECTION_TEXT)))
     return _message(blocks, f"Leaderboard — {card.period}")
 
 
@@ -256,9 +269,8 @@ def render(message: Message, names: Mapping[str, str] | None = None) -> list[Sla
 
 def _people(user_ids: tuple[str, ...], names: Mapping[str, str] | None) -> str:
     """Mentions (names is None) or escaped names, the first MAX_NAMED of them, then a count."""
-    shown = [
-        f"<@{user}>" if names is None else escape(names.get(user, user)) for user in user_ids[:MAX_NAMED]
-    ]
+    named = user_ids[:MAX_NAMED]
+    shown = [mention(user) if names is None else _name(names.get(user, user)) for user in named]
     rest = len(user_ids) - len(shown)
     return ", ".join(shown) + (f" and {rest} more" if rest else "")
 
@@ -267,12 +279,27 @@ def _plural(count: int, one: str, many: str) -> str:
     return one if count == 1 else many
 
 
+def _name(name: str) -> str:
+    """A person's display name in mrkdwn: escaped, and as long as Slack lets a display name be."""
+    return escape(truncate(clean(name), MAX_NAME))
+
+
+def _header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=truncate(clean(text), MAX_HEADER_TEXT))
+
+
+def _sections(text: str, budget: int) -> list[Block]:
+    """Sections of at most MAX_SECTION_TEXT characters carrying at most `budget` of `text`."""
+    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in split_text(clip(text, budget))]
+
+
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
 def _message(blocks: list[Block], text: str) -> SlackMessage:
-    return SlackMessage([block.to_dict() for block in blocks], truncate(text, FALLBACK_TEXT))
+    """A message of these blocks; `text` is the plain fallback notifications show, made inert here."""
+    return SlackMessage([block.to_dict() for block in blocks], plain(text, FALLBACK_TEXT))
 
 
 def _pack(groups: list[list[Block]], text: str) -> list[SlackMessage]:

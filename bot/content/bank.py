@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content.loader import Problem, format_problems, load_questions
+from bot.content.loader import Problem, format_problems, load_questions, question_files
 from bot.content.questions import Question
 from bot.content.rubric import Track
 from bot.content.taxonomy import TOPICS, Difficulty
@@ -21,6 +21,16 @@ class BankInvalid(Exception):
         super().__init__(
             f"the question bank has {len(self.problems)} problem(s):\n{format_problems(self.problems)}"
         )
+
+
+class BankMissing(BankInvalid):
+    """The bank's folder does not exist or holds no question file (usually: run from elsewhere)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        what = "does not exist" if not root.exists() else "holds no question files"
+        self.problems = [Problem(str(root), 0, f"the question bank folder {what}")]
+        Exception.__init__(self, f"no question bank: {self.root} {what}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +68,12 @@ class QuestionBank:
 
     @classmethod
     def load(cls, root: Path) -> QuestionBank:
-        """Load every file under root; raise BankInvalid listing every problem if any."""
+        """Load every file under root; raise BankInvalid listing every problem if any.
+
+        A folder that does not exist or holds no question file raises BankMissing.
+        """
+        if not question_files(root):
+            raise BankMissing(root)
         result = load_questions(root)
         if result.problems:
             raise BankInvalid(result.problems)

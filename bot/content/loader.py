@@ -16,6 +16,7 @@ from bot.content.questions import Question, Reference, Snippet
 from bot.content.removed_apis import MIGRATION_TAGS, removed_api_uses
 from bot.content.rubric import ClaimCheck, Rubric, Track, parse_checks, parse_rubric, parse_tracks
 from bot.content.taxonomy import TOPIC_BY_SLUG, Difficulty, QuestionType
+from bot.text import mention_in
 
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -25,6 +26,7 @@ STATUSES = ("draft", "reviewed", "retired")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
 HEADING = re.compile(r"^##\s+(.+?)\s*$")
 FENCE = re.compile(r"^```\s*([\w-]*)\s*(\w*)\s*$")
+_TOP_LEVEL_FIELD = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):(?:\s+(?P<value>.*?))?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        # Line 0 means the whole file or folder: no line to point at.
+        return f"{self.path}:{self.line}: {self.message}" if self.line > 0 else f"{self.path}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -95,6 +98,7 @@ class _Parser:
         self.text = text
         self.problems: list[Problem] = []
         self.meta_first_line = 2
+        self.yaml_broken = False
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.shown, line, message))
@@ -105,6 +109,9 @@ class _Parser:
             return None, self.problems
         meta_text, body, body_line = split
         meta, key_lines = self._meta(meta_text)
+        if meta is None and self.yaml_broken:
+            # Go on with the fields that still read, so one lint run shows every problem of the file.
+            meta, key_lines = self._salvage(meta_text)
         if meta is None:
             return None, self.problems
         sections, section_lines = self._sections(body, body_line)
@@ -136,7 +143,11 @@ class _Parser:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + self.meta_first_line if mark else 1
             context = f"{exc.context}, " if exc.context else ""
+            if exc.context_mark is not None and exc.context_mark is not mark:
+                started = exc.context_mark.line + self.meta_first_line
+                context = f"{exc.context or 'the value'} (from line {started}), "
             self.problem(line, f"bad YAML in front matter: {context}{exc.problem or exc}")
+            self.yaml_broken = True
             return None, {}
         finally:
             loader.dispose()
@@ -144,6 +155,23 @@ class _Parser:
             self.problem(1, "front matter must be a YAML mapping of field: value")
             return None, {}
         key_lines = {str(key.value): key.start_mark.line + self.meta_first_line for key, _ in node.value}
+        return meta, key_lines
+
+    def _salvage(self, meta_text: str) -> tuple[dict[str, Any], dict[str, int]]:
+        """Read the top-level `field: value` lines of broken front matter one by one (skipping
+        any that do not parse on their own), so the fields that are fine can still be checked."""
+        meta: dict[str, Any] = {}
+        key_lines: dict[str, int] = {}
+        for offset, raw in enumerate(meta_text.splitlines()):
+            match = _TOP_LEVEL_FIELD.match(raw)
+            if match is None or not match["value"]:
+                continue
+            try:
+                value = yaml.load(match["value"], Loader=_SAFE_LOADER)  # noqa: S506 — a safe loader
+            except yaml.YAMLError:
+                continue
+            meta[match["key"]] = value
+            key_lines[match["key"]] = self.meta_first_line + offset
         return meta, key_lines
 
     def _sections(self, body: str, first_line: int) -> tuple[dict[str, str], dict[str, int]]:
@@ -174,7 +202,7 @@ class _Parser:
         sections: dict[str, str],
         section_lines: dict[str, int],
     ) -> Question | None:
-        for name in REQUIRED_FIELDS:
+        for name in REQUIRED_FIELDS if not self.yaml_broken else ():  # the broken line may hold it
             if name not in meta or meta[name] in (None, ""):
                 self.problem(1, f"missing field '{name}'")
         for name in meta:
@@ -187,6 +215,13 @@ class _Parser:
             self.problem(line("id", 1), f"id {qid!r} must be lowercase letters, digits and '-'")
         if qid and qid != self.path.stem:
             self.problem(line("id", 1), f"id {qid!r} must match the file name {self.path.stem!r}")
+        mention = mention_in(str(meta.get("title", "")))
+        if mention:
+            # Titles reach Slack's plain-text fallback and Discord thread names, where it would notify.
+            self.problem(
+                line("title", 1),
+                f"title contains the mention {mention!r}: reword it (it would notify people)",
+            )
         topic = str(meta.get("topic", ""))
         if topic and topic not in TOPIC_BY_SLUG:
             self.problem(line("topic", 1), f"unknown topic {topic!r} (valid: {', '.join(TOPIC_BY_SLUG)})")
@@ -215,8 +250,8 @@ class _Parser:
         author = str(meta.get("author", ""))
         if author and review.get("reviewer") == author:
             self.problem(line("review", 1), "the reviewer must not be the question's author")
-        if qtype is None or difficulty is None:
-            return None
+        if qtype is None:
+            return None  # which sections are required depends on the type
         behavioural = qtype is QuestionType.BEHAVIOURAL
         self._check_sections(sections, section_lines, behavioural, difficulty)
         snippets = self._snippets(sections.get("Code", ""), section_lines.get("Code", 1))
@@ -225,6 +260,8 @@ class _Parser:
                 self.problem(number, message)
         tracks, rubric, checks = self._practice_fields(meta, key_lines, sections, section_lines, behavioural)
         since = self._string_map(meta.get("since"), "since", line("since", 1))
+        if difficulty is None:
+            return None
         return Question(
             id=qid,
             title=str(meta.get("title", "")),
@@ -318,15 +355,16 @@ class _Parser:
         sections: dict[str, str],
         lines: dict[str, int],
         behavioural: bool,
-        difficulty: Difficulty,
+        difficulty: Difficulty | None,
     ) -> None:
         required = S.BEHAVIOURAL_REQUIRED if behavioural else S.TECHNICAL_REQUIRED
         optional = S.BEHAVIOURAL_OPTIONAL if behavioural else S.TECHNICAL_OPTIONAL
         kind = "behavioural" if behavioural else "technical"
-        end = self.text.count("\n") + 1
+        # A missing section is reported at the last heading (where it would go), or line 1.
+        anchor = max(lines.values(), default=1)
         for name in required:
             if name not in sections:
-                self.problem(end, f"missing section '## {name}' ({kind} questions need it)")
+                self.problem(anchor, f"missing section '## {name}' ({kind} questions need it)")
             elif not sections[name]:
                 self.problem(lines[name], f"section '## {name}' is empty")
         for name in sections:

@@ -11,6 +11,7 @@ from bot.content.loader import load_questions, parse_question_file
 from bot.content.suggestions import SuggestionError, draft_file, write_draft
 from bot.ops.settings import load_settings
 from bot.records import Suggestion
+from bot.text import for_terminal
 
 
 async def _suggestions() -> list[Suggestion]:
@@ -33,10 +34,12 @@ def _list(args: argparse.Namespace) -> int:
         print("no new suggestions" if not args.all else "no suggestions")
         return 0
     for s in shown:
-        first = s.question.strip().splitlines()[0][:70]
+        first = (s.question.strip().splitlines() or [""])[0][:70]
         labels = " ".join(filter(None, (s.topic, s.difficulty))) or "no topic"
         where = f" → {s.accepted_path}" if s.accepted_path else ""
-        print(f"#{s.id}  {s.created_at:%Y-%m-%d}  [{s.status}] ({labels})  {first}  — {s.user_key}{where}")
+        line = f"#{s.id}  {s.created_at:%Y-%m-%d}  [{s.status}] ({labels})  {first}  — {s.user_key}{where}"
+        # Users wrote this: an escape sequence in it is shown as text, never obeyed by the terminal.
+        print(for_terminal(line))
     return 0
 
 

@@ -10,6 +10,7 @@ import yaml
 
 from bot.content.taxonomy import Difficulty, resolve_difficulty, resolve_topic
 from bot.records import Suggestion
+from bot.text import clean
 
 MAX_ID_WORDS = 7
 
@@ -40,10 +41,12 @@ def draft_file(
             "pass --topic with one of the bank's topics"
         )
     level = resolve_difficulty(difficulty or suggestion.difficulty or "") or Difficulty.MEDIUM
-    identifier = question_id(suggestion.question, taken)
+    # Stored before the adapters cleaned user text, a suggestion may hold control characters.
+    question, answer = clean(suggestion.question), clean(suggestion.answer)
+    identifier = question_id(question, taken)
     meta = {
         "id": identifier,
-        "title": _title(suggestion.question),
+        "title": _title(question),
         "topic": slug,
         "difficulty": level.value,
         "type": "behavioural" if slug == "behavioural" else "concept",
@@ -54,8 +57,7 @@ def draft_file(
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
     answer_heading = "Example answer" if slug == "behavioural" else "Answer"
     text = (
-        f"---\n{front}---\n\n## Question\n\n{suggestion.question.strip()}\n\n"
-        f"## {answer_heading}\n\n{suggestion.answer.strip()}\n"
+        f"---\n{front}---\n\n## Question\n\n{question.strip()}\n\n## {answer_heading}\n\n{answer.strip()}\n"
     )
     return slug, identifier, text
 

@@ -10,6 +10,10 @@ from datetime import UTC, datetime
 
 MASK = "[secret]"
 HANDLER_NAME = "mlquestion"
+# Libraries whose DEBUG lines carry what people wrote: aiosqlite logs every SQL parameter (suggested
+# questions and answers, link codes), SQLAlchemy's engine logs statements with their parameters.
+# They stay at WARNING whatever MLQ_LOG_LEVEL says, so no level puts user text in the log.
+QUIET_LOGGERS = ("aiosqlite", "sqlalchemy", "asyncpg")
 
 
 class MaskingFormatter(logging.Formatter):
@@ -52,3 +56,5 @@ def configure_logging(level: str, as_json: bool, secrets: Sequence[str] = ()) ->
     root.handlers[:] = [h for h in root.handlers if h.get_name() != HANDLER_NAME] + [handler]
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

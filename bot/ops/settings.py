@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import difflib
+import logging
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.schedule.rules import ScheduleError, parse_zone
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "MLQ_"
+ENV_FILE = ".env"
+# Variables with our prefix that are not settings: the test suite's and CI's own.
+NOT_SETTINGS = frozenset({"MLQ_TEST_POSTGRES_URL", "MLQ_CI_VENV"})
+# The database URL schemes the store has a driver for (the async driver is picked from these).
+DATABASE_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg", "sqlite", "sqlite+aiosqlite")
 
 
 class SettingsError(ValueError):
@@ -24,7 +37,7 @@ class Settings(BaseSettings):
     """Every setting, with the environment variable that sets it (see `.env.example`)."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", populate_by_name=True
+        env_prefix=ENV_PREFIX, env_file=ENV_FILE, extra="ignore", populate_by_name=True
     )
 
     database_url: SecretStr | None = Field(
@@ -83,11 +96,43 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
+        # The grammar's own check: any letter case (`europe/london` → Europe/London), folders
+        # such as America/Argentina refused with the closest valid names.
         try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/Berlin)") from None
-        return value
+            return parse_zone(value).key
+        except ScheduleError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # The messages never repeat the URL: it may carry a password.
+        if value is None:
+            return None
+        try:
+            url = make_url(value.get_secret_value())
+            port = url.port
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "not a database URL: use postgresql://user:password@host:5432/dbname "
+                "(or sqlite:///path/to/file.db; unset for the MLQ_SQLITE_PATH file)"
+            ) from None
+        scheme = url.drivername
+        if scheme in DATABASE_SCHEMES:
+            if port is not None and not 1 <= port <= 65535:
+                raise ValueError(f"port {port} is not a TCP port (1 to 65535)")
+            if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+                raise ValueError("an SQLite URL needs a file: sqlite:///path/to/file.db")
+            return value
+        backend, _, driver = scheme.partition("+")
+        if backend in DATABASE_SCHEMES:
+            raise ValueError(
+                f"the driver {driver!r} is not supported: write {backend}://… and the bot picks its own"
+            )
+        raise ValueError(
+            f"the {backend!r} database is not supported: use postgresql://… (PostgreSQL) "
+            "or sqlite:///… (SQLite)"
+        )
 
     @field_validator("log_level")
     @classmethod
@@ -111,6 +156,13 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        # `SLACK_BOT_TOKEN=` (an .env template left blank) means "not set", not "Slack configured".
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(text, str) and not text.strip() else value
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
@@ -127,6 +179,11 @@ class Settings(BaseSettings):
         return self.discord_token is not None
 
     @property
+    def store_variable(self) -> str:
+        """Return the variable that chose the database, for messages about it."""
+        return "DATABASE_URL" if self.database_url is not None else "MLQ_SQLITE_PATH"
+
+    @property
     def store_url(self) -> str:
         if self.database_url is not None:
             return self.database_url.get_secret_value()
@@ -139,25 +196,78 @@ class Settings(BaseSettings):
             self.slack_app_token,
             self.slack_signing_secret,
             self.discord_token,
+            self.llm_api_key,
         ]
-        return [v.get_secret_value() for v in values if v is not None]
+        found = [v.get_secret_value() for v in values if v is not None]
+        if self.database_url is not None:
+            password = make_url(self.database_url.get_secret_value()).password
+            found += [str(password)] if password else []
+        return found
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build Settings; a bad value raises SettingsError naming its variable, never its value."""
+    """Build Settings; a bad value raises SettingsError naming its variable, never its value.
+
+    Names in `.env` that look like settings but are none (a misspelling) are logged as warnings,
+    once per process, with the closest valid name.
+    """
+    for warning in env_file_warnings(Path(ENV_FILE)):
+        if warning not in _warned:
+            _warned.add(warning)
+            log.warning("%s", warning)
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
-            lines.append(f"{_variable(field)}: {error['msg']}")
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{variable_name(field)}: {message}")
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
 
 
-def _variable(field: str) -> str:
+_warned: set[str] = set()
+
+
+def setting_variables() -> list[str]:
+    """Return every environment variable that sets something (prefixed names and aliases)."""
+    names: list[str] = []
+    for name, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        names += [str(a) for a in alias.choices] if isinstance(alias, AliasChoices) else []
+        names.append(ENV_PREFIX + name.upper())
+    return list(dict.fromkeys(names))
+
+
+def env_file_warnings(path: Path) -> list[str]:
+    """Return one line per name in the env file that is not a setting but looks like one."""
+    if not path.is_file():
+        return []
+    try:
+        names = list(dotenv_values(path))
+    except (OSError, UnicodeDecodeError):
+        return [f"{path}: cannot be read; its settings are ignored"]
+    valid = setting_variables()
+    upper = {name.upper() for name in valid} | NOT_SETTINGS
+    warnings = []
+    for name in names:
+        if name.upper() in upper:
+            continue
+        close = difflib.get_close_matches(name.upper(), valid, n=1, cutoff=0.75)
+        if name.upper().startswith(ENV_PREFIX) or close:
+            hint = (
+                f"did you mean {close[0]}?" if close else f"see .env.example for the {ENV_PREFIX}… settings"
+            )
+            warnings.append(f"{path}: {name} is not a setting and is ignored ({hint})")
+    return warnings
+
+
+def variable_name(field: str) -> str:
+    """Return the environment variable of a field (or the alias an error was reported under)."""
     info = Settings.model_fields.get(field)
-    alias = info.validation_alias if info else None
+    if info is None:
+        return field  # pydantic reports a field set through an alias under that alias
+    alias = info.validation_alias
     if isinstance(alias, AliasChoices):
         return str(alias.choices[0])
     return ENV_PREFIX + field.upper()

@@ -7,7 +7,7 @@ import re
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import commands as C
 from bot.content.bank import QuestionBank
@@ -28,9 +28,10 @@ from bot.messages import (
 from bot.practice.review import ReviewPlanner, SelfRating, parse_rating
 from bot.practice.streaks import streak
 from bot.records import RatingRecord, ReviewCardRecord, Subscription
-from bot.schedule.clock import Clock
+from bot.schedule.clock import Clock, until
 from bot.seam import Destination, reply_key
 from bot.store import Store
+from bot.text import clean, shown
 
 PERIODS: dict[str, tuple[str, timedelta | None]] = {
     "week": ("the last 7 days", timedelta(days=7)),
@@ -40,7 +41,8 @@ PERIODS: dict[str, tuple[str, timedelta | None]] = {
 LEADERBOARD_SIZE = 10
 QUESTION_LIMIT = 3000  # characters, as Slack's and Discord's form fields allow
 ANSWER_LIMIT = 4000
-_CONTEXT = re.compile(r"(post:\d{1,12}|ask:\d{4}-\d{2}-\d{2}|review:\d{4}-\d{2}-\d{2})")
+# "post:<id>" under a posted answer, "ask:<date>" or "review:<date>" under a private one.
+_CONTEXT = re.compile(r"post:(?P<post>\d{1,12})|(?:ask|review):(?P<date>\d{4}-\d{2}-\d{2})")
 LINK_CODE_LIFETIME = timedelta(minutes=10)
 LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 OPT_OUT_HINT = "Not on it by choice? `/mlquestion leaderboard optout` (and `optin` to come back)."
@@ -87,14 +89,11 @@ class Practice:
             return _error(f"{exc}. Nothing was recorded.")
         question = self.bank.get(question_id)
         if question is None:
-            return _error(f"The question `{question_id}` is no longer in the bank; nothing was recorded.")
-        if not _CONTEXT.fullmatch(context):
-            return _error(f"That button's context {context!r} is not one I made; nothing was recorded.")
-        post_id = int(context.split(":", 1)[1]) if context.startswith("post:") else None
-        if post_id is not None:
-            post = await self.store.get_post(post_id)
-            if post is None or post.question_id != question_id:
-                return _error("That rating button belongs to no question I posted; nothing was recorded.")
+            gone = shown(question_id)
+            return _error(f"The question `{gone}` is no longer in the bank; nothing was recorded.")
+        post_id, problem = await self._context(destination, question_id, context)
+        if problem is not None:
+            return _error(f"{problem}; nothing was recorded.")
         key = user_key(destination, user_id)
         person = await self.store.person_of(key)
         now = self.clock.now()
@@ -115,9 +114,34 @@ class Practice:
         return Response(
             Notice(
                 f"{verb} **{rating.label}** for “{question.title}”. "
-                f"It comes back in `/mlquestion review` {_when(due, now)}."
+                f"It comes back in `/mlquestion review` {until(due, now)}."
             )
         )
+
+    async def _context(
+        self, destination: Destination, question_id: str, context: str
+    ) -> tuple[int | None, str | None]:
+        """Check a rating button's context; return the post it names (None under a private answer),
+        or why it is refused. A post's buttons count only in the channel it was posted to, and a
+        date must be a real one, not after tomorrow (buttons are dated today, in UTC)."""
+        match = _CONTEXT.fullmatch(context)
+        if match is None:
+            return None, f"That button's context {shown(context)!r} is not one I made"
+        if match["date"] is not None:
+            try:
+                day = date.fromisoformat(match["date"])
+            except ValueError:
+                return None, f"That button's date {match['date']!r} is not a real date"
+            if day > self.clock.now().date() + timedelta(days=1):
+                return None, f"That button's date {day.isoformat()} is in the future"
+            return None, None
+        post_id = int(match["post"])
+        post = await self.store.get_post(post_id)  # None for an id no Integer column can hold
+        if post is None or post.question_id != question_id:
+            return None, "That rating button belongs to no question I posted"
+        if post.thread is None or post.thread.destination != destination:
+            return None, "That rating button belongs to a question posted in another channel"
+        return post_id, None
 
     async def review(self, destination: Destination, user_id: str) -> Response:
         """The caller's most overdue question, privately, with the rating buttons."""
@@ -128,7 +152,7 @@ class Practice:
                 return Response(
                     Notice(
                         "Nothing to review right now. Your next review is due "
-                        f"{_when(card.due, now)}. Meanwhile: `/mlquestion` for a new question."
+                        f"{until(card.due, now)}. Meanwhile: `/mlquestion` for a new question."
                     )
                 )
             question = self.bank.get(card.question_id)
@@ -210,7 +234,7 @@ class Practice:
         person = await self.store.link_with_code(code, key, now)
         if person is None:
             return _error(
-                f"The code `{code}` is unknown or expired (codes last "
+                f"The code `{shown(code)}` is unknown or expired (codes last "
                 f"{int(LINK_CODE_LIFETIME.total_seconds() // 60)} minutes and work once): run "
                 "`/mlquestion link` on the other platform for a new one. Nothing was linked."
             )
@@ -294,7 +318,9 @@ class Practice:
         difficulty: str | None = None,
     ) -> Response:
         """Store a suggestion for moderators; a bad field is named and nothing is lost from the form."""
-        question, answer = question.strip(), answer.strip()
+        # The adapters clean form fields at the edge; cleaning again costs nothing and keeps NUL
+        # (which PostgreSQL refuses in text) and escape sequences out of the store whatever the caller.
+        question, answer = clean(question).strip(), clean(answer).strip()
         problems = []
         if not question:
             problems.append("the question is empty")
@@ -306,10 +332,10 @@ class Practice:
             problems.append(f"the answer has {len(answer)} characters (at most {ANSWER_LIMIT})")
         slug = resolve_topic(topic) if topic else None
         if topic and slug is None:
-            problems.append(f"unknown topic {topic!r}")
+            problems.append(f"unknown topic {shown(topic)!r}")
         level = resolve_difficulty(difficulty) if difficulty else None
         if difficulty and level is None:
-            problems.append(f"unknown difficulty {difficulty!r}")
+            problems.append(f"unknown difficulty {shown(difficulty)!r}")
         if problems:
             return _error("Not saved: " + "; ".join(problems) + ".")
         suggestion_id = await self.store.add_suggestion(
@@ -328,16 +354,6 @@ def _score(counts: Counter[str]) -> float:
     """Share of the topic's questions answered well: nailed 1, partly ½, missed 0 (lowest = weakest)."""
     total = sum(counts.values())
     return (counts[SelfRating.NAILED] + counts[SelfRating.PARTLY] / 2) / total if total else 1.0
-
-
-def _when(due: datetime, now: datetime) -> str:
-    days = (due - now).total_seconds() / 86400
-    stamp = due.strftime("%Y-%m-%d %H:%M UTC")
-    if days <= 0:
-        return "now"
-    if days < 1:
-        return f"within a day ({stamp})"
-    return f"in {round(days)} day{'s' if round(days) != 1 else ''} ({stamp})"
 
 
 def _error(text: str) -> Response:

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from fsrs import Card, Rating, Scheduler
 
+from bot.text import shown
+
 
 class SelfRating(StrEnum):
     NAILED = "nailed"
@@ -41,7 +43,7 @@ def parse_rating(text: str) -> SelfRating:
         return SelfRating(text.strip().lower())
     except ValueError:
         valid = ", ".join(r.value for r in SelfRating)
-        raise ValueError(f"unknown rating {text!r}: use one of {valid}") from None
+        raise ValueError(f"unknown rating {shown(text)!r}: use one of {valid}") from None
 
 
 class ReviewPlanner:

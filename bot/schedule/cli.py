@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.schedule.rules import (
     DEFAULT_DAYS,
     RevealRule,
     Schedule,
     ScheduleError,
+    Slot,
     local_instant,
     next_slots,
     parse_days,
@@ -23,6 +27,19 @@ from bot.schedule.rules import (
 from bot.schedule.skip_days import SkipDays, parse_country, parse_dates
 
 EXIT_USAGE = 2
+T = TypeVar("T")
+MAX_COUNT = 1000  # slots `--count` may ask for: years of weekdays
+
+
+def _count(text: str) -> int:
+    """Parse `--count`: a whole number from 1 to MAX_COUNT (argparse names the flag on error)."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_COUNT} (got {text!r})")
+    return count
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,31 +55,50 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.add_argument("--holidays", help="skip public holidays of a country, e.g. GB, US-NY")
     show.add_argument("--skip", help="skip dates, e.g. 2026-12-24,2026-12-31")
     show.add_argument("--from", dest="start", help="first local date, YYYY-MM-DD (default: now)")
-    show.add_argument("--count", type=int, default=5)
+    show.add_argument("--count", type=_count, default=5, help=f"how many posts, 1 to {MAX_COUNT} (default 5)")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=_schedule_show)
 
 
+class _FlagError(ValueError):
+    """A flag's value we cannot use; the message starts with the flag."""
+
+
+def _flag(flag: str, parse: Callable[[str], T], value: str) -> T:
+    """Parse one flag's value; on error, say which flag it was."""
+    try:
+        return parse(value)
+    except (ScheduleError, ValueError) as exc:
+        raise _FlagError(f"{flag}: {exc}") from None
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a date ({exc}); use YYYY-MM-DD") from None
+
+
 def _schedule_show(args: argparse.Namespace) -> int:
     try:
-        zone = parse_zone(args.tz)
+        zone = _flag("--tz", parse_zone, args.tz)
         schedule = Schedule(
-            post_time=parse_time(args.time),
+            post_time=_flag("--time", parse_time, args.time),
             zone=zone,
-            days=parse_days(args.days) if args.days else DEFAULT_DAYS,
+            days=_flag("--days", parse_days, args.days) if args.days else DEFAULT_DAYS,
             reveal=_reveal_rule(args),
             skip=SkipDays(
-                parse_country(args.holidays) if args.holidays else None,
-                parse_dates(args.skip) if args.skip else frozenset(),
+                _flag("--holidays", parse_country, args.holidays) if args.holidays else None,
+                _flag("--skip", parse_dates, args.skip) if args.skip else frozenset(),
             ),
         )
         start = (
-            local_instant(date.fromisoformat(args.start), parse_time("00:00"), zone)
+            local_instant(_flag("--from", _day, args.start), parse_time("00:00"), zone)
             if args.start
             else datetime.now(UTC)
         )
-    except (ScheduleError, ValueError) as exc:
-        print(f"mlq schedule show: {exc}", file=sys.stderr)
+    except _FlagError as exc:
+        print(f"mlq schedule show {exc}", file=sys.stderr)
         return EXIT_USAGE
     slots = next_slots(schedule, start, args.count)
     skipped = skipped_days(schedule, start, slots[-1].post_at) if slots else []
@@ -83,27 +119,40 @@ def _schedule_show(args: argparse.Namespace) -> int:
         entries += [(day, {"local_date": day.isoformat(), "skipped": reason}) for day, reason in skipped]
         print(json.dumps([entry for _, entry in sorted(entries, key=lambda e: e[0])], indent=2))
         return 0
-    print(f"{'date':<12}{'post (local)':<28}{'post (UTC)':<20}{'reveal (local)':<28}reveal (UTC)")
-    rows: list[tuple[date, str]] = []
-    for s in slots:
-        post_local, reveal_local = s.post_at.astimezone(zone), s.reveal_at.astimezone(zone)
-        rows.append(
-            (
-                s.local_date,
-                f"{s.local_date!s:<12}{post_local:%a %H:%M %Z (%z)}{'':<8}"
-                f"{s.post_at:%Y-%m-%d %H:%M}Z    {reveal_local:%a %H:%M %Z (%z)}{'':<8}"
-                f"{s.reveal_at:%Y-%m-%d %H:%M}Z",
-            )
-        )
-    rows += [(day, f"{day!s:<12}skipped: {reason}") for day, reason in skipped]
-    for _, row in sorted(rows, key=lambda r: r[0]):
-        print(row)
+    for line in _table(slots, skipped, zone):
+        print(line)
     return 0
+
+
+HEADER = ("date", "post (local)", "post (UTC)", "reveal (local)", "reveal (UTC)")
+
+
+def _table(slots: list[Slot], skipped: list[tuple[date, str]], zone: ZoneInfo) -> list[str]:
+    """Lay out one row per slot under the header, columns as wide as their widest cell; a skipped
+    day's row says why there is no post."""
+    cells = {
+        s.local_date: (
+            s.local_date.isoformat(),
+            f"{s.post_at.astimezone(zone):%a %H:%M %Z (%z)}",
+            f"{s.post_at:%Y-%m-%d %H:%M}Z",
+            f"{s.reveal_at.astimezone(zone):%a %H:%M %Z (%z)}",
+            f"{s.reveal_at:%Y-%m-%d %H:%M}Z",
+        )
+        for s in slots
+    }
+    widths = [max(len(row[i]) for row in [HEADER, *cells.values()]) for i in range(len(HEADER))]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+
+    rows = {day: line(row) for day, row in cells.items()}
+    rows.update({day: f"{day.isoformat().ljust(widths[0])}  no post: {reason}" for day, reason in skipped})
+    return [line(HEADER)] + [rows[day] for day in sorted(rows)]
 
 
 def _reveal_rule(args: argparse.Namespace) -> RevealRule:
     if args.reveal_at:
-        return RevealRule(after=None, at=parse_time(args.reveal_at))
+        return RevealRule(after=None, at=_flag("--reveal-at", parse_time, args.reveal_at))
     if args.reveal_after:
-        return RevealRule(after=parse_duration(args.reveal_after), at=None)
+        return RevealRule(after=_flag("--reveal-after", parse_duration, args.reveal_after), at=None)
     return RevealRule(after=timedelta(hours=6))

@@ -9,13 +9,17 @@ the CLI prints is what the bot does. Rules for daylight-saving changes:
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.schedule.skip_days import SkipDays
+from bot.text import shown
 
 NO_SKIPS = SkipDays()
 
@@ -47,21 +51,65 @@ def parse_time(text: str) -> time:
     """Parse HH:MM (24-hour)."""
     match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
     if not match:
-        raise ScheduleError(f"time {text!r} is not HH:MM on a 24-hour clock (e.g. 09:30)")
+        raise ScheduleError(f"time {shown(text)!r} is not HH:MM on a 24-hour clock (e.g. 09:30)")
     return time(int(match.group(1)), int(match.group(2)))
 
 
+# Files of the zone database that name no place (`localtime` is whatever the host is set to).
+_NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
+_ZONE_EXAMPLES = "IANA names such as Europe/Berlin or America/New_York"
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name, by its lower-case form."""
+    return {n.lower(): n for n in zoneinfo.available_timezones() if n.lower() not in _NOT_ZONES}
+
+
+def zone_names() -> list[str]:
+    """Every zone name `parse_zone` accepts, sorted (for autocompletion)."""
+    return sorted(_zone_names().values())
+
+
+def zone_key(text: str) -> str | None:
+    """Return the IANA name meant, matched case-insensitively with spaces for underscores
+    (`europe/london` → `Europe/London`), or None if there is no such zone."""
+    return _zone_names().get(text.strip().replace(" ", "_").lower())
+
+
 def parse_zone(text: str) -> ZoneInfo:
-    """Parse an IANA time-zone name such as Europe/Berlin."""
-    name = text.strip()
-    if not name or name.startswith(("/", ".")) or ".." in name:
-        raise ScheduleError(f"time zone {text!r} is not an IANA name (e.g. Europe/Berlin)")
+    """Parse an IANA time-zone name such as Europe/Berlin, in any letter case.
+
+    Only names in the zone database are tried, so a folder (`America/Argentina`), a path or a
+    NUL byte is refused with the closest valid names instead of reaching the file system.
+    """
+    key = zone_key(text)
+    if key is None and not _zone_names():  # no zone list on this system: let zoneinfo decide
+        key = text.strip()
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(
-            f"unknown time zone {text!r}: use an IANA name such as Europe/Berlin or America/New_York"
-        ) from None
+        if key is not None:
+            return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, OSError, ValueError):
+        pass
+    raise ScheduleError(_unknown_zone(text))
+
+
+def _unknown_zone(text: str) -> str:
+    """Say that a zone is unknown and suggest the closest valid names."""
+    name = shown(text.strip())
+    typed = name.removesuffix("…").replace(" ", "_").lower().strip("/")
+    names = _zone_names()
+    inside = sorted(zone for low, zone in names.items() if typed and low.startswith(typed + "/"))
+    if inside:
+        listed = ", ".join(inside[:4]) + (", …" if len(inside) > 4 else "")
+        return f"unknown time zone {name!r}: it is a region of {len(inside)} zones, pick one ({listed})"
+    # The same place under its region (`london` → Europe/London), then names spelt alike.
+    same_place = sorted(zone for low, zone in names.items() if "/" not in typed and low.endswith("/" + typed))
+    alike = [names[low] for low in difflib.get_close_matches(typed, list(names), n=3, cutoff=0.6)]
+    close = list(dict.fromkeys(same_place + alike))[:3]
+    if close:
+        return f"unknown time zone {name!r}: did you mean {' or '.join(close)}? ({_ZONE_EXAMPLES})"
+    return f"unknown time zone {name!r}: use {_ZONE_EXAMPLES}"
 
 
 def parse_days(text: str) -> frozenset[int]:
@@ -79,7 +127,7 @@ def parse_days(text: str) -> frozenset[int]:
         else:
             days.add(_day(part, text))
     if not days:
-        raise ScheduleError(f"no weekdays in {text!r}")
+        raise ScheduleError(f"no weekdays in {shown(text)!r}")
     return frozenset(days)
 
 
@@ -88,7 +136,7 @@ def _day(word: str, whole: str) -> int:
         return _DAY_NAMES[word.strip()]
     except KeyError:
         raise ScheduleError(
-            f"unknown weekday {word!r} in {whole!r}: use mon tue wed thu fri sat sun, "
+            f"unknown weekday {shown(word)!r} in {shown(whole)!r}: use mon tue wed thu fri sat sun, "
             "ranges like mon-fri, lists like mon,wed,fri, or daily/weekdays/weekends"
         ) from None
 
@@ -108,7 +156,7 @@ def parse_duration(text: str) -> timedelta:
     """Parse a reveal delay such as `6h`, `90m` or `1h30m`."""
     match = re.fullmatch(r"(?:(\d{1,2})h)?(?:(\d{1,4})m)?", text.strip().lower())
     if not match or not any(match.groups()):
-        raise ScheduleError(f"duration {text!r} is not like 6h, 90m or 1h30m")
+        raise ScheduleError(f"duration {shown(text)!r} is not like 6h, 90m or 1h30m")
     delta = timedelta(hours=int(match.group(1) or 0), minutes=int(match.group(2) or 0))
     if not timedelta(minutes=1) <= delta <= timedelta(hours=72):
         raise ScheduleError(f"reveal delay {text!r} must be between 1m and 72h")

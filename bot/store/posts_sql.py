@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.records import PostClaim, PostRecord
 from bot.seam import ThreadRef
 from bot.store.protocol import Draw, PostRequest, SentPost
-from bot.store.tables import UTCDateTime, asked, posts, reveals
+from bot.store.tables import UTCDateTime, asked, fits_id, posts, reveals
 
 
 class PostQueries:
@@ -296,6 +296,8 @@ class PostQueries:
         return {(r.subscription_id, r.local_date) for r in rows}
 
     async def get_post(self, post_id: int) -> PostRecord | None:
+        if not fits_id(post_id):
+            return None  # no row has it, and PostgreSQL would refuse the number
         records = await self._posts(posts.c.id == post_id)
         return records[0] if records else None
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.records import Participant, PostRecord, RatingRecord, ReviewCardRecord, Suggestion
 from bot.seam import Destination
 from bot.store.tables import (
+    fits_id,
     leaderboard_optouts,
     link_codes,
     person_links,
@@ -297,6 +298,8 @@ class PracticeQueries:
             return [_suggestion(row) for row in await conn.execute(query)]
 
     async def get_suggestion(self, suggestion_id: int) -> Suggestion | None:
+        if not fits_id(suggestion_id):
+            return None  # no row has it, and PostgreSQL would refuse the number
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(suggestions).where(suggestions.c.id == suggestion_id))).first()
         return _suggestion(row) if row else None

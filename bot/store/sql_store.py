@@ -9,6 +9,8 @@ README's design section for what that means for a crash after sending.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     Connection,
     Row,
@@ -29,6 +32,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.content.bank import Filters
@@ -42,11 +47,15 @@ from bot.store.posts_sql import PostQueries
 from bot.store.practice_sql import PracticeQueries
 from bot.store.reveals_sql import RevealQueries
 from bot.store.rotation_sql import RotationQueries
-from bot.store.tables import posts, reveals, subscriptions
+from bot.store.tables import fits_id, posts, reveals, subscriptions
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant works; it only has to be the same in every process that migrates this database.
 _MIGRATION_LOCK_KEY = 7_331_001
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be opened or reached; the message says where, and what to check."""
 
 
 def sqlite_url(path: Path) -> str:
@@ -62,9 +71,24 @@ def normalise_url(url: str) -> str:
     return url
 
 
-async def open_store(url: str, migrate: bool = True, connect_args: dict[str, Any] | None = None) -> SqlStore:
-    """Connect to the database at url and (by default) apply pending migrations."""
+async def open_store(
+    url: str,
+    migrate: bool = True,
+    connect_args: dict[str, Any] | None = None,
+    setting: str | None = None,
+) -> SqlStore:
+    """Connect to the database at url, check it, and (by default) apply pending migrations.
+
+    Raise StoreUnavailable, naming `setting` (the variable that chose the database; by default
+    DATABASE_URL or MLQ_SQLITE_PATH), when it cannot be reached or opened or SQLite finds it damaged.
+    """
     url = normalise_url(url)
+    parsed = make_url(url)
+    variable = setting or ("MLQ_SQLITE_PATH" if parsed.get_backend_name() == "sqlite" else "DATABASE_URL")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        # Checked with the standard library first: it opens and closes in one call, where a failed
+        # aiosqlite connect leaves its worker thread to finish after the event loop may be gone.
+        await asyncio.to_thread(_check_sqlite, parsed, variable)
     if url.startswith("sqlite"):
         # SQLite serialises writers; wait for a lock instead of failing at once.
         # One connection: SQLite lets one writer in at a time, and connections of the same process
@@ -76,19 +100,77 @@ async def open_store(url: str, migrate: bool = True, connect_args: dict[str, Any
     else:
         engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args or {})
     store = SqlStore(engine)
+    if engine.dialect.name != "sqlite":
+        try:
+            await store.check(variable)
+        except BaseException:
+            await engine.dispose()
+            raise
     if migrate:
         await store.upgrade()
     return store
 
 
 @asynccontextmanager
-async def opened_store(url: str) -> AsyncIterator[SqlStore]:
+async def opened_store(url: str, setting: str | None = None) -> AsyncIterator[SqlStore]:
     """The store at url (migrated), closed when the block ends: for one-shot commands."""
-    store = await open_store(url)
+    store = await open_store(url, setting=setting)
     try:
         yield store
     finally:
         await store.close()
+
+
+def _check_sqlite(url: URL, variable: str) -> None:
+    """Open the SQLite file and run PRAGMA quick_check; raise StoreUnavailable if either fails."""
+    try:
+        with contextlib.closing(sqlite3.connect(str(url.database), timeout=30)) as db:
+            verdict = [str(row[0]) for row in db.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(_unavailable(url, variable, exc)) from None
+    if verdict != ["ok"]:
+        # quick_check answers with lines such as "*** in database main ***", then the findings.
+        findings = [line for row in verdict for line in row.splitlines() if not line.startswith("***")]
+        finding = (findings or verdict)[0][:160]
+        raise StoreUnavailable(
+            f"the SQLite file {url.database} ({variable}) is damaged (PRAGMA quick_check: {finding}): "
+            f"restore it from a backup, or point {variable} at a new file"
+        )
+
+
+def _unavailable(url: URL, variable: str, exc: BaseException) -> str:
+    """Return one line saying which database failed, why, and what to check (never the password)."""
+    reason = _reason(exc)
+    if url.get_backend_name() == "sqlite":
+        orig = getattr(exc, "orig", exc)
+        if isinstance(orig, sqlite3.DatabaseError) and not isinstance(orig, sqlite3.OperationalError):
+            return (
+                f"the SQLite file {url.database} ({variable}) is damaged or not a database ({reason}): "
+                f"restore it from a backup, or point {variable} at a new file"
+            )
+        return (
+            f"cannot open the SQLite file {url.database} ({variable}): {reason}; check that its "
+            "folder exists and that the file and folder are writable"
+        )
+    where = f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}"
+    if isinstance(exc, OSError | TimeoutError) or isinstance(getattr(exc, "orig", None), OSError):
+        return (
+            f"cannot reach {where} ({reason}): check that the server is running and accepts "
+            f"TCP connections there, and the host and port in {variable}"
+        )
+    return f"{where} refused the connection ({reason}): check the user, password and database in {variable}"
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "no answer before the timeout"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -100,14 +182,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _run_upgrade(connection: Connection) -> None:
+def _run_upgrade(connection: Connection) -> tuple[str | None, str | None]:
     if connection.dialect.name == "postgresql":
         # Replicas starting together must not race to create the same tables.
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(config, "head")
+    return before, MigrationContext.configure(connection).get_current_revision()
 
 
 class SqlStore(PostQueries, RevealQueries, RotationQueries, PracticeQueries):
@@ -123,9 +207,26 @@ class SqlStore(PostQueries, RevealQueries, RotationQueries, PracticeQueries):
         self._pending: set[asyncio.Task[None]] = set()
         self._recording: dict[str, asyncio.Task[None]] = {}
 
-    async def upgrade(self) -> None:
+    async def check(self, variable: str = "DATABASE_URL") -> None:
+        """Connect once; raise StoreUnavailable saying where and what to check if that fails."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (OSError, TimeoutError, DBAPIError) as exc:
+            raise StoreUnavailable(_unavailable(self.engine.url, variable, exc)) from exc
+
+    async def upgrade(self) -> tuple[str | None, str | None]:
+        """Apply pending migrations; return the schema revision before and after (None: no schema)."""
         async with self.engine.begin() as conn:
-            await conn.run_sync(_run_upgrade)
+            return await conn.run_sync(_run_upgrade)
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for messages: the SQLite file, or PostgreSQL's host, port and database."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite":
+            return f"the SQLite file {url.database}"
+        return f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
 
     async def ping(self) -> bool:
         async with self.engine.connect() as conn:
@@ -167,6 +268,8 @@ class SqlStore(PostQueries, RevealQueries, RotationQueries, PracticeQueries):
         return _subscription(row) if row else None
 
     async def get_subscription_by_id(self, subscription_id: int) -> Subscription | None:
+        if not fits_id(subscription_id):
+            return None  # no row has it, and PostgreSQL would refuse the number
         query = select(subscriptions).where(subscriptions.c.id == subscription_id)
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()

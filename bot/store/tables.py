@@ -44,6 +44,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Integer columns are PostgreSQL's 32-bit `integer`: an id that came from a payload (a button's
+# context, a command argument) is checked against this range before it reaches a query, where
+# asyncpg would raise on the overflow (SQLite would not).
+INTEGER_MAX = 2_147_483_647
+
+
+def fits_id(value: int) -> bool:
+    """Whether a number can be a row id of an Integer column (1 … 2,147,483,647)."""
+    return 1 <= value <= INTEGER_MAX
+
+
 metadata = MetaData()
 
 subscriptions = Table(

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, Table, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.sql_store import SqlStore
 from bot.store.tables import (
@@ -63,33 +65,57 @@ async def export_store(store: SqlStore) -> dict[str, Any]:
 
 async def import_store(store: SqlStore, data: dict[str, Any]) -> dict[str, int]:
     """Insert an export into an empty store; return the rows imported per table."""
-    if data.get("format") != FORMAT or data.get("version") != VERSION:
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
+        found = (data.get("format"), data.get("version")) if isinstance(data, dict) else (None, None)
         raise TransferError(
-            f"not an mlquestion export (format {data.get('format')!r}, version {data.get('version')!r}); "
-            "nothing was imported"
+            f"not an mlquestion export (format {found[0]!r}, version {found[1]!r}); nothing was imported"
         )
     tables = data.get("tables") or {}
+    _check_shape(tables)
     counts: dict[str, int] = {}
-    async with store.engine.begin() as conn:
-        for table in TABLES:
-            existing = (await conn.execute(select(func.count()).select_from(table))).scalar_one()
-            if existing:
-                raise TransferError(
-                    f"the target database already has {existing} rows in {table.name}; import needs an "
-                    "empty database (run `mlq db upgrade` on a new one). Nothing was imported."
-                )
-        for table in TABLES:
-            rows = [_load(table, row) for row in tables.get(table.name, [])]
-            if rows:
-                await conn.execute(insert(table), rows)
-            counts[table.name] = len(rows)
-        if conn.dialect.name == "postgresql":
-            # Ids were inserted explicitly: move each sequence past the largest one.
-            for table in (subscriptions, posts, asked, replies, ratings, suggestions):
-                following = select(func.coalesce(func.max(table.c.id), 0) + 1).scalar_subquery()
-                sequence = func.pg_get_serial_sequence(table.name, "id")
-                await conn.execute(select(func.setval(sequence, following, False)))
+    try:
+        async with store.engine.begin() as conn:
+            await _insert_all(conn, tables, counts)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        raise TransferError(f"the database refused a row ({reason}); nothing was imported") from None
     return counts
+
+
+def _check_shape(tables: object) -> None:
+    """Refuse anything but {table name: [row mapping, …]} for the tables an export holds."""
+    if not isinstance(tables, dict):
+        raise TransferError("'tables' must map table names to lists of rows; nothing was imported")
+    unknown = sorted(set(tables) - {table.name for table in TABLES})
+    if unknown:
+        raise TransferError(f"unknown tables {unknown}; nothing was imported")
+    for name, rows in tables.items():
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise TransferError(
+                f"{name}: rows must be a list of column: value mappings; nothing was imported"
+            )
+
+
+async def _insert_all(conn: AsyncConnection, tables: dict[str, Any], counts: dict[str, int]) -> None:
+    """Refuse a non-empty database, insert every table's rows, move PostgreSQL's id sequences."""
+    for table in TABLES:
+        existing = (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+        if existing:
+            raise TransferError(
+                f"the target database already has {existing} rows in {table.name}; import needs an "
+                "empty database (run `mlq db upgrade` on a new one). Nothing was imported."
+            )
+    for table in TABLES:
+        rows = [_load(table, index, row) for index, row in enumerate(tables.get(table.name, []), 1)]
+        if rows:
+            await conn.execute(insert(table), rows)
+        counts[table.name] = len(rows)
+    if conn.dialect.name == "postgresql":
+        # Ids were inserted explicitly: move each sequence past the largest one.
+        for table in (subscriptions, posts, asked, replies, ratings, suggestions):
+            following = select(func.coalesce(func.max(table.c.id), 0) + 1).scalar_subquery()
+            sequence = func.pg_get_serial_sequence(table.name, "id")
+            await conn.execute(select(func.setval(sequence, following, False)))
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -102,16 +128,21 @@ def _dump(value: Any) -> Any:
     return value
 
 
-def _load(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+def _load(table: Table, index: int, row: dict[str, Any]) -> dict[str, Any]:
     unknown = set(row) - set(table.columns.keys())
     if unknown:
         raise TransferError(f"{table.name}: unknown columns {sorted(unknown)}; nothing was imported")
     loaded: dict[str, Any] = {}
     for name, value in row.items():
         column_type = table.columns[name].type
-        if value is not None and isinstance(column_type, UTCDateTime):
-            value = datetime.fromisoformat(value)
-        elif value is not None and isinstance(column_type, Date):
-            value = date.fromisoformat(value)
+        try:
+            if value is not None and isinstance(column_type, UTCDateTime):
+                value = datetime.fromisoformat(value)
+            elif value is not None and isinstance(column_type, Date):
+                value = date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise TransferError(
+                f"{table.name} row {index}: {name} is not an ISO date or time; nothing was imported"
+            ) from None
         loaded[name] = value
     return loaded

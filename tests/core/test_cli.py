@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import shlex
 import signal
 import subprocess
@@ -133,33 +135,98 @@ def test_demo_shows_post_reply_and_reveal_in_one_thread(tmp_path: Path) -> None:
     revealed = out.index("the answer is out")
     assert posted < replied < revealed
     assert "Traceback" not in done.stderr
-    assert out.rstrip().endswith("everything is saved.")
 
 
-def test_ctrl_c_exits_cleanly(tmp_path: Path, write_file: Callable[[str, str], Path]) -> None:
-    """SIGINT while the console waits for input: exit 0, goodbye line, no traceback."""
+def test_the_demo_says_its_database_is_temporary(tmp_path: Path) -> None:
+    """The demo's database is a temporary folder: its goodbye says so instead of "everything is saved"."""
+    env = {**os.environ, "MLQ_DEMO_REVEAL_SECONDS": "1", "MLQ_SQLITE_PATH": str(tmp_path / "x.db")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--demo"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    goodbye = done.stdout.rstrip().splitlines()[-1]
+    assert "temporary" in goodbye and "saved" not in goodbye, goodbye
+    assert not (tmp_path / "x.db").exists()  # and MLQ_SQLITE_PATH was left alone
+
+
+def in_a_terminal(
+    tmp_path: Path, write_file: Callable[[str, str], Path]
+) -> tuple[subprocess.Popen[str], int]:
+    """Start `mlq run` with a pseudo-terminal as its input; return the process and the terminal's end."""
     write_file("questions/keras/sample-question.md", VALID_QUESTION)
     env = {
         **os.environ,
         "MLQ_SQLITE_PATH": str(tmp_path / "x.db"),
         "MLQ_CONTENT_DIR": str(tmp_path / "questions"),
     }
+    terminal, stdin = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
-        stdin=subprocess.PIPE,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
         env=env,
     )
+    os.close(stdin)
     assert process.stdout is not None
-    banner = process.stdout.readline()
-    assert "mlquestion console" in banner
+    assert "mlquestion console" in process.stdout.readline()
+    return process, terminal
+
+
+def test_ctrl_c_exits_cleanly(tmp_path: Path, write_file: Callable[[str, str], Path]) -> None:
+    """SIGINT while the console waits for input: exit 0, goodbye line, no traceback."""
+    process, terminal = in_a_terminal(tmp_path, write_file)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
+    os.close(terminal)
+    assert process.returncode == 0, err
+    assert f"everything is saved in the SQLite file {tmp_path / 'x.db'}" in out and "Traceback" not in err
+
+
+def test_ctrl_d_leaves_the_console_like_quit(tmp_path: Path, write_file: Callable[[str, str], Path]) -> None:
+    """End of input (Ctrl-D) while the console waits: exit 0 with the goodbye, not a deaf process."""
+    process, terminal = in_a_terminal(tmp_path, write_file)
+    os.write(terminal, b"\x04")
+    out, err = process.communicate(timeout=60)
+    os.close(terminal)
     assert process.returncode == 0, err
     assert "everything is saved" in out and "Traceback" not in err
+
+
+def test_the_console_shows_a_prompt_in_a_terminal(
+    tmp_path: Path, write_file: Callable[[str, str], Path]
+) -> None:
+    """Typing into a terminal: a prompt says where, again after each answer."""
+    process, terminal = in_a_terminal(tmp_path, write_file)
+    os.write(terminal, b"/mlquestion topics\n/quit\n")
+    out, _ = process.communicate(timeout=60)
+    os.close(terminal)
+    assert out.startswith("mlq> ") and out.count("mlq> ") >= 2, out
+
+
+def test_run_with_no_token_and_no_terminal_refuses_naming_the_tokens(
+    tmp_path: Path,
+    write_file: Callable[[str, str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    restore_logging: None,
+) -> None:
+    """Input that is not a terminal and no platform token: exit 2 naming the tokens to set."""
+    write_file("questions/keras/sample-question.md", VALID_QUESTION)
+    monkeypatch.setenv("MLQ_CONTENT_DIR", str(tmp_path / "questions"))
+    monkeypatch.setenv("MLQ_SQLITE_PATH", str(tmp_path / "bot.db"))
+    assert mlq("run") == 2
+    err = capsys.readouterr().err
+    assert "refusing to start" in err and "SLACK_BOT_TOKEN" in err and "DISCORD_TOKEN" in err
+    assert not (tmp_path / "bot.db").exists()
 
 
 def test_schedule_show_lists_holidays_and_skipped_dates(capsys: pytest.CaptureFixture[str]) -> None:
@@ -172,15 +239,49 @@ def test_schedule_show_lists_holidays_and_skipped_dates(capsys: pytest.CaptureFi
         == 0
     )
     lines = capsys.readouterr().out.splitlines()
-    assert "2026-12-24  skipped: skipped date" in lines
-    assert "2026-12-25  skipped: Christmas Day" in lines
-    assert [line[:10] for line in lines[1:] if "skipped" not in line] == [
+    assert "2026-12-24  no post: on the skip list" in lines
+    assert "2026-12-25  no post: Christmas Day" in lines
+    assert [line[:10] for line in lines[1:] if "no post" not in line] == [
         "2026-12-21",
         "2026-12-22",
         "2026-12-23",
         "2026-12-28",
         "2026-12-29",
     ]
+
+
+def column_starts(line: str) -> list[int]:
+    """Where each cell of a table line starts (cells are separated by two spaces or more)."""
+    return [match.start() for match in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_schedule_show_header_lines_up_with_the_rows(zone: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every column title starts where its column's cells start."""
+    assert mlq(f"schedule show --time 09:00 --tz {zone} --from 2026-11-23 --count 2") == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert all(column_starts(row) == column_starts(header) for row in rows), [header, *rows]
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        ("--count 0", "--count"),
+        ("--count many", "--count"),
+        ("--from 2026-02-30", "--from"),
+        ("--reveal-at 25:00", "--reveal-at"),
+        ("--skip 2026-02-30", "--skip"),
+    ],
+)
+def test_schedule_show_errors_name_the_flag(args: str, flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad flag value exits 2 with a message that names the flag."""
+    try:
+        code = mlq(f"schedule show --time 09:00 --tz UTC {args}")
+    except SystemExit as exc:  # argparse's own checks
+        code = int(str(exc.code))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{flag}:" in err or f"argument {flag}" in err, err
 
 
 def test_schedule_show_refuses_an_unknown_country(capsys: pytest.CaptureFixture[str]) -> None:
@@ -253,3 +354,87 @@ def test_content_accept_of_an_unknown_suggestion_exits_1(
 ) -> None:
     assert mlq("content accept 7") == 1
     assert "no suggestion #7" in capsys.readouterr().err
+
+
+def test_import_of_a_missing_file_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`mlq import nowhere.json`: one line naming the file, exit 2."""
+    missing = tmp_path / "nowhere.json"
+    assert mlq(f"import {missing}") == 2
+    assert capsys.readouterr().err == f"mlq import: cannot read {missing}: No such file or directory\n"
+
+
+def test_export_into_a_missing_folder_exits_2_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`mlq export no/such/folder/out.json`: one line naming the folder, exit 2, nothing opened."""
+    monkeypatch.setenv("MLQ_SQLITE_PATH", str(tmp_path / "bot.db"))
+    target = tmp_path / "no" / "out.json"
+    assert mlq(f"export {target}") == 2
+    assert f"the folder {tmp_path / 'no'} does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "bot.db").exists()
+
+
+def test_ask_outside_the_repository_names_the_folder_and_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run from another folder, `mlq ask` says where it looked and names MLQ_CONTENT_DIR."""
+    monkeypatch.chdir(tmp_path)
+    assert mlq("ask") == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "content" / "questions") in err and "MLQ_CONTENT_DIR" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_ask_with_a_broken_bank_exits_1_in_one_line(
+    tmp_path: Path,
+    write_file: Callable[[str, str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A bank with a broken file: one line with the count, the first problem and the lint command."""
+    write_file("questions/keras/sample-question.md", VALID_QUESTION.replace("type: concept", "type: riddle"))
+    monkeypatch.setenv("MLQ_CONTENT_DIR", str(tmp_path / "questions"))
+    assert mlq("ask") == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "1 problem(s)" in line and "unknown type 'riddle'" in line and "mlq content lint" in line
+
+
+@pytest.mark.parametrize(
+    ("database", "code", "fragment"),
+    [
+        ("not-a-url", 2, "DATABASE_URL: not a database URL"),
+        ("mysql://bot@db/mlq", 2, "DATABASE_URL: the 'mysql' database is not supported"),
+        ("postgresql://bot@127.0.0.1:{port}/mlq", 1, "cannot reach PostgreSQL at 127.0.0.1:{port}"),
+        ("damaged", 1, "MLQ_SQLITE_PATH"),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_reported_without_a_traceback(
+    database: str,
+    code: int,
+    fragment: str,
+    closed_port: int,
+    damaged_sqlite: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`mlq db upgrade` on a bad URL, a closed port or a damaged file: one clear line, never a traceback."""
+    if database == "damaged":
+        monkeypatch.setenv("MLQ_SQLITE_PATH", str(damaged_sqlite))
+    else:
+        monkeypatch.setenv("DATABASE_URL", database.format(port=closed_port))
+    assert mlq("db upgrade") == code
+    err = capsys.readouterr().err
+    assert fragment.format(port=closed_port) in err, err
+
+
+def test_db_upgrade_says_what_it_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a new database it says it created the schema; run again, that it was already the latest."""
+    monkeypatch.setenv("MLQ_SQLITE_PATH", str(tmp_path / "new.db"))
+    assert mlq("db upgrade") == 0
+    assert capsys.readouterr().out.startswith("created the database schema (revision ")
+    assert mlq("db upgrade") == 0
+    assert "is already the latest" in capsys.readouterr().out

@@ -89,3 +89,12 @@ def test_unknown_topic_lists_valid_topics_and_difficulties() -> None:
         parse_command("deep-lerning")
     message = str(raised.value)
     assert "deep-learning" in message and "scikit-learn" in message and "medium" in message
+
+
+def test_the_subscribe_usage_shows_difficulty_which_it_accepts() -> None:
+    """`subscribe … hard` is accepted, so the Usage line a mistake brings back shows `[difficulty…]`."""
+    command = parse_command("subscribe 09:00 hard")
+    assert isinstance(command, Subscribe) and command.filters is not None
+    assert command.filters.difficulties == (Difficulty.HARD,)
+    with pytest.raises(CommandError, match=r"\[difficulty…\]"):
+        parse_command("subscribe 25:00")

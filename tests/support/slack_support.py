@@ -16,7 +16,7 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -256,10 +256,13 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10) 
 # Inbound requests, signed as Slack signs them -----------------------------------------------------------
 
 
-def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
-    """The headers Slack sends: v0 HMAC-SHA256 over `v0:{timestamp}:{body}`."""
+def signed_headers(
+    body: str | bytes, secret: str = SIGNING_SECRET, timestamp: int | str | None = None
+) -> dict[str, str]:
+    """The headers Slack sends: v0 HMAC-SHA256 over `v0:{timestamp}:{body}` (the body's raw bytes)."""
     stamp = str(timestamp if timestamp is not None else int(time.time()))
-    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    raw = body.encode() if isinstance(body, str) else body
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:".encode() + raw, hashlib.sha256).hexdigest()
     return {
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": f"v0={digest}",
@@ -267,14 +270,20 @@ def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | Non
     }
 
 
-def command_form(fake: FakeSlack, text: str, user: str = "U0ALICE", channel: str = "C0GENERAL") -> str:
+def command_form(
+    fake: FakeSlack,
+    text: str,
+    user: str = "U0ALICE",
+    channel: str = "C0GENERAL",
+    channel_name: str = "general",
+) -> str:
     return urlencode(
         {
             "token": "deprecated-verification-token",
             "team_id": TEAM,
             "team_domain": "acme",
             "channel_id": channel,
-            "channel_name": "general",
+            "channel_name": channel_name,
             "user_id": user,
             "user_name": user.lower(),
             "command": "/mlquestion",
@@ -433,14 +442,16 @@ def view_submission(view: dict[str, Any], user: str = "U0ALICE", **values: str |
 # Sending requests to the adapter's HTTP endpoint ----------------------------------------------------------
 
 
-async def send(client: aiohttp.ClientSession, adapter: SlackAdapter, body: str, **headers: str) -> int:
+async def send(
+    client: aiohttp.ClientSession, adapter: SlackAdapter, body: str | bytes, **headers: str
+) -> int:
     """POST a body to the adapter's Slack endpoint, signed unless headers are given."""
     status, _ = await exchange(client, adapter, body, **headers)
     return status
 
 
 async def exchange(
-    client: aiohttp.ClientSession, adapter: SlackAdapter, body: str, **headers: str
+    client: aiohttp.ClientSession, adapter: SlackAdapter, body: str | bytes, **headers: str
 ) -> tuple[int, str]:
     """POST a body (signed unless headers are given); return the status and the response text."""
     url = adapter.address + adapter.config.path
@@ -449,11 +460,16 @@ async def exchange(
 
 
 async def command(
-    client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack, text: str, user: str = "U0ALICE"
+    client: aiohttp.ClientSession,
+    adapter: SlackAdapter,
+    fake: FakeSlack,
+    text: str,
+    user: str = "U0ALICE",
+    channel_name: str = "general",
 ) -> dict[str, Any]:
     """Run `/mlquestion text` and return the first message posted to its response_url."""
     before = len(fake.responses)
-    assert await send(client, adapter, command_form(fake, text, user)) == 200
+    assert await send(client, adapter, command_form(fake, text, user, channel_name=channel_name)) == 200
     await fake.wait_until(lambda: len(fake.responses) > before)
     return fake.responses[before]
 
@@ -469,6 +485,43 @@ async def interact(
     """Send an interaction whose HTTP answer matters (view_submission): status and JSON body, if any."""
     status, text = await exchange(client, adapter, urlencode({"payload": json.dumps(payload)}))
     return status, (json.loads(text) if text else None)
+
+
+async def raw_post(
+    adapter: SlackAdapter, headers: dict[str, str], parts: Iterable[bytes], timeout: float = 5
+) -> int:
+    """POST over a bare socket: the headers, then the body `parts` one at a time, stopping as soon as
+    the server answers (it may answer before the body is sent); return the answer's status code.
+
+    Raises TimeoutError if the server has not answered `timeout` seconds after the last part.
+    """
+    host, port = adapter.address.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        head = f"POST {adapter.config.path} HTTP/1.1\r\nHost: {host}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+        writer.write(head.encode())
+        answer = asyncio.ensure_future(reader.readline())
+        for part in parts:
+            if answer.done():
+                break
+            try:
+                writer.write(part)
+                await writer.drain()
+            except ConnectionError:
+                break  # the server answered and closed: read what it said
+            await asyncio.sleep(0)
+        status_line = await asyncio.wait_for(answer, timeout)
+        return int(status_line.split()[1])
+    finally:
+        writer.close()
+
+
+def chunked(body: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    """`body` in HTTP/1.1 chunked transfer coding, without the final empty chunk."""
+    for start in range(0, len(body), size):
+        piece = body[start : start + size]
+        yield f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
 
 
 async def post_event(

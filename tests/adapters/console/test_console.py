@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
 from datetime import UTC, datetime, timedelta
+from typing import TextIO, cast
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from adapters.console.adapter import CHANNEL, ConsoleAdapter
 from bot.content.bank import Filters
+from bot.messages import Notice
 from bot.schedule.clock import FakeClock
 from bot.schedule.rules import Schedule
 from bot.service import PracticeService
@@ -18,8 +22,9 @@ from bot.store import SqlStore
 
 @pytest.fixture
 def console(service: PracticeService) -> tuple[ConsoleAdapter, io.StringIO]:
+    """A console on in-memory streams, 160 columns wide (so lines asserted whole are not wrapped)."""
     out = io.StringIO()
-    adapter = ConsoleAdapter(service, io.StringIO(), out, ZoneInfo("Europe/Berlin"))
+    adapter = ConsoleAdapter(service, io.StringIO(), out, ZoneInfo("Europe/Berlin"), width=lambda: 160)
     service.register_adapter(adapter)
     return adapter, out
 
@@ -102,6 +107,61 @@ async def test_quit_calls_the_stop_callback(service: PracticeService) -> None:
     )
     await adapter.handle_line("/quit")
     assert stopped == [True]
+
+
+async def test_end_of_input_leaves_like_quit(service: PracticeService) -> None:
+    """Ctrl-D (the input ends) asks the app to stop, as `/quit` does, instead of going deaf."""
+    stopped: list[bool] = []
+    adapter = ConsoleAdapter(
+        service, io.StringIO(""), io.StringIO(), ZoneInfo("UTC"), on_quit=lambda: stopped.append(True)
+    )
+    await adapter.listen()
+    await asyncio.wait_for(adapter.input_closed.wait(), timeout=10)
+    await adapter.stop()
+    assert stopped == [True]
+
+
+async def test_a_process_started_without_input_ends_it_like_ctrl_d(service: PracticeService) -> None:
+    """No input stream at all (`sys.stdin` is None when fd 0 was closed) counts as its end."""
+    stopped: list[bool] = []
+    closed = cast(TextIO, None)
+    adapter = ConsoleAdapter(
+        service, closed, io.StringIO(), ZoneInfo("UTC"), on_quit=lambda: stopped.append(True)
+    )
+    await adapter.listen()
+    await asyncio.wait_for(adapter.input_closed.wait(), timeout=10)
+    await adapter.stop()
+    assert stopped == [True]
+
+
+async def test_a_prompt_is_shown_whenever_a_line_can_be_typed(service: PracticeService) -> None:
+    """With a prompt, it opens the input and comes back after each command's output."""
+    out = io.StringIO()
+    adapter = ConsoleAdapter(
+        service, io.StringIO("/mlquestion help\n"), out, ZoneInfo("UTC"), prompt="mlq> ", width=lambda: 100
+    )
+    await adapter.listen()
+    await asyncio.wait_for(adapter.input_closed.wait(), timeout=10)
+    await adapter.stop()
+    text = out.getvalue()
+    assert text.startswith("mlq> ") and text.count("mlq> ") == 2
+    assert "/mlquestion settings\nmlq> " in text  # the help's last line, then the prompt again
+
+
+async def test_output_arriving_at_the_prompt_replaces_it_and_the_prompt_returns(
+    service: PracticeService,
+) -> None:
+    """A notice printed while the prompt waits takes the prompt's line; the prompt is drawn below it."""
+    out = io.StringIO()
+    typing_end, waiting = os.pipe()  # input on which nothing is typed yet
+    with os.fdopen(typing_end, encoding="utf-8") as stdin:
+        adapter = ConsoleAdapter(service, stdin, out, ZoneInfo("UTC"), prompt="mlq> ", width=lambda: 100)
+        await adapter.listen()
+        await adapter.post_notice(CHANNEL, Notice("The answer is out."))
+        os.close(waiting)
+        await asyncio.wait_for(adapter.input_closed.wait(), timeout=10)
+        await adapter.stop()
+    assert out.getvalue().startswith("mlq> \r\x1b[KThe answer is out.\nmlq> ")
 
 
 async def test_a_typed_reply_counts_as_taking_part_and_is_named_in_the_reveal(

@@ -93,7 +93,7 @@ async def test_subscribing_is_announced_publicly(
 @pytest.mark.parametrize(
     ("options", "says"),
     [
-        ({"timezone": "Berlin"}, "`timezone`: `Berlin` is not an IANA name"),
+        ({"timezone": "Berlin"}, "`timezone`: unknown time zone 'Berlin': did you mean Europe/Berlin?"),
         ({"time": "25:00"}, "time '25:00' is not HH:MM"),  # the core's own validation
         ({"days": "funday"}, "`days`: unknown weekday 'funday'"),
         ({"reveal": "in six hours"}, "`reveal`: use `after 6h` or `at 17:00`"),

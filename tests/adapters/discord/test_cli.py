@@ -152,3 +152,19 @@ async def test_sync_with_a_refused_token_exits_2_naming_the_variable(
     monkeypatch.setenv("MLQ_DISCORD_API_URL", fake_discord.api_url)
     assert await asyncio.to_thread(mlq, "discord", "sync") == 2
     assert "DISCORD_TOKEN" in capsys.readouterr().err and fake_discord.synced == {}
+
+
+@pytest.mark.parametrize(("how", "named"), [("flag", "--app-id"), ("environment", "DISCORD_APPLICATION_ID")])
+def test_invite_url_with_a_non_numeric_application_id_says_it_must_be_numeric(
+    how: str, named: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--app-id abc` was passed: the message says the id must be numeric and names where it came from."""
+    if how == "flag":
+        code = mlq("discord", "invite-url", "--app-id", "abc")
+    else:
+        monkeypatch.setenv("DISCORD_APPLICATION_ID", "abc")
+        code = mlq("discord", "invite-url")
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "numeric" in err and named in err and "'abc'" in err
+    assert "set DISCORD_APPLICATION_ID or pass" not in err

@@ -50,7 +50,8 @@ async def test_ask_with_filters_draws_a_matching_question(
 @pytest.mark.parametrize(
     ("options", "says"),
     [
-        ({"topic": "astrology"}, "I don't know the topic `astrology`"),
+        # Not one of the option's choices: the registration is not this code's (or the payload forged).
+        ({"topic": "astrology"}, "This command changed — an admin should run `mlq discord sync`"),
         ({"topic": "statistics-maths"}, "No question matches statistics-maths"),
     ],
 )

@@ -234,6 +234,25 @@ async def test_an_unknown_argument_gets_a_private_reply_listing_valid_ones(
     assert reply["response_type"] == "ephemeral" and "pytorch" in body and "keras" in body
 
 
+async def test_control_characters_typed_in_a_command_never_reach_the_reply(
+    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
+) -> None:
+    """`/mlquestion py<NUL>torch<ESC>[31m`: stripped where it comes in; the echo has no NUL turned `*`."""
+    reply = await command(http_client, slack_http, fake_slack, "py\x00torch\x1b[31m")
+    body = json.dumps(reply)
+    assert "pytorch[31m" in body and "py*torch" not in body
+    assert "\\u0000" not in body and "\\u001b" not in body
+
+
+async def test_an_echoed_mention_in_a_reply_notifies_nobody(
+    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
+) -> None:
+    """`/mlquestion <!channel>` is echoed as an unknown word; its fallback text is escaped too."""
+    reply = await command(http_client, slack_http, fake_slack, "<!channel>")
+    assert "<!channel>" not in reply["text"] and "&lt;!channel&gt;" in reply["text"]
+    assert "<!channel>" not in texts(reply)
+
+
 async def test_the_command_is_acknowledged_with_an_empty_200_before_the_reply(
     slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
 ) -> None:

@@ -24,6 +24,7 @@ from tests.support.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
+    Failure,
     FakeSlack,
     command_form,
     signed_headers,
@@ -83,6 +84,40 @@ def test_an_incomplete_slack_configuration_names_the_missing_variable(
         slack_config(_settings(**configured))
 
 
+@pytest.mark.parametrize(
+    ("variable", "field"),
+    [
+        ("SLACK_BOT_TOKEN", "slack_bot_token"),
+        ("SLACK_APP_TOKEN", "slack_app_token"),
+        ("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+    ],
+)
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_slack_variable_counts_as_unset(
+    monkeypatch: pytest.MonkeyPatch, variable: str, field: str, value: str
+) -> None:
+    """`SLACK_BOT_TOKEN=` (a blank line of an .env template) is not a token."""
+    monkeypatch.setenv(variable, value)
+    assert getattr(Settings(), field) is None
+
+
+def test_an_empty_bot_token_does_not_turn_slack_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every Slack variable blank, Slack is not configured (the console runs instead)."""
+    for variable in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.setenv(variable, "")
+    assert not Settings().slack_enabled
+
+
+def test_an_empty_app_token_beside_a_signing_secret_means_http_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable, value in (
+        ("SLACK_BOT_TOKEN", BOT_TOKEN),
+        ("SLACK_APP_TOKEN", ""),
+        ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
+    ):
+        monkeypatch.setenv(variable, value)
+    assert slack_config(Settings()).mode == "http"
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -140,6 +175,39 @@ async def _post_when_listening(client: aiohttp.ClientSession, url: str, body: st
                     return response.status
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.1)
+
+
+async def test_mlq_run_refuses_to_start_when_slack_refuses_the_app_token(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """A real `mlq run` in Socket Mode with a revoked xapp token: exit 2 naming SLACK_APP_TOKEN, at once."""
+    fake_slack.fail("apps.connections.open", Failure(error="invalid_auth"))
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_API_URL": fake_slack.api_url,
+        "MLQ_SQLITE_PATH": str(tmp_path / "bot.db"),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    logs = (out + err).decode()
+    assert process.returncode == 2, logs
+    assert "refusing to start" in logs and "SLACK_APP_TOKEN" in logs and "invalid_auth" in logs
+    assert "Traceback" not in logs and APP_TOKEN not in logs
 
 
 def test_slack_and_discord_run_side_by_side_in_one_process(service: PracticeService) -> None:

@@ -338,3 +338,124 @@ def test_settings_show_skipped_days_and_options() -> None:
     text = blocks_text(message)
     assert "public holidays in GB" in text and "2026-12-25 — Christmas Day" in text
     assert "names without mentioning" in text
+
+
+# Text people or the bank supply: inert, cleaned, and within Slack's limits -------------------------------
+
+HOSTILE = "<!channel> <!here> <@U0ALICE> @everyone @here & <b>"
+
+
+def _hostile_messages(title: str) -> list[R.SlackMessage]:
+    schedule = ScheduleCard(title, "09:00", "UTC", "Mon–Fri", "after 6h", "all", False, None, ())
+    return [
+        R.question_message(QuestionCard("q", title, "keras", "Keras 3", "easy", "Why?", CardKind.DAILY)),
+        R.question_message(
+            QuestionCard("q", title, "keras", "Keras 3", "easy", "Why?", CardKind.DAILY, revealed=True)
+        ),
+        *R.answer_messages(AnswerCard("q", title, (("Answer", "x"),))),
+        R.notice_message(Notice(title)),
+        R.schedule_message(schedule),
+    ]
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_the_fallback_text_notifies_nobody(index: int) -> None:
+    """`text` (what notifications show, parsed by Slack) carries no live mention, link or broadcast."""
+    message = _hostile_messages(HOSTILE)[index]
+    assert "<" not in message.text and ">" not in message.text
+    assert "&lt;!channel&gt;" in message.text and "&lt;@U0ALICE&gt;" in message.text
+    assert "&amp;" in message.text and "&lt;b&gt;" in message.text
+    assert "@everyone" not in message.text and "@here" not in message.text
+
+
+def test_a_nul_in_text_is_dropped_not_turned_into_bold() -> None:
+    """The converter marks bold with NUL internally; a NUL someone typed must not become `*`."""
+    assert mrkdwn("a\x00b **bold** c\x00d") == "ab *bold* cd"
+    message = R.notice_message(Notice("unknown topic `py\x00torch`", NoticeKind.ERROR))
+    assert "`pytorch`" in blocks_text(message) and "\\u0000" not in json.dumps(message.blocks)
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b[31m", "\x07", "\x7f", "\x9b"])
+def test_control_characters_reach_no_block_and_no_fallback(control: str) -> None:
+    """Terminal escapes, bells and NULs are dropped from every text, header and name we render."""
+    title = f"Title{control}end"
+    messages = [
+        *_hostile_messages(title),
+        R.leaderboard_message(
+            LeaderboardCard("all time", (LeaderboardRow(1, "U0ANN", 3),), 3, "x"), {"U0ANN": f"Ann{control}"}
+        ),
+    ]
+    for message in messages:
+        rendered = "".join(_strings({"blocks": message.blocks, "text": message.text}))
+        assert not [c for c in rendered if (ord(c) < 32 and c not in "\n\t") or 127 <= ord(c) < 160]
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def test_a_mention_is_made_only_of_a_user_id() -> None:
+    """A participant or sharer that is not a Slack user id is shown as text, not parsed as markup."""
+    card = AnswerCard("q", "T", (("Answer", "x"),), participants=("U0ANN", "U0ANN|x> <!channel"))
+    text = blocks_text(R.answer_messages(card)[0])
+    assert "<@U0ANN>" in text and "<!channel" not in text
+
+
+def _limits_hold(message: R.SlackMessage) -> None:
+    assert_valid(message)
+    assert len(json.dumps(message.blocks, ensure_ascii=False)) <= 13_000
+
+
+def test_a_long_list_of_skipped_dates_renders_within_the_limits() -> None:
+    """400 skip dates and a long filter list: one valid message, the lists clipped, not refused by Slack."""
+    dates = ", ".join(f"2027-{1 + n // 28:02d}-{1 + n % 28:02d}" for n in range(400))
+    schedule = ScheduleCard(
+        "Daily question settings",
+        "09:00",
+        "Europe/London",
+        "Mon–Fri",
+        "after 6h",
+        "topics " + ", ".join(["supervised-learning"] * 300),
+        False,
+        None,
+        tuple(UpcomingSlot(REVEAL, REVEAL) for _ in range(10)),
+        skips=f"public holidays in GB and dates {dates}",
+        skipped_soon=tuple((f"2027-01-{1 + n % 28:02d}", "skipped date " * 5) for n in range(300)),
+        options="reveal names without mentioning who answered; weekly summary off",
+    )
+    message = R.schedule_message(schedule)
+    _limits_hold(message)
+    text = blocks_text(message)
+    assert "2027-01-01" in text and "clipped" in text and "Next questions" in text
+
+
+@pytest.mark.parametrize("length", [5_000, 100_000])
+def test_a_long_notice_is_clipped_to_one_message(length: int) -> None:
+    """An echoed 5,000-character value is cut in one message, not spread over several."""
+    messages = R.render(Notice(f"unknown topic `{'x' * length}`", NoticeKind.ERROR))
+    (message,) = messages
+    _limits_hold(message)
+    assert "clipped" in blocks_text(message)
+
+
+def test_long_cards_of_every_kind_fit_one_message() -> None:
+    """A huge question, 60 people with 200-character names, 200 topics: each card stays one valid message."""
+    question = QuestionCard("q", "T", "keras", "Keras 3", "easy", "Why? " * 10_000, CardKind.ON_DEMAND)
+    rows = tuple(LeaderboardRow(n + 1, f"U{n:04d}", 60 - n) for n in range(60))
+    names = {row.user_id: "N" * 200 for row in rows}
+    board = LeaderboardCard("all time", rows, 99, "Use `optout`. " * 400)
+    topics = tuple(TopicScore(f"Topic {n} " + "x" * 80, n, n, n) for n in range(200))
+    stats = StatsCard(1, 2, "here " * 400, 3, 4, topics, 0, REVEAL)
+    for message in (
+        R.question_message(question),
+        R.leaderboard_message(board, names),
+        R.stats_message(stats),
+    ):
+        _limits_hold(message)
+    assert SHOW_ANSWER_ACTION in blocks_text(R.question_message(question))  # the buttons survive the cut

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from urllib.parse import parse_qs
 
-from adapters.slack.adapter import SlackAdapter
+import pytest
+
+from adapters.slack.adapter import SlackAdapter, SlackConfigError
 from adapters.slack.components import SHOW_ANSWER_ACTION
 from bot.content.bank import Filters
 from bot.schedule.clock import FakeClock
 from bot.schedule.rules import Schedule
 from bot.seam import Destination
+from bot.service import PracticeService
 from bot.store import SqlStore
 from tests.support.slack_support import (
     APP_TOKEN,
+    Failure,
     FakeSlack,
     action_payload,
+    build_slack_adapter,
     command_form,
     event_body,
     eventually,
@@ -72,3 +79,35 @@ async def test_an_events_envelope_is_handled(
         return current is not None and current.paused
 
     await eventually(paused)
+
+
+@pytest.mark.parametrize("code", ["invalid_auth", "not_authed", "not_allowed_token_type"])
+async def test_a_refused_app_token_stops_start_up_with_a_message_naming_it(
+    service: PracticeService, fake_slack: FakeSlack, code: str
+) -> None:
+    """apps.connections.open refusing the xapp token ends start-up at once (no retrying every 10 s)."""
+    adapter = build_slack_adapter(service, fake_slack, "socket")
+    fake_slack.fail("apps.connections.open", Failure(error=code))
+    try:
+        async with asyncio.timeout(10):
+            with pytest.raises(SlackConfigError) as error:
+                await adapter.start()
+    finally:
+        await adapter.stop()
+    assert "SLACK_APP_TOKEN" in str(error.value) and code in str(error.value)
+    assert APP_TOKEN not in str(error.value)
+    assert len(fake_slack.calls_to("apps.connections.open")) == 1
+
+
+async def test_a_malformed_envelope_is_acked_and_dropped_with_one_warning(
+    slack_socket: SlackAdapter, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A slash command envelope without a channel: acknowledged, one warning, no traceback, no reply."""
+    caplog.set_level(logging.INFO)
+    payload = _command_payload(fake_slack, "keras")
+    del payload["channel_id"]
+    await fake_slack.send_envelope("slash_commands", payload)
+    await asyncio.sleep(0.2)  # a listener that acked would fail after the ack: let it
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert [r.name for r in problems] == ["adapters.slack.inbound"]
+    assert "channel_id" in problems[0].getMessage() and fake_slack.responses == []

@@ -31,7 +31,7 @@ def test_a_valid_file_loads(write_file: Callable[[str, str], Path]) -> None:
 
 
 # Each case: how to break the reference file, a text on the line the problem must point at
-# ("^" for the first line, "$" for the last), and the message.
+# ("^" for the first line), and the message.
 CASES = [
     # YAML notices an unclosed list where the next key starts.
     (
@@ -57,9 +57,10 @@ CASES = [
     ),
     (lambda t: t.replace("type: concept", "type: riddle"), "riddle", "unknown type 'riddle'"),
     (lambda t: t.replace("status: draft", "status: published"), "published", "unknown status"),
+    # A missing section is reported at the last heading, where it would be added.
     (
         lambda t: t.replace("## Common pitfalls\n\n- calling it before the model is built\n", ""),
-        "$",
+        "## Follow-ups",
         "missing section '## Common pitfalls'",
     ),
     (
@@ -111,8 +112,6 @@ def line_of(text: str, marker: str) -> int:
     lines = text.splitlines()
     if marker == "^":
         return 1
-    if marker == "$":
-        return len(lines) + (1 if text.endswith("\n") else 0)
     return next(i for i, line in enumerate(lines, start=1) if marker in line)
 
 
@@ -127,6 +126,42 @@ def test_each_kind_of_problem_names_its_line(
     matching = [p for p in found if message in p]
     assert matching, found
     assert matching[0].startswith(f"{path}:{line_of(text, marker)}: "), matching[0]
+
+
+@pytest.mark.parametrize(("change", "marker", "message"), CASES)
+def test_every_problem_points_at_a_line_of_the_file(
+    write_file: Callable[[str, str], Path], change: Callable[[str], str], marker: str, message: str
+) -> None:
+    """No problem names a line past the end of its file (or before its start)."""
+    text = change(VALID)
+    path = write_question(write_file, text)
+    for problem in load_questions(path).problems:
+        assert 1 <= problem.line <= len(text.splitlines()), problem
+
+
+def test_broken_yaml_does_not_hide_the_other_problems_of_the_file(
+    write_file: Callable[[str, str], Path],
+) -> None:
+    """An unclosed quote, a bad difficulty and a missing answer: all three in one run."""
+    text = (
+        VALID.replace("title: A sample question", 'title: "An unclosed quote')
+        .replace("difficulty: easy", "difficulty: brutal")
+        .replace(f"## Answer\n\n{WORDS_100}\n\n", "")
+    )
+    found = problems_of(write_question(write_file, text))
+    for message in ("bad YAML", "unknown difficulty 'brutal'", "missing section '## Answer'"):
+        assert any(message in p for p in found), (message, found)
+    assert not any("missing field" in p for p in found), found  # the broken line may hold it
+
+
+def test_an_unknown_difficulty_does_not_hide_missing_sections(
+    write_file: Callable[[str, str], Path],
+) -> None:
+    """A bad difficulty and a missing section are reported together."""
+    text = VALID.replace("difficulty: easy", "difficulty: brutal").replace("## Key points", "## Points")
+    found = problems_of(write_question(write_file, text))
+    assert any("unknown difficulty 'brutal'" in p for p in found)
+    assert any("missing section '## Key points'" in p for p in found), found
 
 
 def test_duplicate_ids_across_files_are_reported(write_file: Callable[[str, str], Path]) -> None:

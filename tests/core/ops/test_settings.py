@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import pytest
 
+from bot.ops import settings as settings_module
 from bot.ops.logs import MASK, JsonFormatter, MaskingFormatter
-from bot.ops.settings import SettingsError, load_settings
+from bot.ops.settings import Settings, SettingsError, load_settings, variable_name
 
 
 def test_defaults_are_the_embedded_console_and_sqlite() -> None:
@@ -32,13 +34,77 @@ def test_database_url_selects_postgresql(monkeypatch: pytest.MonkeyPatch) -> Non
         ("MLQ_DEFAULT_TIMEZONE", "Europe/Atlantis"),
         ("MLQ_LOG_LEVEL", "LOUD"),
         ("MLQ_RECONCILE_SECONDS", "1"),
+        ("MLQ_DEFAULT_TIMEZONE", "America/Argentina"),
+        ("MLQ_LOG_JSON", "maybe"),
+        ("MLQ_SLACK_MODE", "websocket"),
+        ("MLQ_SLACK_PORT", "70000"),
+        ("MLQ_DISCORD_SHARD_IDS", "0,one"),
+        ("MLQ_DISCORD_SHARD_COUNT", "0"),
+        ("MLQ_DISCORD_DEV_GUILD_ID", "my-server"),
+        ("MLQ_HEALTH_PORT", "http"),
+        ("MLQ_SEND_CONCURRENCY", "0"),
+        ("MLQ_CLAIM_LEASE_SECONDS", "forever"),
+        ("MLQ_SHARE_REVEAL_MINUTES", "0"),
+        ("MLQ_DEMO_REVEAL_SECONDS", "0"),
+        ("DATABASE_URL", "not-a-url"),
     ],
 )
 def test_a_wrong_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
-    """Each invalid value raises SettingsError naming the environment variable."""
+    """Each invalid value raises SettingsError naming the environment variable, as its line's start."""
     monkeypatch.setenv(variable, value)
-    with pytest.raises(SettingsError, match=variable):
+    with pytest.raises(SettingsError) as raised:
         load_settings()
+    assert f"\n  {variable}: " in str(raised.value)
+
+
+def test_an_error_under_an_alias_names_the_variable_that_was_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SLACK_API_URL=ftp://… is reported as SLACK_API_URL, not as a prefixed name nobody set."""
+    monkeypatch.setenv("SLACK_API_URL", "ftp://example.com")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert "\n  SLACK_API_URL: " in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "fragments"),
+    [
+        ("not-a-url", ["not a database URL", "postgresql://", "sqlite:///"]),
+        (
+            "mysql://bot:hunter2secret@db/mlq",
+            ["'mysql' database is not supported", "postgresql://", "sqlite:///"],
+        ),
+        ("postgresql+psycopg://bot:hunter2secret@db/mlq", ["driver 'psycopg' is not supported"]),
+        ("postgresql://bot:hunter2secret@db:99999/mlq", ["port 99999 is not a TCP port"]),
+        ("postgresql://bot:hunter2secret@[::1", ["not a database URL"]),
+        ("sqlite://", ["an SQLite URL needs a file"]),
+    ],
+)
+def test_a_database_url_we_cannot_use_says_which_schemes_work(
+    monkeypatch: pytest.MonkeyPatch, url: str, fragments: list[str]
+) -> None:
+    """DATABASE_URL that is no URL or names another database: say what works, never echo the URL."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert "DATABASE_URL: " in message and all(f in message for f in fragments)
+    assert "hunter2secret" not in message
+
+
+def test_a_misspelt_variable_in_the_env_file_is_reported_with_the_closest_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """MLQ_SQLITE_PAHT in .env: a warning names it and MLQ_SQLITE_PATH; other names pass quietly."""
+    (tmp_path / ".env").write_text(
+        "MLQ_SQLITE_PAHT=bot.db\nMLQ_LOG_LEVEL=INFO\nPOSTGRES_PASSWORD=x\nMLQ_TEST_POSTGRES_URL=x\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(settings_module, "_warned", set())
+    with caplog.at_level(logging.WARNING, logger="bot.ops.settings"):
+        load_settings()
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert "MLQ_SQLITE_PAHT" in warning and "did you mean MLQ_SQLITE_PATH?" in warning
 
 
 def test_errors_never_echo_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,6 +122,18 @@ def test_tokens_are_secret_strings(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings()
     assert "discord-secret-value" not in repr(settings)
     assert settings.secrets() == ["discord-secret-value"]
+
+
+SECRET_FIELDS = [name for name, info in Settings.model_fields.items() if "SecretStr" in str(info.annotation)]
+
+
+@pytest.mark.parametrize("field", SECRET_FIELDS)
+def test_every_secret_setting_is_masked_in_logs(monkeypatch: pytest.MonkeyPatch, field: str) -> None:
+    """Each secret setting (tokens, keys, the database password) is among the values logs mask."""
+    value = "postgresql://bot:pw-0123456789@db/mlq" if field == "database_url" else "secret-0123456789"
+    monkeypatch.setenv(variable_name(field), value)
+    secret = "pw-0123456789" if field == "database_url" else value
+    assert secret in load_settings().secrets()
 
 
 def test_admin_user_ids_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@ leaderboards, holidays, weekly summaries and suggestions (adapters have their ow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -253,6 +254,23 @@ async def test_review_returns_the_most_overdue_question_after_simulated_days(
     assert isinstance(due, QuestionCard) and due.kind is CardKind.REVIEW
     assert due.question_id == "tensorflow-hard"  # missed: back after one day; nailed waits longer
     assert due.rating is not None and due.rating.context.startswith("review:")
+
+
+async def test_a_review_date_reads_the_same_seconds_apart(
+    service: PracticeService, clock: FakeClock, destination: Destination
+) -> None:
+    """Due in 1.5 days, `review` and the same `review` four seconds later say the same thing."""
+    when = re.compile(r"due ((?:in|within) (?:a|\d+) days?) \(")
+    await service.rate(Invocation(destination, "U1"), "keras-easy", "ask:2026-11-23", "nailed")
+    card = await service.store.review_card(key(destination, "U1"), "keras-easy")
+    assert card is not None
+    clock.set(card.due - timedelta(days=1.5))
+    [first] = await command(service, destination, "U1", "review")
+    clock.advance(timedelta(seconds=4))
+    [second] = await command(service, destination, "U1", "review")
+    assert isinstance(first, Notice) and isinstance(second, Notice)
+    said = [when.search(reply.text) for reply in (first, second)]
+    assert said[0] and said[1] and said[0][1] == said[1][1], (first.text, second.text)
 
 
 async def test_a_reviewed_question_moves_back_in_the_queue(

@@ -127,6 +127,30 @@ async def test_a_file_that_is_not_an_export_is_refused(tmp_path: Path) -> None:
     await store.close()
 
 
+EXPORT = {"format": "mlquestion-export", "version": 1}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "not an mlquestion export"),
+        ({**EXPORT, "tables": "everything"}, "'tables' must map table names to lists of rows"),
+        ({**EXPORT, "tables": {"recipes": []}}, "unknown tables ['recipes']"),
+        ({**EXPORT, "tables": {"posts": ["a row"]}}, "posts: rows must be a list of column: value mappings"),
+        ({**EXPORT, "tables": {"posts": [{"id": 1, "local_date": "someday"}]}}, "posts row 1: local_date"),
+        ({**EXPORT, "tables": {"subscriptions": [{"id": 1}]}}, "the database refused a row"),
+    ],
+)
+async def test_a_malformed_export_is_refused_and_changes_nothing(
+    store: SqlStore, data: Any, message: str
+) -> None:
+    """JSON of the wrong shape, or rows the database refuses: a TransferError, and no row is left."""
+    with pytest.raises(TransferError) as raised:
+        await import_store(store, data)
+    assert message in str(raised.value) and "nothing was imported" in str(raised.value).lower()
+    assert all(rows == [] for rows in (await export_store(store))["tables"].values())
+
+
 def test_mlq_export_and_import_move_a_database_by_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
