@@ -1,7 +1,16 @@
 # mlquestion: the bot in a slim Python image, run as an unprivileged user.
 # Build: docker build -t mlquestion .    Run: see docker-compose.yml (PostgreSQL, migrations, health).
 
-# --- build: install the package and its dependencies into a virtualenv we copy out whole ---------
+# --- requirements: the dependency list alone, read from pyproject.toml ---------------------------
+# A stage of its own, so that the slow install below is keyed on the list itself: editing the README,
+# the tool settings in pyproject.toml, the sources or the question bank reuses the installed layer.
+FROM python:3.11-slim AS requirements
+WORKDIR /src
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
+        > requirements.txt
+
+# --- build: the dependencies in a virtualenv, the package itself as a wheel ---------------------
 FROM python:3.11-slim AS build
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -9,17 +18,18 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 WORKDIR /src
 
-# Dependencies first, read from pyproject.toml alone: editing the sources or the question bank then
-# reuses this (slow) layer instead of reinstalling every dependency.
-COPY pyproject.toml README.md ./
-RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
-        > /tmp/requirements.txt \
-    && pip install --no-cache-dir -r /tmp/requirements.txt
+# Dependencies first: editing anything but the dependency list reuses this (slow) layer.
+COPY --from=requirements /src/requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
 
-# A regular (not editable) install, so the runtime stage needs no source tree.
+# The package as a wheel (a regular install, not editable, so the runtime stage needs no source
+# tree), built beside the virtualenv rather than into it: the virtualenv, and the runtime stage's
+# copy of it, stay the same as long as the dependencies do. No bytecode written while pip runs, for
+# the same reason.
+COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY adapters ./adapters
-RUN pip install --no-cache-dir .
+RUN PYTHONDONTWRITEBYTECODE=1 pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 # --- runtime -------------------------------------------------------------------------------------
 FROM python:3.11-slim
@@ -40,7 +50,10 @@ RUN groupadd --system --gid 10001 mlq \
     && useradd --system --no-log-init --uid 10001 --gid mlq --create-home --home-dir /home/mlq \
         --shell /usr/sbin/nologin mlq
 
+# The dependencies (one large layer, rebuilt only when they change), then the package (a small one).
 COPY --from=build /opt/venv /opt/venv
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir --no-index --no-deps --disable-pip-version-check /wheels/*.whl
 
 # The settings' default MLQ_CONTENT_DIR (content/questions) is relative to the working directory:
 # /app makes it resolve here too. The bank stays owned by root, so the bot can read it, not edit it.

@@ -212,22 +212,33 @@ def test_the_image_runs_as_an_unprivileged_user(runtime: Stage) -> None:
     assert group not in {"root", "0"}
 
 
-def test_the_package_is_installed_from_pyproject_not_editable(build: Stage) -> None:
-    """A RUN does `pip install .` (a regular install), and no pip install is editable."""
-    commands = [r.arguments for r in build.all("RUN") if "pip install" in r.arguments]
-    assert any(re.search(r"pip install\b[^&;|]*\s\.(\s|$)", c) for c in commands), commands
+def test_the_package_is_built_as_a_wheel_and_the_image_installs_it(build: Stage, runtime: Stage) -> None:
+    """The build stage makes a wheel of the project (`pip wheel … .`: a regular build, never editable);
+    the image installs that wheel alone, with no index and no dependency resolution."""
+    commands = [r.arguments for r in build.all("RUN") if re.search(r"pip (install|wheel)", r.arguments)]
+    assert any(re.search(r"pip wheel\b[^&;|]*\s\.(\s|$)", c) for c in commands), commands
     assert not any(re.search(r"\s(-e|--editable)\b", c) for c in commands), commands
+    installs = [r.arguments for r in runtime.all("RUN") if "pip install" in r.arguments]
+    assert len(installs) == 1 and "--no-index" in installs[0] and ".whl" in installs[0], installs
 
 
-def test_dependencies_are_installed_before_the_sources_are_copied(build: Stage) -> None:
-    """pyproject.toml is copied and installed from before any source, so code edits reuse that layer."""
+def test_dependencies_are_installed_before_anything_else_is_copied(
+    dockerfile: list[Stage], build: Stage
+) -> None:
+    """The first pip install sees only the dependency list, made by a stage that copies pyproject.toml
+    alone: edits to the sources, the README or tool settings reuse the installed dependencies."""
     order = build.instructions
     first_pip = next(n for n, i in enumerate(order) if i.keyword == "RUN" and "pip install" in i.arguments)
-    copied_before = [src for i in order[:first_pip] if i.keyword == "COPY" for src in copy_sources(i)[0]]
-    copied_after = [src for i in order[first_pip:] if i.keyword == "COPY" for src in copy_sources(i)[0]]
-    assert "pyproject.toml" in copied_before
-    assert not {"bot", "adapters"} & {src.rstrip("/") for src in copied_before}
-    assert {"bot", "adapters"} <= {src.rstrip("/") for src in copied_after}
+    before = [i for i in order[:first_pip] if i.keyword == "COPY"]
+    assert before and all("--from=" in i.arguments for i in before), [i.arguments for i in before]
+    named = {stage.name: stage for stage in dockerfile if stage.name}
+    for instruction in before:
+        source = re.search(r"--from=(\S+)", instruction.arguments)
+        assert source and source.group(1) in named, instruction.arguments
+        copied = [src for i in copies_from_context(named[source.group(1)]) for src in copy_sources(i)[0]]
+        assert copied == ["pyproject.toml"]
+    after = {src.rstrip("/") for i in order[first_pip:] if i.keyword == "COPY" for src in copy_sources(i)[0]}
+    assert {"pyproject.toml", "bot", "adapters"} <= after
 
 
 def test_the_question_bank_is_where_the_content_dir_resolves(runtime: Stage) -> None:
@@ -405,6 +416,8 @@ def ignored(path: str) -> bool:
         ".venv/bin/python",
         ".git/HEAD",
         "mlquestion.db",
+        "mlquestion.db-wal",
+        "data/mlquestion.db-shm",
         "bot/mlquestion.db",
         "bot/__pycache__/app.cpython-311.pyc",
         "adapters/stray.pyc",
