@@ -403,7 +403,9 @@ async def test_review_with_nothing_due_says_when_the_next_one_is(
     await rate_asked_question(fake_discord, MEMBER, "nailed")
     reply = await fake_discord.reply_to(await fake_discord.command("mlquestion-review", MEMBER, CHANNEL))
     assert reply["flags"] & EPHEMERAL
-    assert re.search(r"Nothing to review right now\. Your next review is due within (a day|\d+ days)", reply["content"])
+    assert re.search(
+        r"Nothing to review right now\. Your next review is due within (a day|\d+ days)", reply["content"]
+    )
     assert custom_ids(reply) == []
 
 
