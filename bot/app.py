@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from adapters.console.adapter import CHANNEL, ConsoleAdapter
 from bot.content.bank import Filters, QuestionBank
+from bot.feedback.engines import feedback_engine
 from bot.ops.health import HealthCheck, HealthServer
 from bot.ops.logs import configure_logging
 from bot.ops.settings import Settings
@@ -101,7 +102,9 @@ async def run(settings: Settings, options: RunOptions, clock: Clock | None = Non
 async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, url: str, clock: Clock) -> int:
     store = await open_store(url, setting=settings.store_variable)
     zone = ZoneInfo(settings.default_timezone)
-    service = PracticeService(bank, store, clock, {}, service_config(settings))
+    service = PracticeService(
+        bank, store, clock, {}, service_config(settings), feedback=feedback_engine(settings)
+    )
     stop = asyncio.Event()
     adapters = build_adapters(settings, options, service, zone, stop)
     console = next((a for a in adapters if isinstance(a, ConsoleAdapter)), None)

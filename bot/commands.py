@@ -31,6 +31,8 @@ USAGE = """\
 `/mlquestion stats` — your streak, answers and weakest topics (only you see it)
 `/mlquestion leaderboard [week|month|all]` — this channel's most regular participants
 `/mlquestion leaderboard optout` · `/mlquestion leaderboard optin` — leave or rejoin leaderboards
+`/mlquestion mock [track] [count 3–8]` — a private mock interview: answer, get feedback, rate, next
+`/mlquestion mock stop` — end your mock interview with its summary
 `/mlquestion suggest` — suggest a question and answer for the bank
 `/mlquestion link` · `/mlquestion link CODE` · `/mlquestion unlink` — one review schedule across platforms
 `/mlquestion topics` — the topics, difficulties and tracks
@@ -105,6 +107,22 @@ class Suggest:
 
 
 @dataclass(frozen=True, slots=True)
+class Mock:
+    """Start a mock interview of `count` questions (from a track, if given)."""
+
+    track: Track | None = None
+    count: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class MockStop:
+    pass
+
+
+MOCK_COUNTS = (3, 8)
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     """`link` makes a code; `link CODE` (on another platform) joins that person's review schedule."""
 
@@ -150,6 +168,8 @@ Command = (
     | Leaderboard
     | LeaderboardOptOut
     | Suggest
+    | Mock
+    | MockStop
     | Link
     | Unlink
 )
@@ -206,6 +226,8 @@ def parse_command(text: str) -> Command:
                 "e.g. `link K7QX2MPA` (run `/mlquestion link` on the other platform for one)"
             )
         return Link(code)
+    if head == "mock":
+        return _parse_mock(words[1:])
     if head == "leaderboard":
         if len(words) > 2 or (len(words) == 2 and words[1].lower() not in _LEADERBOARD):
             raise CommandError(
@@ -214,6 +236,41 @@ def parse_command(text: str) -> Command:
             )
         return _LEADERBOARD[words[1].lower()] if len(words) == 2 else Leaderboard()
     return Ask(_parse_filters(words, allow_other=False)[0])
+
+
+def _parse_mock(words: list[str]) -> Mock | MockStop:
+    """`mock`, `mock stop`, `mock [track] NAME`, `mock [count] N` in any order."""
+    low, high = MOCK_COUNTS
+    if [w.lower() for w in words] in (["stop"], ["end"]):
+        return MockStop()
+    track: Track | None = None
+    count: int | None = None
+    index = 0
+    while index < len(words):
+        word = words[index].lower()
+        if word in ("track", "count") and index + 1 < len(words):
+            index += 1
+            value = words[index]
+        elif word in ("track", "count"):
+            raise CommandError(f"`mock {word}` needs a value, e.g. `mock track llm-engineer count 5`")
+        else:
+            value = words[index]
+        if value.isdigit() and word != "track":
+            if count is not None:
+                raise CommandError("`mock` takes one question count")
+            count = int(value)
+            if not low <= count <= high:
+                raise CommandError(f"a mock interview has {low} to {high} questions (got {shown(value)})")
+        else:
+            resolved = resolve_track(value)
+            if resolved is None or track is not None:
+                raise CommandError(
+                    f"`mock {shown(' '.join(words))}`: use `mock`, `mock stop` or "
+                    f"`mock [track] [count {low}–{high}]`. {valid_tracks_text()}"
+                )
+            track = resolved
+        index += 1
+    return Mock(track, count if count is not None else 5)
 
 
 def _parse_filters(words: list[str], allow_other: bool) -> tuple[Filters, list[str]]:

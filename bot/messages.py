@@ -16,6 +16,7 @@ class CardKind(StrEnum):
     ON_DEMAND = "on_demand"
     SHARED = "shared"  # an on-demand question a user posted to the channel
     REVIEW = "review"  # a question due in the caller's spaced-repetition schedule (private)
+    MOCK = "mock"  # a question of a mock interview (private, in direct messages where possible)
 
 
 class NoticeKind(StrEnum):
@@ -28,10 +29,23 @@ class NoticeKind(StrEnum):
 class RatingPrompt:
     """Asks for Nailed it / Partly / Missed it. Adapters put both fields in their buttons and hand
     them back with the clicking user to `PracticeService.rate`; `context` says where the buttons were
-    ("post:<id>" under a reveal, "ask:<date>" or "review:<date>" privately)."""
+    ("post:<id>" under a reveal, "ask:<date>" or "review:<date>" privately, "mock:<session>:<n>" in a
+    mock interview). `suggested` (a rating value) is the button to show pre-chosen after feedback."""
 
     question_id: str
     context: str
+    suggested: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPrompt:
+    """A "Check my answer" button. Adapters put both fields in it, open their answer form on a click
+    (`AnswerForm`), and hand the typed answer back to `PracticeService.check_answer` with them; the
+    context is the one the feedback's rating buttons will carry (see `RatingPrompt`)."""
+
+    question_id: str
+    context: str
+    label: str = "Check my answer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +65,9 @@ class QuestionCard:
     shared_by: str | None = None  # the platform user id who shared it
     rating: RatingPrompt | None = None  # review cards: rate after looking at the answer
     overdue_since: datetime | None = None  # review cards: when it fell due
+    check: CheckPrompt | None = None  # the "Check my answer" button
+    # Mock interviews: "Question 2 of 5 · mock interview" above the card.
+    progress: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +92,13 @@ class Notice:
 
 
 def question_card(
-    question: Question, kind: CardKind, reveal_at: datetime | None = None, shared_by: str | None = None
+    question: Question,
+    kind: CardKind,
+    reveal_at: datetime | None = None,
+    shared_by: str | None = None,
+    check: str | None = None,
 ) -> QuestionCard:
+    """A card for `question`; `check` is the context of its "Check my answer" button, if it has one."""
     return QuestionCard(
         question_id=question.id,
         title=question.title,
@@ -88,6 +110,7 @@ def question_card(
         hint=question.sections.get("Hint"),
         reveal_at=reveal_at,
         shared_by=shared_by,
+        check=CheckPrompt(question.id, check) if check else None,
     )
 
 
@@ -180,12 +203,104 @@ class SuggestForm:
     difficulties: tuple[str, ...]
 
 
-Message = QuestionCard | AnswerCard | Notice | ScheduleCard | StatsCard | LeaderboardCard | SuggestForm
+@dataclass(frozen=True, slots=True)
+class AnswerForm:
+    """Asks the adapter to open its answer form (Slack modal, Discord modal, console prompt) for a
+    "Check my answer" click; the answer typed there goes to `PracticeService.check_answer`."""
+
+    question_id: str
+    title: str
+    context: str
+    max_length: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCard:
+    """Feedback on a person's own answer, always private: `body` is Markdown (key points covered ✓
+    with the words that matched, missed ✗, misconceptions ⚠ with a correction, the suggested rating),
+    then the model answer, then the rating buttons with the suggested one pre-chosen.
+
+    In a mock interview `follow_up` is the interviewer's next probe and `progress` says where the
+    session is; the rating click moves the interview on."""
+
+    question_id: str
+    title: str
+    body: str
+    answer: AnswerCard
+    rating: RatingPrompt
+    follow_up: str | None = None
+    progress: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MockResult:
+    title: str
+    topic_label: str
+    difficulty: str
+    rating: str | None  # a rating value, or None when the session ended before it was rated
+
+
+@dataclass(frozen=True, slots=True)
+class MockSummary:
+    """The end of a mock interview: each question's rating, strong and weak topics, an overall read."""
+
+    results: tuple[MockResult, ...]
+    strong: tuple[str, ...]
+    weak: tuple[str, ...]
+    overall: str
+    ended: str  # "finished", "stopped" or "expired"
+
+
+Message = (
+    QuestionCard
+    | AnswerCard
+    | Notice
+    | ScheduleCard
+    | StatsCard
+    | LeaderboardCard
+    | SuggestForm
+    | AnswerForm
+    | FeedbackCard
+    | MockSummary
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """A reply to a command: `private` replies are seen only by the user who asked."""
+    """A reply to a command: `private` replies are seen only by the user who asked; `direct` ones go
+    to the person's direct messages with the bot where the platform has them (mock interviews),
+    falling back to a private reply where it refuses."""
 
     message: Message
     private: bool = True
+    direct: bool = False
+
+
+_RATING_LABELS = {"nailed": "Nailed it", "partly": "Partly", "missed": "Missed it"}
+
+
+def rating_label(value: str | None) -> str:
+    """A rating value in words ("not rated" for None)."""
+    return _RATING_LABELS.get(value or "", "not rated")
+
+
+def mock_summary_text(summary: MockSummary) -> str:
+    """The summary of a mock interview as Markdown, one line per question (every adapter uses it)."""
+    heading = {
+        "finished": "Mock interview finished",
+        "stopped": "Mock interview stopped",
+        "expired": "Mock interview expired",
+    }.get(summary.ended, "Mock interview")
+    lines = [f"**{heading}**"]
+    for number, result in enumerate(summary.results, 1):
+        lines.append(
+            f"{number}. {result.title} ({result.topic_label}, {result.difficulty}): "
+            f"**{rating_label(result.rating)}**"
+        )
+    if summary.strong:
+        lines.append("Strong: " + ", ".join(summary.strong))
+    if summary.weak:
+        lines.append("To work on: " + ", ".join(summary.weak))
+    lines.append(summary.overall)
+    lines.append("Your ratings are in your `/mlquestion review` schedule.")
+    return "\n".join(lines)

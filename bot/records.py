@@ -111,3 +111,24 @@ class Suggestion:
     status: str
     created_at: datetime
     accepted_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MockSession:
+    """A mock interview in progress (or ended): its questions in order, where the person is, and
+    each question's outcome so far. Kept in the store so a restart does not lose it."""
+
+    id: int
+    user_key: str
+    user_id: str
+    destination: Destination  # where it was started (replies fall back there)
+    track: str | None
+    question_ids: tuple[str, ...]
+    position: int  # index of the current question
+    # Per question, in order: the suggested rating of the answer checked (None before an answer)
+    # and the rating the person chose (None before they chose).
+    suggested: tuple[str | None, ...]
+    ratings: tuple[str | None, ...]
+    started_at: datetime
+    updated_at: datetime
+    ended: str | None = None  # "finished", "stopped" or "expired"

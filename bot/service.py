@@ -12,6 +12,8 @@ from bot import commands as C
 from bot.content.bank import Filters, QuestionBank
 from bot.content.rubric import Track
 from bot.content.taxonomy import TOPICS, Difficulty
+from bot.feedback.model import Feedback, FeedbackEngine
+from bot.feedback.offline import OfflineEngine
 from bot.messages import (
     AnswerCard,
     CardKind,
@@ -24,7 +26,9 @@ from bot.messages import (
     question_card,
 )
 from bot.ops.metrics import Metrics
+from bot.practice.answers import answer_form, assess, feedback_card, tidy_answer
 from bot.practice.flows import Practice, user_key
+from bot.practice.mock import MockInterviews, is_mock_context
 from bot.records import PostRecord, Subscription, SubscriptionOptions
 from bot.schedule.clock import Clock
 from bot.schedule.cycle import CycleContext, ScheduleListener, ServiceConfig, new_owner_id
@@ -81,6 +85,7 @@ class PracticeService:
         rotation: Rotation | None = None,
         owner: str | None = None,
         metrics: Metrics | None = None,
+        feedback: FeedbackEngine | None = None,
     ) -> None:
         self.bank = bank
         self.store = store
@@ -92,6 +97,8 @@ class PracticeService:
         self.listeners: list[ScheduleListener] = []
         self.metrics = metrics or Metrics()
         self.practice = Practice(bank, store, clock)
+        self.feedback = feedback or OfflineEngine()
+        self.mock = MockInterviews(bank, self.practice, clock, self.feedback)
         self.daily = DailyCycle(
             CycleContext(
                 bank,
@@ -166,6 +173,12 @@ class PracticeService:
             ]
         if isinstance(command, C.Suggest):
             return [self.practice.suggest_form()]
+        if isinstance(command, C.Mock):
+            return await self.mock.start(
+                invocation.destination, invocation.user_id, command.track, command.count
+            )
+        if isinstance(command, C.MockStop):
+            return [await self.mock.stop(invocation.destination, invocation.user_id)]
         if isinstance(command, C.Link):
             return [await self.practice.link(invocation.destination, invocation.user_id, command.code)]
         if isinstance(command, C.Unlink):
@@ -186,7 +199,8 @@ class PracticeService:
             )
         except NoQuestionMatches as exc:
             return _error(str(exc))
-        return Response(question_card(selection.question, CardKind.ON_DEMAND))
+        check = self.practice.prompt(selection.question.id, "ask").context
+        return Response(question_card(selection.question, CardKind.ON_DEMAND, check=check))
 
     async def share(self, invocation: Invocation, question_id: str, click_id: str) -> Response:
         """Post an on-demand question to the caller's channel ("Post to channel"), once per click.
@@ -225,11 +239,14 @@ class PracticeService:
     # Practice -------------------------------------------------------------------------------------
 
     async def rate(self, invocation: Invocation, question_id: str, context: str, choice: str) -> Response:
-        """A rating button was clicked: record it for the clicking user only (private reply)."""
+        """A rating button was clicked: record it for the clicking user only (private reply). In a
+        mock interview the reply is the next question (or the summary), for their direct messages."""
         self.metrics.commands.labels(invocation.destination.platform, "rate").inc()
-        response = await self.practice.rate(
-            invocation.destination, invocation.user_id, question_id, context, choice
-        )
+        destination, user_id = invocation.destination, invocation.user_id
+        if is_mock_context(context):
+            response = await self.mock.rate(destination, user_id, question_id, context, choice)
+        else:
+            response = await self.practice.rate(destination, user_id, question_id, context, choice)
         # The three values come from a click's payload (or a typed `/rate`): quoted and clipped.
         log.info(
             "rating: destination=%s user=%s question=%.60r context=%.40r rating=%.20r",
@@ -240,6 +257,66 @@ class PracticeService:
             choice,
         )
         return response
+
+    async def answer_form(self, invocation: Invocation, question_id: str, context: str) -> Response:
+        """A "Check my answer" (or mock "Answer") button was clicked: the form to open, or why not."""
+        question = self.bank.get(question_id)
+        if question is None:
+            return _error(f"The question `{shown(question_id)}` is no longer in the bank.")
+        if is_mock_context(context):
+            problem = await self.mock.form_for(invocation.destination, invocation.user_id, context)
+        else:
+            problem = (await self.practice.check_context(invocation.destination, question_id, context))[1]
+        if problem is not None:
+            return _error(f"{problem}.")
+        if question.rubric is None:
+            return _error(
+                f"“{question.title}” has no answer rubric yet, so I can't check answers to it. "
+                "Its model answer is under the question once it is revealed."
+            )
+        return Response(answer_form(question, context))
+
+    async def check_answer(
+        self, invocation: Invocation, question_id: str, context: str, answer: str
+    ) -> Response:
+        """An answer form was submitted: private feedback with the suggested rating pre-chosen.
+
+        The answer goes to the feedback engine and nowhere else: it is not stored and not logged.
+        """
+        platform = invocation.destination.platform
+        self.metrics.commands.labels(platform, "check").inc()
+        if is_mock_context(context):
+            response = await self.mock.check(
+                invocation.destination, invocation.user_id, question_id, context, answer
+            )
+        else:
+            response = await self._check(invocation, question_id, context, answer)
+        log.info(
+            "answer checked: destination=%s user=%s question=%.60r context=%.40r reply=%s",
+            invocation.destination.key,
+            invocation.user_id,
+            question_id,
+            context,
+            type(response.message).__name__,
+        )
+        return response
+
+    async def _check(self, invocation: Invocation, question_id: str, context: str, answer: str) -> Response:
+        question = self.bank.get(question_id)
+        if question is None:
+            return _error(
+                f"The question `{shown(question_id)}` is no longer in the bank; nothing was checked."
+            )
+        problem = (await self.practice.check_context(invocation.destination, question_id, context))[1]
+        if problem is not None:
+            return _error(f"{problem}; nothing was checked.")
+        text, problem = tidy_answer(answer)
+        if problem is not None:
+            return _error(problem)
+        result = await assess(self.feedback, question, text)
+        if not isinstance(result, Feedback):
+            return result
+        return Response(feedback_card(question, result, context))
 
     async def record_reply(self, destination: Destination, root_id: str, user_id: str) -> None:
         """Someone replied in a thread (the adapter passes its channel and root); the text is not kept."""

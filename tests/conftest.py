@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import random
@@ -18,8 +19,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from adapters.console.adapter import ConsoleAdapter
 from bot.content.bank import Filters, QuestionBank
 from bot.content.questions import Question
+from bot.content.rubric import KeyPoint, Misconception, Rubric
 from bot.content.taxonomy import Difficulty, QuestionType
 from bot.records import DEFAULT_OPTIONS, Subscription, SubscriptionOptions
 from bot.schedule.clock import FakeClock
@@ -106,9 +109,34 @@ class postgres_schema:
         await engine.dispose()
 
 
+# Every test question carries this rubric, so answer feedback and mock interviews work on them:
+# an answer "scale the features and fit the scaler on the training data only" covers two of three.
+RUBRIC = Rubric(
+    key_points=(
+        KeyPoint(
+            "Scale features for distance-based models", ("scale the features", "standardise the features")
+        ),
+        KeyPoint(
+            "Fit the scaler on the training data only",
+            ("fit the scaler on the training data", "fit it on the training split only"),
+        ),
+        KeyPoint(
+            "Tree models do not need scaling", ("trees do not need scaling", "trees are scale invariant")
+        ),
+    ),
+    misconceptions=(
+        Misconception(
+            "Scaling always improves accuracy",
+            ("scaling always improves accuracy", "scaling always helps"),
+            "It matters for distance- and gradient-based models; trees split the same either way.",
+        ),
+    ),
+)
+
+
 @pytest.fixture
 def make_question() -> Callable[..., Question]:
-    """Build an in-memory question; only what selection and rendering look at."""
+    """Build an in-memory question; only what selection, rendering and answer feedback look at."""
 
     def build(qid: str, topic: str = "keras", difficulty: str = "easy", status: str = "reviewed") -> Question:
         return Question(
@@ -127,6 +155,7 @@ def make_question() -> Callable[..., Question]:
                 "Follow-ups": "- a follow-up",
             },
             path=f"content/questions/{topic}/{qid}.md",
+            rubric=RUBRIC,
         )
 
     return build
@@ -214,6 +243,15 @@ def service_factory(
 @pytest.fixture
 def service(service_factory: Callable[..., PracticeService]) -> PracticeService:
     return service_factory()
+
+
+@pytest.fixture
+def console(service: PracticeService) -> tuple[ConsoleAdapter, io.StringIO]:
+    """A console on in-memory streams, 160 columns wide (so lines asserted whole are not wrapped)."""
+    out = io.StringIO()
+    adapter = ConsoleAdapter(service, io.StringIO(), out, ZoneInfo("Europe/Berlin"), width=lambda: 160)
+    service.register_adapter(adapter)
+    return adapter, out
 
 
 @pytest.fixture

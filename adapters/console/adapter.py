@@ -1,7 +1,9 @@
 """The console adapter: a terminal is one channel. Needs no account; the embedded default.
 
 Lines starting with `/mlquestion` are commands, `/answer` shows the last on-demand answer,
-`/rate nailed|partly|missed` rates the last answer shown, `/quit` (or the end of input, Ctrl-D)
+`/check` writes an answer to the last question shown and gets feedback on it (a mock interview's
+"Answer"), `/rate nailed|partly|missed` rates the last answer shown (`/rate` alone takes the rating
+feedback suggested), `/quit` (or the end of input, Ctrl-D)
 exits, and any other line is a reply in the current daily question's thread (counted as taking
 part; the text is only echoed). Output is wrapped to the terminal's width.
 """
@@ -18,7 +20,20 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from adapters.console.render import render, render_answer, render_notice, render_question, terminal_width
-from bot.messages import AnswerCard, CardKind, Notice, NoticeKind, QuestionCard, RatingPrompt, SuggestForm
+from bot.messages import (
+    AnswerCard,
+    AnswerForm,
+    CardKind,
+    CheckPrompt,
+    FeedbackCard,
+    Message,
+    MockSummary,
+    Notice,
+    NoticeKind,
+    QuestionCard,
+    RatingPrompt,
+    SuggestForm,
+)
 from bot.seam import Delivery, Destination, ThreadRef
 from bot.service import Invocation, PracticeService
 from bot.text import clean
@@ -71,6 +86,9 @@ class ConsoleAdapter:
         # An open suggestion form: the lines typed so far (question, then answer), and its filters.
         self._form: list[str] | None = None
         self._form_filters: tuple[str | None, str | None] = (None, None)
+        # The "Check my answer" of the last question shown, and an answer being typed for it.
+        self.last_check: CheckPrompt | None = None
+        self._answer: tuple[AnswerForm, list[str]] | None = None
         self.revealed = asyncio.Event()
         self.input_closed = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
@@ -85,6 +103,7 @@ class ConsoleAdapter:
         thread = ThreadRef(destination, f"console-{uuid.uuid4().hex[:6]}")
         self._print(render_question(card, self.zone, f"thread {self._label(thread)}", self.width()))
         self.current_thread = thread
+        self.last_check = card.check or self.last_check
         return thread
 
     async def post_answer(
@@ -168,8 +187,14 @@ class ConsoleAdapter:
             self._listening = False
             self.on_quit()
             return
+        if self._answer is not None:
+            await self._fill_answer(self._answer, text)
+            return
         if self._form is not None:
             await self._fill_form(self._form, text)
+            return
+        if text == "/check":
+            await self._open_answer_form()
             return
         if text == "/answer":
             self._show_last_answer()
@@ -181,12 +206,9 @@ class ConsoleAdapter:
             invocation = Invocation(CHANNEL, self.user_id, is_admin=True)
             for response in await self.service.handle_command(invocation, text):
                 message = response.message
-                if isinstance(message, QuestionCard):
-                    self.last_question_id = message.question_id
-                    self.last_was_review = message.kind is CardKind.REVIEW
                 if isinstance(message, SuggestForm):
                     self._form = []
-                self._print(render(message, self.zone, self.width()))
+                self._show(message)
             return
         if text.startswith("/"):
             self._print(
@@ -214,6 +236,52 @@ class ConsoleAdapter:
             self.last_rating = answer.rating
             self._print(render_answer(answer, width=self.width()))
 
+    def _show(self, message: Message) -> None:
+        """Print a reply and remember what later commands act on (/answer, /check, /rate)."""
+        if isinstance(message, QuestionCard):
+            self.last_question_id = message.question_id
+            self.last_was_review = message.kind is CardKind.REVIEW
+            self.last_check = message.check
+            if message.kind is CardKind.MOCK and message.check:
+                # A mock question can be rated without an answer (e.g. /rate missed to skip it).
+                self.last_rating = RatingPrompt(message.question_id, message.check.context)
+        if isinstance(message, FeedbackCard):
+            self.last_rating = message.rating
+        if isinstance(message, MockSummary):
+            self.last_check = self.last_rating = None
+        self._print(render(message, self.zone, self.width()))
+
+    async def _open_answer_form(self) -> None:
+        if self.last_check is None:
+            self._print(
+                render_notice(Notice("Nothing to check yet: ask for a question first."), self.width())
+            )
+            return
+        check = self.last_check
+        response = await self.service.answer_form(
+            Invocation(CHANNEL, self.user_id), check.question_id, check.context
+        )
+        if isinstance(response.message, AnswerForm):
+            self._answer = (response.message, [])
+        self._print(render(response.message, self.zone, self.width()))
+
+    async def _fill_answer(self, answer: tuple[AnswerForm, list[str]], text: str) -> None:
+        """Collect answer lines until a lone "." (submit) or /cancel; the text is only passed on."""
+        form, lines = answer
+        if text == "/cancel":
+            self._answer = None
+            self._print("(answer cancelled; nothing was checked)")
+            return
+        if text != ".":
+            lines.append(text)
+            return
+        self._answer = None
+        invocation = Invocation(CHANNEL, self.user_id)
+        response = await self.service.check_answer(
+            invocation, form.question_id, form.context, "\n".join(lines)
+        )
+        self._show(response.message)
+
     async def _rate(self, choice: str) -> None:
         if self.last_rating is None:
             self._print(
@@ -222,8 +290,9 @@ class ConsoleAdapter:
             return
         invocation = Invocation(CHANNEL, self.user_id)
         prompt = self.last_rating
-        response = await self.service.rate(invocation, prompt.question_id, prompt.context, choice or "?")
-        self._print(render(response.message, self.zone, self.width()))
+        choice = choice or prompt.suggested or "?"
+        response = await self.service.rate(invocation, prompt.question_id, prompt.context, choice)
+        self._show(response.message)
 
     async def _fill_form(self, form: list[str], text: str) -> None:
         """Collect a suggestion: the question (optionally `[topic difficulty]` first), then the answer."""

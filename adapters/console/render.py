@@ -10,15 +10,20 @@ from zoneinfo import ZoneInfo
 
 from bot.messages import (
     AnswerCard,
+    AnswerForm,
     CardKind,
+    FeedbackCard,
     LeaderboardCard,
     Message,
+    MockSummary,
     Notice,
     NoticeKind,
     QuestionCard,
     ScheduleCard,
     StatsCard,
     SuggestForm,
+    mock_summary_text,
+    rating_label,
 )
 
 WIDTH = 88  # when the width cannot be told (output to a pipe or a file)
@@ -105,7 +110,12 @@ def when(instant: datetime, zone: ZoneInfo) -> str:
 SKIPS_SHOWN = 10  # days without a question listed in settings (as on Discord)
 RATE_HINT = "Rate yourself: /rate nailed · /rate partly · /rate missed"
 _NO_BREAK = "\u00a0"
-_KINDS = {CardKind.DAILY: "Daily question", CardKind.REVIEW: "Review", CardKind.SHARED: "Shared question"}
+_KINDS = {
+    CardKind.DAILY: "Daily question",
+    CardKind.REVIEW: "Review",
+    CardKind.SHARED: "Shared question",
+    CardKind.MOCK: "Mock interview",
+}
 
 
 def render_question(
@@ -119,6 +129,8 @@ def render_question(
     if thread_label:
         head += f"   ({thread_label.replace(' ', _NO_BREAK)})"
     lines = [_lines(head, width).replace(_NO_BREAK, " "), _wrap(card.text, "  ", width)]
+    if card.progress:
+        lines.insert(0, render_notice(Notice(card.progress), width))
     if card.hint:
         lines.append(_wrap(f"Hint: {card.hint}", "  ", width))
     if card.revealed:
@@ -126,11 +138,15 @@ def render_question(
     elif card.kind is CardKind.DAILY:
         reveal = f" The answer is revealed {when(card.reveal_at, zone)}." if card.reveal_at else ""
         lines.append(_lines(f"  Reply in the thread: type a line and press Enter.{reveal}", width))
+    elif card.kind is CardKind.MOCK:
+        lines.append("  Type /check to answer it.")
     elif card.kind is CardKind.REVIEW:
         due = f" (due since {when(card.overdue_since, zone)})" if card.overdue_since else ""
         lines.append(_lines(f"  Answer it in your head, then /answer and rate yourself{due}.", width))
     else:
         lines.append("  Type /answer to see the model answer.")
+    if card.check and card.kind is not CardKind.MOCK and not card.revealed:
+        lines.append("  Type /check to write your answer and get feedback on it.")
     return "\n".join(lines)
 
 
@@ -210,6 +226,34 @@ def render_suggest_form(form: SuggestForm, width: int | None = None) -> str:
     )
 
 
+def render_answer_form(form: AnswerForm, width: int | None = None) -> str:
+    return _lines(
+        f"Your answer to “{form.title}”: type it over as many lines as you like, then a line with "
+        f"only a full stop (.) to submit, or /cancel. At most {form.max_length} characters.",
+        width,
+    )
+
+
+def render_feedback(card: FeedbackCard, width: int | None = None) -> str:
+    """Feedback (only the person sees the console), the model answer, the suggested rating."""
+    lines = []
+    if card.progress:
+        lines.append(render_notice(Notice(card.progress), width))
+    lines.append(_lines(f"Feedback on your answer — {card.title}", width))
+    lines.append(render_notice(Notice("\n".join("  " + line for line in card.body.splitlines())), width))
+    lines.append(render_answer(card.answer, width=width))
+    if card.follow_up:
+        lines.append(_lines(f"  Follow-up: {card.follow_up}", width))
+    suggested = rating_label(card.rating.suggested)
+    lines.append(
+        _lines(
+            f"  Suggested rating: {suggested}. /rate to accept it, or /rate nailed · partly · missed.",
+            width,
+        )
+    )
+    return "\n".join(lines)
+
+
 def render(message: Message, zone: ZoneInfo, width: int | None = None) -> str:
     """Render any core message as plain text wrapped to `width` (default: the terminal's)."""
     if isinstance(message, QuestionCard):
@@ -224,4 +268,10 @@ def render(message: Message, zone: ZoneInfo, width: int | None = None) -> str:
         return render_leaderboard(message, width)
     if isinstance(message, SuggestForm):
         return render_suggest_form(message, width)
+    if isinstance(message, AnswerForm):
+        return render_answer_form(message, width)
+    if isinstance(message, FeedbackCard):
+        return render_feedback(message, width)
+    if isinstance(message, MockSummary):
+        return render_notice(Notice(mock_summary_text(message)), width)
     return render_notice(message, width)

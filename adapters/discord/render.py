@@ -12,15 +12,19 @@ import discord
 from adapters.discord.markdown import clip, discord_commands, reflow, split_markdown, timestamp, when
 from bot.messages import (
     AnswerCard,
+    AnswerForm,
     CardKind,
+    FeedbackCard,
     LeaderboardCard,
     Message,
+    MockSummary,
     Notice,
     NoticeKind,
     QuestionCard,
     ScheduleCard,
     StatsCard,
     SuggestForm,
+    mock_summary_text,
 )
 
 # Discord's limits, in characters. We use no embed fields, and one embed per message: a title,
@@ -68,6 +72,7 @@ def question_embed(card: QuestionCard, thread_id: str | None = None, ref: str | 
         CardKind.DAILY: "Daily question",
         CardKind.SHARED: "Shared question",
         CardKind.REVIEW: "Review",
+        CardKind.MOCK: "Mock interview",
     }.get(card.kind, "Your question")
     head = f"**{card.topic_label} · {card.difficulty}**"
     tail = [f"**Hint:** ||{reflow(card.hint)}||"] if card.hint else []
@@ -265,6 +270,9 @@ def form_echo(question: str, answer: str, topic: str = "", difficulty: str = "")
     return messages
 
 
+FORM_NOTE = Notice("The answer form opens in a dialog: press **Check my answer** on the question.")
+
+
 def render(message: Message) -> list[Outgoing]:
     """Render any core message for a command reply (buttons and forms are added by the caller)."""
     if isinstance(message, QuestionCard):
@@ -279,4 +287,10 @@ def render(message: Message) -> list[Outgoing]:
         return leaderboard_message(message)
     if isinstance(message, SuggestForm):  # the adapter opens a form instead; this is the fallback
         return [Outgoing(content="Use `/mlquestion-suggest` to open the suggestion form.")]
+    if isinstance(message, AnswerForm):
+        return notice_messages(FORM_NOTE)
+    if isinstance(message, FeedbackCard):
+        return notice_messages(Notice(message.body)) + answer_messages(message.answer)
+    if isinstance(message, MockSummary):
+        return notice_messages(Notice(mock_summary_text(message)))
     return notice_messages(message)

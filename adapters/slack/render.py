@@ -36,15 +36,19 @@ from adapters.slack.mrkdwn import (
 )
 from bot.messages import (
     AnswerCard,
+    AnswerForm,
     CardKind,
+    FeedbackCard,
     LeaderboardCard,
     Message,
+    MockSummary,
     Notice,
     NoticeKind,
     QuestionCard,
     ScheduleCard,
     StatsCard,
     SuggestForm,
+    mock_summary_text,
 )
 
 # Block Kit's documented limits, and our own budget per message: Slack refused a ~13k-character
@@ -83,6 +87,7 @@ _KIND_LABELS = {
     CardKind.ON_DEMAND: "Your question",
     CardKind.SHARED: "Shared question",
     CardKind.REVIEW: "Review",
+    CardKind.MOCK: "Mock interview",
 }
 
 
@@ -244,6 +249,9 @@ def names_needed(message: Message) -> tuple[str, ...]:
     return ()
 
 
+FORM_NOTE = Notice("The answer form opens in a dialog: press **Check my answer** on the question.")
+
+
 def render(message: Message, names: Mapping[str, str] | None = None) -> list[SlackMessage]:
     """Render any core message as one or more Slack messages (`names`: see `names_needed`).
 
@@ -261,6 +269,12 @@ def render(message: Message, names: Mapping[str, str] | None = None) -> list[Sla
         return [leaderboard_message(message, names)]
     if isinstance(message, SuggestForm):
         return [notice_message(Notice("The suggestion form opens in a dialog: run `/mlquestion suggest`."))]
+    if isinstance(message, AnswerForm):
+        return [notice_message(FORM_NOTE)]
+    if isinstance(message, FeedbackCard):
+        return [notice_message(Notice(message.body)), *answer_messages(message.answer, names)]
+    if isinstance(message, MockSummary):
+        return [notice_message(Notice(mock_summary_text(message)))]
     return [notice_message(message)]
 
 

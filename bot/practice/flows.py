@@ -41,8 +41,9 @@ PERIODS: dict[str, tuple[str, timedelta | None]] = {
 LEADERBOARD_SIZE = 10
 QUESTION_LIMIT = 3000  # characters, as Slack's and Discord's form fields allow
 ANSWER_LIMIT = 4000
-# "post:<id>" under a posted answer, "ask:<date>" or "review:<date>" under a private one.
-_CONTEXT = re.compile(r"post:(?P<post>\d{1,12})|(?:ask|review):(?P<date>\d{4}-\d{2}-\d{2})")
+# "post:<id>" under a posted answer, "ask:<date>" or "review:<date>" under a private one,
+# "mock:<date>" for a mock interview's rating (recorded by bot.practice.mock, never a button's).
+_CONTEXT = re.compile(r"post:(?P<post>\d{1,12})|(?:ask|review|mock):(?P<date>\d{4}-\d{2}-\d{2})")
 LINK_CODE_LIFETIME = timedelta(minutes=10)
 LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 OPT_OUT_HINT = "Not on it by choice? `/mlquestion leaderboard optout` (and `optin` to come back)."
@@ -91,7 +92,7 @@ class Practice:
         if question is None:
             gone = shown(question_id)
             return _error(f"The question `{gone}` is no longer in the bank; nothing was recorded.")
-        post_id, problem = await self._context(destination, question_id, context)
+        post_id, problem = await self.check_context(destination, question_id, context)
         if problem is not None:
             return _error(f"{problem}; nothing was recorded.")
         key = user_key(destination, user_id)
@@ -118,7 +119,7 @@ class Practice:
             )
         )
 
-    async def _context(
+    async def check_context(
         self, destination: Destination, question_id: str, context: str
     ) -> tuple[int | None, str | None]:
         """Check a rating button's context; return the post it names (None under a private answer),
@@ -158,9 +159,10 @@ class Practice:
             question = self.bank.get(card.question_id)
             if question is None:
                 continue  # removed from the bank since it was rated
+            rating = self.prompt(question.id, "review")
             review_card = replace(
-                question_card(question, CardKind.REVIEW),
-                rating=self.prompt(question.id, "review"),
+                question_card(question, CardKind.REVIEW, check=rating.context),
+                rating=rating,
                 overdue_since=card.due,
             )
             return Response(review_card)

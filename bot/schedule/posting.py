@@ -263,7 +263,11 @@ class DailyPoster:
             if not delivery.retry:  # a retry may follow a summary that was sent: at most once
                 await self._weekly_summary(job)
             return await job.adapter.post_question(
-                destination, question_card(question, CardKind.DAILY, job.slot.reveal_at), delivery
+                destination,
+                question_card(
+                    question, CardKind.DAILY, job.slot.reveal_at, check=f"post:{job.claim.post_id}"
+                ),
+                delivery,
             )
         except DestinationUnavailable as exc:
             await self.ctx.store.mark_post_failed(job.claim.post_id, exc.code)

@@ -71,7 +71,9 @@ class Revealer:
         # (idempotent) edit and the answer is found by its delivery key, so nothing is lost.
         if question is not None:
             kind = CardKind.DAILY if post.subscription_id is not None else CardKind.SHARED
-            card = question_card(question, kind, post.reveal_due_at, shared_by=post.shared_by)
+            card = question_card(
+                question, kind, post.reveal_due_at, shared_by=post.shared_by, check=f"post:{post.id}"
+            )
             revealed = replace(card, revealed=True)
             try:
                 await adapter.mark_revealed(post.thread, revealed)

@@ -36,7 +36,7 @@ async def share(
     )
     if post_id is None:
         return "already", None
-    card = question_card(question, CardKind.SHARED, reveal_at, shared_by=user_id)
+    card = question_card(question, CardKind.SHARED, reveal_at, shared_by=user_id, check=f"post:{post_id}")
     try:
         thread = await adapter.post_question(destination, card, Delivery(f"mlq-post-{post_id}"))
     except DestinationUnavailable as exc:

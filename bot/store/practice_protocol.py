@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Protocol
 
-from bot.records import Participant, PostRecord, RatingRecord, ReviewCardRecord, Suggestion
+from bot.records import MockSession, Participant, PostRecord, RatingRecord, ReviewCardRecord, Suggestion
 from bot.seam import Destination
 
 
@@ -96,3 +96,18 @@ class PracticeStore(Protocol):
     async def get_suggestion(self, suggestion_id: int) -> Suggestion | None: ...
 
     async def mark_suggestion_accepted(self, suggestion_id: int, path: str) -> None: ...
+
+    # Mock interviews
+    async def add_mock(self, session: MockSession) -> int:
+        """Save a new session (its `id` is ignored) and return its id."""
+        ...
+
+    async def get_mock(self, session_id: int) -> MockSession | None: ...
+
+    async def open_mock(self, user_key: str) -> MockSession | None:
+        """The person's latest session that has not ended."""
+        ...
+
+    async def save_mock(self, session: MockSession, expected_position: int) -> bool:
+        """Write progress if the session is still open at `expected_position` (False otherwise)."""
+        ...

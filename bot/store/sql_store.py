@@ -43,6 +43,7 @@ from bot.records import DEFAULT_OPTIONS, Subscription, SubscriptionOptions
 from bot.schedule.rules import RevealRule, Schedule
 from bot.schedule.skip_days import SkipDays
 from bot.seam import Destination
+from bot.store.mock_sql import MockQueries
 from bot.store.posts_sql import PostQueries
 from bot.store.practice_sql import PracticeQueries
 from bot.store.reveals_sql import RevealQueries
@@ -194,7 +195,7 @@ def _run_upgrade(connection: Connection) -> tuple[str | None, str | None]:
     return before, MigrationContext.configure(connection).get_current_revision()
 
 
-class SqlStore(PostQueries, RevealQueries, RotationQueries, PracticeQueries):
+class SqlStore(PostQueries, RevealQueries, RotationQueries, PracticeQueries, MockQueries):
     """The Store protocol on one SQLAlchemy async engine; every method is its own transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:

@@ -219,3 +219,22 @@ suggestions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("accepted_path", Text, nullable=True),
 )
+
+# Mock interviews: one row per session, its questions and outcomes as JSON lists (never answer text).
+mock_sessions = Table(
+    "mock_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_key", String(200), nullable=False),
+    Column("user_id", String(100), nullable=False),
+    Column("destination", Text, nullable=False),  # Destination as JSON
+    Column("track", String(40), nullable=True),
+    Column("question_ids", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("suggested", Text, nullable=False),
+    Column("ratings", Text, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("ended", String(10), nullable=True),
+    Index("ix_mock_sessions_user", "user_key", "ended"),
+)

@@ -20,6 +20,7 @@ from bot.store.tables import (
     asked,
     leaderboard_optouts,
     link_codes,
+    mock_sessions,
     person_links,
     posts,
     ratings,
@@ -45,6 +46,7 @@ TABLES: tuple[Table, ...] = (
     person_links,
     link_codes,
     suggestions,
+    mock_sessions,
 )
 
 

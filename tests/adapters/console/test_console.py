@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO, cast
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from adapters.console.adapter import CHANNEL, ConsoleAdapter
 from bot.content.bank import Filters
 from bot.messages import Notice
@@ -18,15 +16,6 @@ from bot.schedule.clock import FakeClock
 from bot.schedule.rules import Schedule
 from bot.service import PracticeService
 from bot.store import SqlStore
-
-
-@pytest.fixture
-def console(service: PracticeService) -> tuple[ConsoleAdapter, io.StringIO]:
-    """A console on in-memory streams, 160 columns wide (so lines asserted whole are not wrapped)."""
-    out = io.StringIO()
-    adapter = ConsoleAdapter(service, io.StringIO(), out, ZoneInfo("Europe/Berlin"), width=lambda: 160)
-    service.register_adapter(adapter)
-    return adapter, out
 
 
 async def test_ask_prints_a_question_and_answer_shows_its_model_answer(

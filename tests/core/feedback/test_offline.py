@@ -98,4 +98,4 @@ def test_an_empty_answer_is_refused_with_a_reason(question: Question) -> None:
 
 def test_a_question_without_a_rubric_is_refused_with_a_reason(make_question: Callable[..., Question]) -> None:
     with pytest.raises(FeedbackError, match="no rubric"):
-        assess(make_question("plain"), "anything at all here")
+        assess(replace(make_question("plain"), rubric=None), "anything at all here")

@@ -12,6 +12,7 @@ import pytest
 
 from bot.cli import main as mlq
 from bot.content.bank import Filters, QuestionBank
+from bot.records import MockSession
 from bot.schedule.clock import FakeClock
 from bot.schedule.rules import Schedule
 from bot.schedule.selection import Rotation
@@ -27,7 +28,7 @@ POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 async def _fill(service: PracticeService, store: SqlStore, schedule: Schedule, clock: FakeClock) -> None:
     """A day of history: two subscriptions (one paused), a post and its reveal, a share, asks, a
-    thread reply, a rating with its review card, a leaderboard opt-out and a suggestion."""
+    thread reply, a rating with its review card, a leaderboard opt-out, a suggestion and a mock interview."""
     first = await store.save_subscription(
         Destination("fake", "C1", "T1"), schedule, Filters(("keras",)), clock.now()
     )
@@ -49,6 +50,21 @@ async def _fill(service: PracticeService, store: SqlStore, schedule: Schedule, c
     code = str(made.message).split("link ")[1].split("`")[0]
     await service.handle_command(Invocation(second.destination, "U4"), f"link {code}")
     await service.handle_command(Invocation(first.destination, "U3"), "link")  # a code left unused
+    await store.add_mock(
+        MockSession(
+            0,
+            "fake:T1:U3",
+            "U3",
+            first.destination,
+            "ml-engineer",
+            ("keras-easy", "keras-hard"),
+            1,
+            ("partly", None),
+            ("partly", None),
+            clock.now(),
+            clock.now(),
+        )
+    )
 
 
 @pytest.fixture
@@ -80,6 +96,7 @@ async def test_sqlite_to_postgresql_and_back_loses_nothing(sqlite_source: SqlSto
         "suggestions": 1,
         "person_links": 1,
         "link_codes": 1,
+        "mock_sessions": 1,
     }
     async with fresh_database() as url:
         postgres = await open_store(url)
