@@ -27,6 +27,7 @@ from adapters.discord.commands import new_client
 from adapters.discord.components import view_for
 from adapters.discord.delivery import delivered, nonce
 from adapters.discord.interactions import DiscordInteractions
+from adapters.discord.logs import keep_bodies_out_of_logs
 from adapters.discord.render import Outgoing, answer_messages, notice_messages, question_embed, thread_name
 from bot.messages import AnswerCard, Notice, QuestionCard
 from bot.ops.settings import Settings, SettingsError
@@ -87,6 +88,7 @@ class DiscordAdapter:
     def __init__(self, service: PracticeService, config: DiscordConfig) -> None:
         self.service = service
         self.config = config
+        keep_bodies_out_of_logs()
         self.client: BotClient | None = None
         self.interactions = DiscordInteractions(self)
         self._gateway: asyncio.Task[None] | None = None
@@ -144,7 +146,9 @@ class DiscordAdapter:
             found = await delivered(channel, self._client().user, ref) if delivery and delivery.retry else {}
             message = found.get(1)
             if message is None:
-                message = await channel.send(embed=question_embed(card, ref=ref), **nonce(ref, 1))
+                view = view_for(card)  # "Check my answer", where the card has it
+                extra = nonce(ref, 1) | ({"view": view} if view is not None else {})
+                message = await channel.send(embed=question_embed(card, ref=ref), **extra)
             else:
                 log.info("discord: %s is already in %s; not posting it again", ref, destination.key)
         if message.thread is not None:

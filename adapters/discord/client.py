@@ -68,6 +68,14 @@ class Interactions(Protocol):
         """A modal was submitted (read from the interaction itself, so it survives restarts)."""
         ...
 
+    async def check_clicked(self, interaction: BotInteraction, question_id: str, context: str) -> None:
+        """A "Check my answer" (or mock "Answer") button: open the answer form, or say why not."""
+        ...
+
+    async def mock_command(self, interaction: BotInteraction, text: str) -> None:
+        """`mock …` or `mock stop`: the core's grammar after `/mlquestion`, replies in direct messages."""
+        ...
+
     async def guild_message(self, message: discord.Message) -> None:
         """Any message in a server channel or thread the bot can see (the author, never the text)."""
         ...
@@ -202,15 +210,24 @@ async def tell(interaction: discord.Interaction[Any], text: str) -> None:
         await interaction.response.send_message(content, ephemeral=True)
 
 
-async def deliver(interaction: discord.Interaction[Any], replies: list[Reply], deferred: bool) -> None:
-    """Send replies: the response (or the deferred original message) first, then follow-ups."""
+async def deliver(
+    interaction: discord.Interaction[Any],
+    replies: list[Reply],
+    deferred: bool,
+    deferred_privately: bool = True,
+) -> None:
+    """Send replies: the response (or the deferred original message) first, then follow-ups.
+
+    A private deferral can only become a private reply; a public one (in direct messages, where
+    nobody else reads) takes the first reply whatever it is.
+    """
     original_pending = deferred
     for reply in replies:
         if not interaction.response.is_done():
             await interaction.response.send_message(ephemeral=reply.private, **reply.parts())
         elif original_pending:
             original_pending = False
-            if reply.private:
+            if reply.private or not deferred_privately:
                 await interaction.edit_original_response(**reply.parts())
                 continue
             # The deferred original is private: keep it short and post the public part after it.

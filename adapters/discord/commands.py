@@ -13,7 +13,7 @@ import logging
 import discord
 from discord import app_commands
 
-from adapters.discord import practice
+from adapters.discord import mock, practice
 from adapters.discord.client import (
     BotClient,
     BotInteraction,
@@ -29,6 +29,7 @@ from adapters.discord.options import (
     DIFFICULTY_CHOICES,
     ON_OFF_CHOICES,
     TOPIC_CHOICES,
+    TRACK_CHOICES,
     OptionError,
     ask_filters,
     subscribe_text,
@@ -51,13 +52,18 @@ CHANNEL_COMMAND = "mlquestion-channel"
     topic="Only questions on this topic",
     difficulty="Only questions of this difficulty",
     share="Post it to the channel for everyone; the answer is revealed later in its thread",
+    track="Only questions of this role track",
 )
-@app_commands.choices(topic=TOPIC_CHOICES, difficulty=DIFFICULTY_CHOICES)
+@app_commands.choices(topic=TOPIC_CHOICES, difficulty=DIFFICULTY_CHOICES, track=TRACK_CHOICES)
 async def _ask(
-    interaction: BotInteraction, topic: str | None = None, difficulty: str | None = None, share: bool = False
+    interaction: BotInteraction,
+    topic: str | None = None,
+    difficulty: str | None = None,
+    share: bool = False,
+    track: str | None = None,
 ) -> None:
     try:
-        filters = ask_filters(topic, difficulty)
+        filters = ask_filters(topic, difficulty, track)
     except OptionError as exc:
         await tell(interaction, f"⚠️ {exc}")
         return
@@ -194,6 +200,7 @@ def new_client(interactions: Interactions | None, config: DiscordConfig) -> BotC
     )
     client.tree.add_command(ChannelCommands())
     practice.install(client)
+    mock.install(client)
     client.tree.error(_command_failed)
     # Registered before the gateway connects, so clicks on messages posted before a restart work.
     client.add_dynamic_items(*PERSISTENT_BUTTONS)

@@ -1,33 +1,35 @@
-"""Discord's message components: the persistent buttons under questions and answers, the views
-that hold them, and the suggestion form.
+"""Discord's message components: the persistent buttons under questions, answers and feedback, and
+the views that hold them (the forms they open are in `forms`).
 
 A button's custom_id carries all its click needs, so a click on a message posted before a restart
-still works; a click is handed to the client's `Interactions`. A submitted form is read from the
-interaction itself (`form_values`), so no view or form is kept in memory.
+still works; a click is handed to the client's `Interactions`. No view is kept in memory.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final, Self
 
 import discord
 
-from adapters.discord.client import handler_of
-from bot.messages import AnswerCard, CardKind, Message, QuestionCard, RatingPrompt, SuggestForm
+from adapters.discord.client import Reply, handler_of
+from adapters.discord.render import render
+from bot.messages import (
+    AnswerCard,
+    CardKind,
+    CheckPrompt,
+    FeedbackCard,
+    Message,
+    QuestionCard,
+    RatingPrompt,
+    Response,
+)
 from bot.practice.review import SelfRating
-from bot.text import clean
 
 log = logging.getLogger(__name__)
 
 QUESTION_ID = r"(?P<question>[a-z0-9][a-z0-9-]{2,80})"  # the bank's id pattern; fits a 100-char custom_id
-SUGGEST_FORM: Final = "mlq:suggest"
-# Discord's limits for a form: title and labels 45 characters, descriptions and placeholders 100,
-# a text input 4,000 characters. The core allows a 3,000-character question and a 4,000 answer.
-FORM_FIELDS: Final = ("question", "answer", "topic", "difficulty")
-QUESTION_CHARS, ANSWER_CHARS = 3000, 4000
 
 
 # Question buttons ----------------------------------------------------------------------------------
@@ -78,20 +80,23 @@ class ShareButton(QuestionButton, template=rf"mlq:share:{QUESTION_ID}"):
         await handler_of(interaction).share(interaction, self.question_id)
 
 
-def question_view(question_id: str) -> discord.ui.View:
+def question_view(question_id: str, check: CheckPrompt | None = None) -> discord.ui.View:
     """Return the buttons under an on-demand question (persistent: no timeout, stable custom_ids)."""
     view = discord.ui.View(timeout=None)
     view.add_item(AnswerButton(question_id))
     view.add_item(ShareButton(question_id))
+    for item in check_items(check):
+        view.add_item(item)
     return view
 
 
-# Rating buttons -------------------------------------------------------------------------------------
+# Contexts in custom_ids -------------------------------------------------------------------------------
 
 # A rating button's custom_id must hold the choice, the question id (up to 81 characters) and the
 # core's context within Discord's 100: `mlq:rt:<n|p|m>:<context>:<question id>`, where the context
-# `post:<id>` becomes `p<id in base 36>` and `ask:`/`review:<YYYY-MM-DD>` become `a`/`r<YYYYMMDD>`
-# (at most 9 characters either way).
+# `post:<id>` becomes `p<id in base 36>`, `ask:`/`review:<YYYY-MM-DD>` become `a`/`r<YYYYMMDD>` and
+# `mock:<session>:<n>` becomes `m<session in base 36><n>` (at most 9 characters every way; the core
+# numbers a mock's questions with one digit). Check buttons and answer forms carry the same code.
 _CHOICE_CODES: Final = {SelfRating.NAILED: "n", SelfRating.PARTLY: "p", SelfRating.MISSED: "m"}
 _CHOICES_BY_CODE: Final = {code: choice for choice, code in _CHOICE_CODES.items()}
 _STYLES: Final = {
@@ -99,14 +104,18 @@ _STYLES: Final = {
     SelfRating.PARTLY: discord.ButtonStyle.secondary,
     SelfRating.MISSED: discord.ButtonStyle.danger,
 }
-_CONTEXT_CODE = r"(?P<context>p[0-9a-z]{1,8}|[ar]\d{8})"
+CONTEXT_CODE: Final = r"(?P<context>p[0-9a-z]{1,8}|[ar]\d{8}|m[0-9a-z]{1,7}\d)"
 _DATE_CONTEXT = re.compile(r"(ask|review):(\d{4})-(\d{2})-(\d{2})")
+_MOCK_CONTEXT = re.compile(r"mock:(\d{1,10}):(\d)")
 
 
 def encode_context(context: str) -> str:
     """Shorten a core rating context for a custom_id (see above); raise ValueError if unknown."""
     if context.startswith("post:") and context[5:].isdigit():
         return "p" + _base36(int(context[5:]))
+    mock = _MOCK_CONTEXT.fullmatch(context)
+    if mock is not None:
+        return f"m{_base36(int(mock[1]))}{mock[2]}"
     date = _DATE_CONTEXT.fullmatch(context)
     if date is None:
         raise ValueError(f"not a rating context: {context!r}")
@@ -117,6 +126,8 @@ def decode_context(code: str) -> str:
     """Return the core's context from its custom_id form."""
     if code.startswith("p"):
         return f"post:{int(code[1:], 36)}"
+    if code.startswith("m"):
+        return f"mock:{int(code[1:-1], 36)}:{code[-1]}"
     kind = "ask" if code.startswith("a") else "review"
     return f"{kind}:{code[1:5]}-{code[5:7]}-{code[7:9]}"
 
@@ -131,15 +142,25 @@ def _base36(number: int) -> str:
             return out
 
 
+# Rating buttons -------------------------------------------------------------------------------------
+
+
 class RateButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=rf"mlq:rt:(?P<choice>[npm]):{_CONTEXT_CODE}:{QUESTION_ID}",
+    template=rf"mlq:rt:(?P<choice>[npm]):{CONTEXT_CODE}:{QUESTION_ID}",
 ):
-    """*Nailed it* · *Partly* · *Missed it*: records the clicking user's own rating (persistent)."""
+    """*Nailed it* · *Partly* · *Missed it*: records the clicking user's own rating (persistent).
+
+    Under feedback the suggested rating is pre-chosen: that button primary, the others secondary.
+    """
 
     def __init__(self, choice: SelfRating, prompt: RatingPrompt) -> None:
         code = f"mlq:rt:{_CHOICE_CODES[choice]}:{encode_context(prompt.context)}:{prompt.question_id}"
-        super().__init__(discord.ui.Button(label=choice.label, style=_STYLES[choice], custom_id=code))
+        style = _STYLES[choice]
+        if prompt.suggested is not None:
+            chosen = prompt.suggested == choice.value
+            style = discord.ButtonStyle.primary if chosen else discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=choice.label, style=style, custom_id=code))
         self.choice, self.prompt = choice, prompt
 
     @classmethod
@@ -164,15 +185,50 @@ class ReviewAnswerButton(QuestionButton, template=rf"mlq:review:{QUESTION_ID}"):
         await handler_of(interaction).show_answer(interaction, self.question_id, review=True)
 
 
-def rating_view(prompt: RatingPrompt | None, first: discord.ui.Item[Any] | None = None) -> discord.ui.View:
-    """Return `first` (if given) and the three rating buttons as a persistent view.
+# Check my answer ------------------------------------------------------------------------------------
+
+
+class CheckButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=rf"mlq:ck:{CONTEXT_CODE}:{QUESTION_ID}",
+):
+    """*Check my answer* (a mock interview's *Answer*): opens the answer form (persistent). Its
+    custom_id `mlq:ck:<context>:<question id>` carries the context the feedback's ratings carry."""
+
+    def __init__(self, check: CheckPrompt) -> None:
+        code = f"mlq:ck:{encode_context(check.context)}:{check.question_id}"
+        style = discord.ButtonStyle.primary
+        super().__init__(discord.ui.Button(label=check.label, style=style, custom_id=code))
+        self.check = check
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CheckButton:
+        return cls(CheckPrompt(match["question"], decode_context(match["context"])))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await handler_of(interaction).check_clicked(interaction, self.check.question_id, self.check.context)
+
+
+def check_items(check: CheckPrompt | None) -> list[discord.ui.Item[Any]]:
+    """The card's check button, if it has one (a context no button can carry leaves it out)."""
+    try:
+        return [CheckButton(check)] if check else []
+    except ValueError:
+        log.warning("discord: no check button for %r", check)
+        return []
+
+
+def rating_view(prompt: RatingPrompt | None, *first: discord.ui.Item[Any]) -> discord.ui.View:
+    """Return the items in `first`, then the three rating buttons, as a persistent view.
 
     A prompt whose context cannot go in a button (none today) leaves the rating buttons out, with a
     warning, rather than failing the message they go under.
     """
     view = discord.ui.View(timeout=None)
-    if first is not None:
-        view.add_item(first)
+    for item in first:
+        view.add_item(item)
     try:
         buttons = [RateButton(choice, prompt) for choice in SelfRating] if prompt else []
     except ValueError:
@@ -186,66 +242,30 @@ def rating_view(prompt: RatingPrompt | None, first: discord.ui.Item[Any] | None 
 def view_for(message: Message) -> discord.ui.View | None:
     """Return the buttons that go under (the last message of) a rendered core message, if any."""
     if isinstance(message, QuestionCard) and message.kind is CardKind.ON_DEMAND:
-        return question_view(message.question_id)
+        return question_view(message.question_id, message.check)
     if isinstance(message, QuestionCard) and message.kind is CardKind.REVIEW:
-        return rating_view(message.rating, ReviewAnswerButton(message.question_id))
-    if isinstance(message, AnswerCard) and message.rating is not None:
+        first = [ReviewAnswerButton(message.question_id), *check_items(message.check)]
+        return rating_view(message.rating, *first)
+    if isinstance(message, QuestionCard):  # daily, shared and mock cards: only the check button
+        view = discord.ui.View(timeout=None)
+        for item in check_items(message.check):
+            view.add_item(item)
+    elif isinstance(message, AnswerCard | FeedbackCard) and message.rating is not None:
         view = rating_view(message.rating)
-        return view if view.children else None
-    return None
+    else:
+        return None
+    return view if view.children else None
 
 
-# The suggestion form ---------------------------------------------------------------------------------
-
-
-class SuggestModal(discord.ui.Modal):
-    """The form `/mlquestion-suggest` opens: question and answer (paragraphs), topic and difficulty.
-
-    It is only a form to show: the submit is read from the interaction itself (`form_values`), not
-    from this object, so a form submitted after a restart, or while others fill theirs, still counts.
-    """
-
-    def __init__(self, form: SuggestForm) -> None:
-        super().__init__(title="Suggest an interview question", custom_id=SUGGEST_FORM)
-        topics = ", ".join(slug for slug, _ in form.topics)
-        fields = (
-            ("Question", "What would you ask in an interview?", "question", True, QUESTION_CHARS, None),
-            ("Model answer", "What a strong answer says.", "answer", True, ANSWER_CHARS, None),
-            ("Topic (optional)", "Leave empty if unsure.", "topic", False, 60, topics),
-            ("Difficulty (optional)", None, "difficulty", False, 20, " · ".join(form.difficulties)),
-        )
-        for text, description, custom_id, required, limit, placeholder in fields:
-            style = discord.TextStyle.paragraph if required else discord.TextStyle.short
-            field: discord.ui.TextInput[SuggestModal] = discord.ui.TextInput(
-                custom_id=custom_id,
-                style=style,
-                required=required,
-                max_length=limit,
-                placeholder=_clip(placeholder, 100) if placeholder else None,
-            )
-            self.add_item(discord.ui.Label(text=text, description=description, component=field))
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(",", 1)[0] + ", …"
-
-
-def form_values(data: Mapping[str, Any] | None) -> dict[str, str]:
-    """Return a submitted form's text inputs by custom_id (in labels or the older action rows),
-    without control characters (NUL, escape sequences…), which have no business in the store."""
-    values: dict[str, str] = {}
-
-    def walk(components: Sequence[Mapping[str, Any]]) -> None:
-        for component in components:
-            if "component" in component:
-                walk([component["component"]])
-            walk(component.get("components") or [])
-            if component.get("type") == discord.ComponentType.text_input.value:
-                values[str(component.get("custom_id"))] = clean(str(component.get("value") or ""))
-
-    walk((data or {}).get("components") or [])
-    return values
+def replies_for(response: Response) -> list[Reply]:
+    """Render a core response as replies; its buttons go under the last message."""
+    outgoing = render(response.message)
+    view = view_for(response.message)
+    last = len(outgoing) - 1
+    return [
+        Reply(response.private, out, view if index == last else None) for index, out in enumerate(outgoing)
+    ]
 
 
 # Every persistent button: registered on a client before it connects, so old messages' clicks work.
-PERSISTENT_BUTTONS: Final = (AnswerButton, ShareButton, RateButton, ReviewAnswerButton)
+PERSISTENT_BUTTONS: Final = (AnswerButton, ShareButton, RateButton, ReviewAnswerButton, CheckButton)

@@ -2,7 +2,8 @@
 forms through the core and replies within Discord's 3 seconds, privately unless shared.
 
 The client hands every interaction (and every message in a server) to it; the practice commands,
-ratings, forms and thread replies it passes on to `DiscordPractice`.
+ratings, forms and thread replies it passes on to `DiscordPractice`, the answer checks and a mock
+interview's clicks to `DiscordFeedback`, and `/mlquestion-mock` to `DiscordMock`.
 """
 
 from __future__ import annotations
@@ -10,17 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, Protocol
 
 import discord
 
 from adapters.discord.client import PLATFORM, BotClient, BotInteraction, DiscordConfig, Reply, deliver, tell
-from adapters.discord.components import view_for
+from adapters.discord.components import replies_for
+from adapters.discord.feedback import DiscordFeedback
+from adapters.discord.forms import answer_form_target
+from adapters.discord.mock import DiscordMock
 from adapters.discord.practice import DiscordPractice
-from adapters.discord.render import render
 from bot.content.bank import Filters
 from bot.messages import Notice, NoticeKind, QuestionCard, Response
+from bot.practice.mock import is_mock_context
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 
@@ -48,6 +52,8 @@ class DiscordInteractions:
         self.service = host.service
         self.config = host.config
         self.practice = DiscordPractice(self)
+        self.feedback = DiscordFeedback(self)
+        self.mock = DiscordMock(self)
 
     @property
     def client(self) -> BotClient | None:
@@ -103,15 +109,35 @@ class DiscordInteractions:
         await self.practice.command(interaction, text)
 
     async def rate(self, interaction: BotInteraction, question_id: str, context: str, choice: str) -> None:
-        await self.practice.rate(interaction, question_id, context, choice)
+        if is_mock_context(context):  # clicked in direct messages too: the interview moves on
+            await self.feedback.rate(interaction, question_id, context, choice)
+        else:
+            await self.practice.rate(interaction, question_id, context, choice)
 
     async def form_submitted(self, interaction: BotInteraction) -> None:
-        await self.practice.form_submitted(interaction)
+        data: Mapping[str, Any] = interaction.data or {}
+        target = answer_form_target(data.get("custom_id"))
+        if target is not None:
+            await self.feedback.answer_submitted(interaction, *target)
+        else:
+            await self.practice.form_submitted(interaction)
+
+    # Answer feedback and mock interviews (see feedback.py, mock.py) -------------------------------------
+
+    async def check_clicked(self, interaction: BotInteraction, question_id: str, context: str) -> None:
+        await self.feedback.open_form(interaction, question_id, context)
+
+    async def mock_command(self, interaction: BotInteraction, text: str) -> None:
+        await self.mock.command(interaction, text)
 
     async def guild_message(self, message: discord.Message) -> None:
         await self.practice.guild_message(message)
 
     # Shared by the handlers -----------------------------------------------------------------------
+
+    def channel_invocation(self, interaction: BotInteraction) -> Invocation | None:
+        """The caller, in the channel itself when it acts from a thread (see DiscordPractice)."""
+        return self.practice.channel_invocation(interaction)
 
     def invocation(self, interaction: BotInteraction) -> Invocation | None:
         if interaction.guild_id is None or interaction.channel_id is None:
@@ -123,9 +149,15 @@ class DiscordInteractions:
         return Invocation(destination, user, is_admin)
 
     async def respond(
-        self, interaction: BotInteraction, work: Awaitable[Sequence[Response | Reply]], *, defer: bool
+        self,
+        interaction: BotInteraction,
+        work: Awaitable[Sequence[Response | Reply]],
+        *,
+        defer: bool,
+        privately: bool = True,
     ) -> None:
-        """Reply within Discord's 3 s: at once if the work is quick, else defer (privately) first.
+        """Reply within Discord's 3 s: at once if the work is quick, else defer first (`privately`,
+        unless in direct messages, where nobody else reads).
 
         The work returns core responses (rendered here, with their buttons) or ready-made replies.
         """
@@ -136,11 +168,13 @@ class DiscordInteractions:
             deferred = not done
         try:
             if deferred:
-                await interaction.response.defer(ephemeral=True, thinking=True)
+                await interaction.response.defer(ephemeral=privately, thinking=True)
             replies = [
-                r for item in await task for r in (_replies(item) if isinstance(item, Response) else [item])
+                reply
+                for item in await task
+                for reply in (replies_for(item) if isinstance(item, Response) else [item])
             ]
-            await deliver(interaction, replies, deferred)
+            await deliver(interaction, replies, deferred, privately)
         except Exception:
             log.exception(
                 "discord interaction failed: guild=%s channel=%s user=%s",
@@ -152,16 +186,6 @@ class DiscordInteractions:
                 await asyncio.wait({task})  # let the core finish what it started
             with contextlib.suppress(discord.HTTPException):
                 await tell(interaction, "⚠️ Something went wrong on my side. Please try again in a minute.")
-
-
-def _replies(response: Response) -> list[Reply]:
-    """Render a core response; its buttons go under the last message."""
-    outgoing = render(response.message)
-    view = view_for(response.message)
-    last = len(outgoing) - 1
-    return [
-        Reply(response.private, out, view if index == last else None) for index, out in enumerate(outgoing)
-    ]
 
 
 async def _ready(responses: list[Response]) -> list[Response]:

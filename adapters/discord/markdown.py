@@ -49,14 +49,16 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"`(?:/mlquestion leaderboard )?opt-?in`"), "`/mlquestion-leaderboard-optout off`"),
     (re.compile(r"`/mlquestion leaderboard (week|month|all)`"), r"`/mlquestion-leaderboard period:\1`"),
     (re.compile(r"`/mlquestion link ([A-Z0-9]+)`"), r"`/mlquestion-link code:\1`"),
+    (re.compile(r"`/mlquestion mock (?:stop|end)`"), "`/mlquestion-mock stop:True`"),
+    (re.compile(r"`/mlquestion mock\b[^`]*`"), "`/mlquestion-mock`"),
     (re.compile(r"`/mlquestion (review|stats|suggest|leaderboard|link|unlink)`"), r"`/mlquestion-\1`"),
 )
 
 
 def discord_commands(text: str) -> str:
     """Name commands as Discord shows them: channel administration lives under /mlquestion-channel
-    and takes its arguments as options; review, stats, leaderboard and suggest are commands of their
-    own (Discord cannot run a command that has subcommands bare, and `/mlquestion` must stay one);
+    and takes its arguments as options; review, stats, leaderboard, suggest and mock are commands of
+    their own (Discord cannot run a command that has subcommands bare, and `/mlquestion` must stay one);
     Discord lists options itself (there is no `help`)."""
     for pattern, replacement in _REWRITES:
         text = pattern.sub(replacement, text)

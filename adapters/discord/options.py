@@ -18,12 +18,14 @@ from discord import app_commands
 
 from bot.commands import valid_filters_text
 from bot.content.bank import Filters
+from bot.content.rubric import TRACK_LABELS, Track, resolve_track
 from bot.content.taxonomy import TOPICS, Difficulty, resolve_difficulty, resolve_topic
 from bot.schedule.rules import ScheduleError, parse_days, parse_zone, zone_names
 from bot.text import clean, shown
 
 TOPIC_CHOICES = [app_commands.Choice(name=t.label, value=t.slug) for t in TOPICS]
 DIFFICULTY_CHOICES = [app_commands.Choice(name=d.value, value=d.value) for d in Difficulty]
+TRACK_CHOICES = [app_commands.Choice(name=TRACK_LABELS[t], value=t.value) for t in Track]
 ON_OFF_CHOICES = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
 MAX_CHOICES = 25
 
@@ -32,10 +34,12 @@ class OptionError(ValueError):
     """An option value we cannot use; the message names the option and what is valid."""
 
 
-def ask_filters(topic: str | None, difficulty: str | None) -> Filters:
-    """Turn `/mlquestion` options into filters; raise OptionError naming a value we don't know."""
+def ask_filters(topic: str | None, difficulty: str | None, track: str | None = None) -> Filters:
+    """Turn `/mlquestion` options into filters (as the core's `topic difficulty track NAME` would);
+    raise OptionError naming a value we don't know."""
     topics: tuple[str, ...] = ()
     levels: tuple[Difficulty, ...] = ()
+    tracks: tuple[Track, ...] = ()
     if topic:
         slug = resolve_topic(topic)
         if slug is None:
@@ -46,7 +50,24 @@ def ask_filters(topic: str | None, difficulty: str | None) -> Filters:
         if level is None:
             raise OptionError(f"`difficulty`: use easy, medium or hard (got `{shown(difficulty)}`).")
         levels = (level,)
-    return Filters(topics, levels)
+    if track:
+        role = resolve_track(track)
+        if role is None:
+            names = ", ".join(t.value for t in Track)
+            raise OptionError(f"`track`: I don't know the track `{shown(track)}`; use one of {names}.")
+        tracks = (role,)
+    return Filters(topics, levels, tracks)
+
+
+def mock_text(track: str | None, count: int | None, stop: bool) -> str:
+    """Build the core's `mock [track NAME] [count N]` or `mock stop` from `/mlquestion-mock`'s options
+    (the core checks the values: a forged count or track gets its error)."""
+    if stop:
+        return "mock stop"
+    words = ["mock"]
+    words += ["track", _word("track", track, lambda w: True, "a track name")] if track else []
+    words += ["count", str(count)] if count is not None else []
+    return " ".join(words)
 
 
 def subscribe_text(

@@ -16,14 +16,14 @@ import discord
 from discord import app_commands
 
 from adapters.discord.client import BotClient, BotInteraction, Reply, handler_of, tell
-from adapters.discord.components import (
+from adapters.discord.forms import (
     ANSWER_CHARS,
     QUESTION_CHARS,
     SUGGEST_FORM,
     SuggestModal,
+    form_echo,
     form_values,
 )
-from adapters.discord.render import form_echo
 from bot.messages import Notice, NoticeKind, Response, SuggestForm
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
@@ -172,7 +172,7 @@ class DiscordPractice:
 
     async def command(self, interaction: BotInteraction, text: str) -> None:
         """Run `review`, `stats`, `leaderboard …` or `suggest` through the core's grammar."""
-        invocation = self._invocation(interaction)
+        invocation = self.channel_invocation(interaction)
         if invocation is None:
             await tell(interaction, "Use this command in a server channel.")
             return
@@ -190,7 +190,7 @@ class DiscordPractice:
         await self.host.respond(interaction, self.host.service.handle_command(invocation, text), defer=False)
 
     async def rate(self, interaction: BotInteraction, question_id: str, context: str, choice: str) -> None:
-        invocation = self._invocation(interaction)
+        invocation = self.channel_invocation(interaction)
         if invocation is None:
             await tell(interaction, "Ratings work in a server only.")
             return
@@ -202,7 +202,7 @@ class DiscordPractice:
         if data.get("custom_id") != SUGGEST_FORM:
             log.debug("discord: ignoring a form that is not ours: %r", data.get("custom_id"))
             return
-        invocation = self._invocation(interaction)
+        invocation = self.channel_invocation(interaction)
         if invocation is None:
             await tell(interaction, "Suggestions work in a server only.")
             return
@@ -231,7 +231,7 @@ class DiscordPractice:
         )
         return [response, *(Reply(True, part) for part in echo)]
 
-    def _invocation(self, interaction: BotInteraction) -> Invocation | None:
+    def channel_invocation(self, interaction: BotInteraction) -> Invocation | None:
         """The caller, in the channel itself when run from a thread (its questions, its board)."""
         invocation = self.host.invocation(interaction)
         channel = interaction.channel

@@ -5,7 +5,7 @@ The text inside is reflowed, split and clipped by `markdown`; buttons are added 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import discord
 
@@ -25,6 +25,7 @@ from bot.messages import (
     StatsCard,
     SuggestForm,
     mock_summary_text,
+    rating_label,
 )
 
 # Discord's limits, in characters. We use no embed fields, and one embed per message: a title,
@@ -41,6 +42,8 @@ STATS_COLOUR = 0x1ABC9C
 PARTICIPANTS_SHOWN = 50  # names in "N people answered: …" (≤ 25 characters each; Discord allows 100)
 SKIPS_SHOWN = 10
 RATE_HINT = "Rate yourself with the buttons below: only you see your rating, and it plans your reviews."
+FEEDBACK_COLOUR = 0x9B59B6
+CHECK_HINT = "**Check my answer** gives you private feedback on yours."
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,19 +98,25 @@ def _status_line(card: QuestionCard, thread_id: str | None) -> str:
     if card.revealed:
         where = f"in <#{thread_id}>" if thread_id else "in the reply to this message"
         return f"✅ **The answer is out** {where}."
+    check = f" {CHECK_HINT}" if card.check else ""
+    if card.kind is CardKind.MOCK:
+        return (
+            "🎤 Only you can see this. Press **Answer** and write what you would say: you get feedback "
+            "and a follow-up, then rate yourself to move on."
+        )
     if card.kind is CardKind.ON_DEMAND:
         return (
             "Only you can see this. **Show answer (only me)** shows the model answer; "
-            "**Post to channel** asks everyone, with the answer revealed later in its thread."
+            f"**Post to channel** asks everyone, with the answer revealed later in its thread.{check}"
         )
     if card.kind is CardKind.REVIEW:
         due = f" since {timestamp(card.overdue_since, 'R')}" if card.overdue_since else ""
         return (
             f"🔁 **Due for review{due}.** Only you can see this. Answer it in your head, then "
-            "**Show answer (only me)** and rate how you did."
+            f"**Show answer (only me)** and rate how you did.{check}"
         )
     reveal = f" The model answer is revealed there {when(card.reveal_at)}." if card.reveal_at else ""
-    return f"💬 **Answer in the thread.**{reveal}"
+    return f"💬 **Answer in the thread.**{reveal}{check}"
 
 
 # Answers -------------------------------------------------------------------------------------------
@@ -165,6 +174,41 @@ def answer_messages(card: AnswerCard, ref: str | None = None) -> list[Outgoing]:
         else:
             messages.append(Outgoing(embeds=(embed,)))
     return messages
+
+
+# Feedback on an answer, and mock interviews ---------------------------------------------------------
+
+
+def feedback_messages(card: FeedbackCard) -> list[Outgoing]:
+    """Render feedback: its progress above, the feedback (split if long), the model answer (split like
+    any answer), then the follow-up question; the rating buttons go under the last message."""
+    title = clip(f"Feedback on your answer: {card.title}", TITLE_LIMIT)
+    chunks = split_markdown(discord_commands(card.body), DESCRIPTION_LIMIT)
+    embeds = [
+        discord.Embed(title=title if index == 0 else None, description=chunk, colour=FEEDBACK_COLOUR)
+        for index, chunk in enumerate(chunks)
+    ]
+    messages = [Outgoing(embeds=(embed,)) for embed in embeds]
+    if card.progress:  # where the mock interview is, above the feedback (a short core text)
+        messages[0] = Outgoing(clip(card.progress, CONTENT_LIMIT), messages[0].embeds)
+    # The hint goes on whatever comes last: the follow-up, or else the model answer.
+    answer = replace(card.answer, rating=None if card.follow_up else card.rating)
+    messages += answer_messages(answer)
+    if card.follow_up:
+        follow_up = discord.Embed(
+            title="Follow-up question", description=clip(reflow(card.follow_up), DESCRIPTION_LIMIT)
+        )
+        suggested = rating_label(card.rating.suggested)
+        follow_up.set_footer(text=f"Suggested rating: {suggested}. {RATE_HINT}")
+        messages.append(Outgoing(embeds=(follow_up,)))
+    return messages
+
+
+def summary_embed(summary: MockSummary) -> discord.Embed:
+    """Render the end of a mock interview: the heading as the title, one line per question."""
+    heading, _, rest = mock_summary_text(summary).partition("\n")
+    description = clip(discord_commands(rest), DESCRIPTION_LIMIT)
+    return discord.Embed(title=heading.strip("*"), description=description, colour=FEEDBACK_COLOUR)
 
 
 # Notices and schedules -----------------------------------------------------------------------------
@@ -242,41 +286,11 @@ def leaderboard_message(card: LeaderboardCard) -> list[Outgoing]:
     return [Outgoing(content=chunk, mentions=discord.AllowedMentions.none()) for chunk in chunks]
 
 
-def form_echo(question: str, answer: str, topic: str = "", difficulty: str = "") -> list[Outgoing]:
-    """Give back what someone typed in a refused form, one embed per message, so nothing is lost.
-
-    The text goes in a code block (copied back exactly, Markdown and all) unless it holds a fence.
-    """
-    extra = [f"topic `{topic}`"] if topic else []
-    extra += [f"difficulty `{difficulty}`"] if difficulty else []
-    intro = "Here is what you typed, to paste into `/mlquestion-suggest` again"
-    intro += f" ({', '.join(extra)})." if extra else "."
-    messages: list[Outgoing] = []
-    for title, text in (("Your question", question), ("Your answer", answer)):
-        if not text.strip():
-            continue
-        fenced = "```" not in text
-        room = DESCRIPTION_LIMIT - (8 if fenced else 0)
-        chunks = [text[i : i + room] for i in range(0, len(text), room)]
-        for index, chunk in enumerate(chunks, 1):
-            part = f" ({index} of {len(chunks)})" if len(chunks) > 1 else ""
-            body = f"```\n{chunk}\n```" if fenced else chunk
-            embed = discord.Embed(title=title + part, description=body, colour=SCHEDULE_COLOUR)
-            messages.append(Outgoing(embeds=(embed,)))
-    if not messages:
-        return [Outgoing(content=intro)] if extra else []
-    first = messages[0]
-    messages[0] = Outgoing(intro, first.embeds)
-    return messages
-
-
-FORM_NOTE = Notice("The answer form opens in a dialog: press **Check my answer** on the question.")
-
-
 def render(message: Message) -> list[Outgoing]:
     """Render any core message for a command reply (buttons and forms are added by the caller)."""
-    if isinstance(message, QuestionCard):
-        return [Outgoing(embeds=(question_embed(message),))]
+    if isinstance(message, QuestionCard):  # a mock interview's progress goes above the card
+        progress = discord_commands(message.progress) if message.progress else None
+        return [Outgoing(content=progress, embeds=(question_embed(message),))]
     if isinstance(message, AnswerCard):
         return answer_messages(message)
     if isinstance(message, ScheduleCard):
@@ -287,10 +301,10 @@ def render(message: Message) -> list[Outgoing]:
         return leaderboard_message(message)
     if isinstance(message, SuggestForm):  # the adapter opens a form instead; this is the fallback
         return [Outgoing(content="Use `/mlquestion-suggest` to open the suggestion form.")]
-    if isinstance(message, AnswerForm):
-        return notice_messages(FORM_NOTE)
+    if isinstance(message, AnswerForm):  # the adapter opens the form instead; this is the fallback
+        return [Outgoing(content="Press **Check my answer** on the question to open the answer form.")]
     if isinstance(message, FeedbackCard):
-        return notice_messages(Notice(message.body)) + answer_messages(message.answer)
+        return feedback_messages(message)
     if isinstance(message, MockSummary):
-        return notice_messages(Notice(mock_summary_text(message)))
+        return [Outgoing(embeds=(summary_embed(message),))]
     return notice_messages(message)

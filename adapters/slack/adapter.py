@@ -3,9 +3,9 @@
 It posts and reveals over the Web API, rendering core messages as Block Kit (`render`) and tagging
 each send with its delivery key (`delivery`). The listeners for `/mlquestion`, sharing and channel
 events live in `commands`; thread replies, ratings, reviews and the suggestion modal in `practice`;
-what arrives is bounded, authenticated and checked in `inbound` before Bolt sees it.
-It keeps no state of its own beyond the bot's identity and small bounded caches (display names,
-recently seen event ids).
+"Check my answer" and mock interviews in direct messages in `answering`; what arrives is bounded,
+authenticated and checked in `inbound` before Bolt sees it. It keeps no state of its own beyond
+the bot's identity and small bounded caches (display names, recently seen event ids).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render as R
+from adapters.slack.answering import SlackAnswering
 from adapters.slack.commands import SlackCommands
 from adapters.slack.delivery import delivered_in_channel, delivered_in_thread, tagged
 from adapters.slack.inbound import FrontDoor, RefusalLog, well_formed_middleware
@@ -144,8 +145,11 @@ class SlackAdapter:
             # HTTP requests are checked at the front door; envelopes only get this far.
             self.app.middleware(well_formed_middleware(self.refusals))
         self.bot_user_id: str | None = None
-        self.practice = SlackPractice(service, self.client)
-        self.commands = SlackCommands(service, self.client, self.practice, config.admin_user_ids)
+        self.answering = SlackAnswering(service, self.client)
+        self.practice = SlackPractice(service, self.client, self.answering)
+        self.commands = SlackCommands(
+            service, self.client, self.practice, self.answering, config.admin_user_ids
+        )
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._register_listeners()
@@ -271,6 +275,7 @@ class SlackAdapter:
     def _register_listeners(self) -> None:
         self.commands.register(self.app)  # /mlquestion, "Post to channel", channel-gone events
         self.practice.register(self.app)  # thread replies, answers, ratings, the suggestion modal
+        self.answering.register(self.app)  # "Check my answer" and its modal
 
     # Helpers --------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render as R
+from adapters.slack.answering import SlackAnswering
 from adapters.slack.components import SHARE_ACTION
 from adapters.slack.mrkdwn import clean
 from adapters.slack.practice import SlackPractice
@@ -45,8 +46,9 @@ INVITE_HINT = (
 class SlackCommands:
     """The command, share and channel-event listeners of one Slack adapter.
 
-    Uses the adapter's service, client and practice (which renders and opens the suggestion form);
-    `admin_user_ids` administer channels besides the workspace's admins. Keeps no state.
+    Uses the adapter's service, client, practice (which renders and opens the suggestion form) and
+    answering (which sends mock interviews to direct messages); `admin_user_ids` administer
+    channels besides the workspace's admins. Keeps no state.
     """
 
     def __init__(
@@ -54,11 +56,13 @@ class SlackCommands:
         service: PracticeService,
         client: AsyncWebClient,
         practice: SlackPractice,
+        answering: SlackAnswering,
         admin_user_ids: frozenset[str],
     ) -> None:
         self.service = service
         self.client = client
         self.practice = practice
+        self.answering = answering
         self.admin_user_ids = admin_user_ids
 
     def register(self, app: AsyncApp) -> None:
@@ -94,7 +98,10 @@ class SlackCommands:
                     **R.notice_message(Notice(INVITE_HINT, NoticeKind.ERROR)).payload(),
                 )
                 return
-        for response in await self.service.handle_command(Invocation(destination, user, is_admin), text):
+        responses = await self.service.handle_command(Invocation(destination, user, is_admin), text)
+        for response in responses:
+            if response.direct:
+                continue  # a mock interview: sent together below, to the person's direct messages
             if isinstance(response.message, SuggestForm):
                 # A modal, opened with the command's trigger_id (valid for 3 seconds).
                 refused = await self.practice.open_suggest_form(body, response.message)
@@ -104,6 +111,9 @@ class SlackCommands:
             kind = "ephemeral" if response.private else "in_channel"
             for message in await self.practice.render(response.message):
                 await respond(response_type=kind, **message.payload())
+        direct = [response for response in responses if response.direct]
+        if direct:
+            await self.answering.send_direct(user, direct, respond)
 
     async def _on_share(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()

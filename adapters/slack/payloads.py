@@ -11,6 +11,11 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.seam import Destination
+from bot.text import clean
+
+PLATFORM = "slack"
+
 # A slash command has 12 form fields and an interaction one (`payload`); hundreds are not Slack.
 MAX_FORM_FIELDS = 100
 # Slack's deepest payloads (rich text inside a message event, a modal's state) nest about 12 levels.
@@ -139,3 +144,42 @@ def _too_deep(value: object) -> bool:
         elif isinstance(current, list):
             stack.extend((child, depth + 1) for child in current if isinstance(child, dict | list))
     return False
+
+
+def input_value(values: dict[str, Any], name: str) -> str | None:
+    """A modal input's value (block_id = action_id = name): typed text or the chosen option,
+    without control characters (the text goes to the store and, later, a moderator's terminal)."""
+    block = values.get(name)
+    state = block.get(name) if isinstance(block, dict) else None
+    if not isinstance(state, dict):
+        return None
+    if state.get("type") == "static_select":
+        option = state.get("selected_option")
+        value = option.get("value") if isinstance(option, dict) else None
+        return clean(str(value)) if value else None
+    value = state.get("value")
+    return clean(str(value)) if value is not None else None
+
+
+def action(body: dict[str, Any]) -> dict[str, Any]:
+    """The clicked element of a `block_actions` payload (its first action)."""
+    actions = body.get("actions") or [{}]
+    first: dict[str, Any] = actions[0]
+    return first
+
+
+def click_destination(body: dict[str, Any]) -> Destination:
+    """The channel (or direct message) and workspace a click came from."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    return Destination(PLATFORM, str(channel or ""), str(team or ""))
+
+
+def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """The JSON object a modal carries in `private_metadata` (empty if it carries none)."""
+    text = view.get("private_metadata")
+    try:
+        data = json.loads(text) if isinstance(text, str) and text else {}
+    except (ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render as R
+from adapters.slack.answering import SlackAnswering
 from adapters.slack.components import (
     RATE_ACTION,
     RATE_ACTION_PREFIX,
@@ -33,6 +34,7 @@ from adapters.slack.components import (
     suggestion_errors,
 )
 from adapters.slack.mrkdwn import clean
+from adapters.slack.payloads import action, click_destination, input_value, view_metadata
 from bot.messages import Message, Notice, NoticeKind, Response, SuggestForm
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
@@ -117,9 +119,10 @@ class UserNames:
 class SlackPractice:
     """The practice listeners and renderers of one Slack adapter (its service, client and app)."""
 
-    def __init__(self, service: PracticeService, client: AsyncWebClient) -> None:
+    def __init__(self, service: PracticeService, client: AsyncWebClient, answering: SlackAnswering) -> None:
         self.service = service
         self.client = client
+        self.answering = answering
         self.names = UserNames(client)
         self._seen: OrderedDict[str, None] = OrderedDict()
 
@@ -169,7 +172,7 @@ class SlackPractice:
         await self._show_answer(body, respond, review=True)
 
     async def _show_answer(self, body: dict[str, Any], respond: AsyncRespond, review: bool) -> None:
-        question_id = clean(str(_action(body).get("value") or ""))
+        question_id = clean(str(action(body).get("value") or ""))
         answer = self.service.answer(question_id, review=review)
         if answer is None:
             echo = shown(question_id).replace("`", "'")
@@ -181,16 +184,17 @@ class SlackPractice:
     async def _on_rate(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         """A rating button: recorded for whoever clicked it, confirmed to them alone."""
         await ack()
-        action = _action(body)
-        choice = str(action.get("action_id") or "").removeprefix(RATE_ACTION_PREFIX)
-        prompt = parse_rating_value(str(action.get("value") or ""))
+        clicked = action(body)
+        choice = str(clicked.get("action_id") or "").removeprefix(RATE_ACTION_PREFIX)
+        prompt = parse_rating_value(str(clicked.get("value") or ""))
         if prompt is None:
             notice = Notice("That rating button is not one I made; nothing was recorded.", NoticeKind.ERROR)
             await _reply(respond, R.render(notice))
             return
-        invocation = Invocation(_click_destination(body), str(body["user"]["id"]))
+        invocation = Invocation(click_destination(body), str(body["user"]["id"]))
         response = await self.service.rate(invocation, prompt.question_id, prompt.context, choice)
-        await _reply(respond, R.render(response.message))
+        # In a mock interview the reply is the next question (or the summary), in the direct messages.
+        await self.answering.reply_to_click(body, respond, response)
 
     # Suggestions ------------------------------------------------------------------------------------
 
@@ -222,8 +226,8 @@ class SlackPractice:
         values = (view.get("state") or {}).get("values") or {}
         if not isinstance(values, dict):
             values = {}
-        question, answer, topic, difficulty = (_input(values, name) for name in SUGGEST_FIELDS)
-        metadata = _metadata(view)
+        question, answer, topic, difficulty = (input_value(values, name) for name in SUGGEST_FIELDS)
+        metadata = view_metadata(view)
         team = str(metadata.get("team") or (body.get("team") or {}).get("id") or "")
         destination = Destination(PLATFORM, str(metadata.get("channel") or ""), team)
         user = str(body["user"]["id"])
@@ -259,42 +263,6 @@ class SlackPractice:
             )
             if webhook.status_code != 200:
                 log.warning("response_url answered %s: the thanks were not shown", webhook.status_code)
-
-
-def _action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = body.get("actions") or [{}]
-    first: dict[str, Any] = actions[0]
-    return first
-
-
-def _click_destination(body: dict[str, Any]) -> Destination:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
-    return Destination(PLATFORM, str(channel or ""), str(team or ""))
-
-
-def _input(values: dict[str, Any], name: str) -> str | None:
-    """A modal input's value (block_id = action_id = name): typed text or the chosen option,
-    without control characters (the text goes to the store and, later, a moderator's terminal)."""
-    block = values.get(name)
-    state = block.get(name) if isinstance(block, dict) else None
-    if not isinstance(state, dict):
-        return None
-    if state.get("type") == "static_select":
-        option = state.get("selected_option")
-        value = option.get("value") if isinstance(option, dict) else None
-        return clean(str(value)) if value else None
-    value = state.get("value")
-    return clean(str(value)) if value is not None else None
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    text = view.get("private_metadata")
-    try:
-        data = json.loads(text) if isinstance(text, str) and text else {}
-    except (ValueError, RecursionError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 async def _reply(respond: AsyncRespond, messages: list[R.SlackMessage]) -> None:

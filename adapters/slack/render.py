@@ -1,27 +1,25 @@
 """Slack rendering: core messages as Block Kit payloads built with `slack_sdk.models`.
 
 Pure functions; every payload is validated by the SDK's models (`to_dict()` checks Block Kit's
-limits). Long answers are split over several messages; every other message is one message whose
-long parts (a list of skipped dates, an echoed value) are clipped to fit Slack's limits. The text
-inside is converted by `mrkdwn`; the buttons and the suggestion modal come from `components`.
+limits). Long answers (and feedback, which ends with the model answer) are split over several
+messages; every other message is one message whose long parts (a list of skipped dates, an echoed
+value) are clipped to fit Slack's limits. The text inside is converted by `mrkdwn`; the buttons and
+the modals come from `components`, the feedback's own blocks and the mock summary from `feedback`,
+the shared block helpers and limits from `blocks`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-from adapters.slack.components import question_buttons, rating_blocks, review_buttons
+from adapters.slack import blocks as B
+from adapters.slack.components import check_block, question_buttons, rating_blocks, review_buttons
+from adapters.slack.feedback import feedback_groups, summary_message
 from adapters.slack.mrkdwn import (
     MAX_SECTION_TEXT,
     clean,
@@ -48,36 +46,20 @@ from bot.messages import (
     ScheduleCard,
     StatsCard,
     SuggestForm,
-    mock_summary_text,
 )
 
-# Block Kit's documented limits, and our own budget per message: Slack refused a ~13k-character
-# message of blocks (`msg_blocks_too_long`), so one message carries at most this much text.
-MAX_BLOCKS = 50
-MAX_HEADER_TEXT = 150
-MESSAGE_TEXT_BUDGET = 10_000
-FALLBACK_TEXT = 300
-# How much text one part of a single-message card may carry (a card has at most three such parts,
-# so the whole stays inside MESSAGE_TEXT_BUDGET); a notice is one section, the longest we send (help)
-# being about 1,300 characters.
-PART_TEXT_BUDGET = 3_000
+# Re-exported: callers and tests know these as the renderer's.
+SlackMessage = B.SlackMessage
+MAX_BLOCKS = B.MAX_BLOCKS
+MAX_HEADER_TEXT = B.MAX_HEADER_TEXT
+MESSAGE_TEXT_BUDGET = B.MESSAGE_TEXT_BUDGET
+FALLBACK_TEXT = B.FALLBACK_TEXT
+# A notice is one section (the longest we send, help, is about 1,300 characters).
 NOTICE_TEXT_BUDGET = MAX_SECTION_TEXT
 # People named under a reveal or on a leaderboard: the rest are counted ("and 12 more").
 MAX_NAMED = 25
 # Slack's longest display name; a longer name (a real name, say) is cut.
 MAX_NAME = 80
-
-
-@dataclass(frozen=True, slots=True)
-class SlackMessage:
-    """One message: its blocks (as dicts, validated) and the plain fallback text notifications show."""
-
-    blocks: list[dict[str, Any]]
-    text: str
-
-    def payload(self) -> dict[str, Any]:
-        """The message's arguments for chat.postMessage, chat.postEphemeral or a response_url."""
-        return {"blocks": self.blocks, "text": self.text}
 
 
 # Cards ------------------------------------------------------------------------------------------
@@ -91,12 +73,39 @@ _KIND_LABELS = {
 }
 
 
-@lru_cache(maxsize=1024)
 def question_message(card: QuestionCard) -> SlackMessage:
-    """The question card: header, topic · difficulty, the question, what to do, and when.
+    """The question card: where a mock interview is, header, topic · difficulty, the question, what
+    to do and when, then its buttons ("Check my answer" first: answering comes before peeking)."""
+    label = _KIND_LABELS[card.kind]
+    blocks: list[dict[str, Any]] = []
+    if card.progress:
+        blocks.append(B.context(mrkdwn(card.progress)).to_dict())
+    # The buttons and progress are per post or per person; the body is shared by many posts.
+    blocks += _question_body(replace(card, check=None, rating=None, progress=None))
+    buttons: list[Block] = []
+    if card.kind is CardKind.ON_DEMAND:
+        buttons.append(question_buttons(card.question_id, card.check))
+    elif card.kind is CardKind.REVIEW:
+        buttons.append(B.context(":brain: Answer it in your head first, then check the model answer."))
+        buttons.append(review_buttons(card.question_id, card.check))
+    elif card.kind is CardKind.MOCK and card.check is not None:
+        buttons.append(B.context(":speech_balloon: Press *Answer* and write what you would say."))
+        buttons.append(check_block(card.check, primary=True))
+    elif card.check is not None:
+        buttons.append(check_block(card.check))
+    if card.rating is not None:
+        buttons += rating_blocks(card.rating)
+    blocks += [block.to_dict() for block in buttons]
+    prefix = "Answer is out: " if card.revealed else f"{label}: "
+    return SlackMessage(blocks, plain(prefix + card.title, B.FALLBACK_TEXT))
+
+
+@lru_cache(maxsize=1024)
+def _question_body(card: QuestionCard) -> tuple[dict[str, Any], ...]:
+    """Header, topic · difficulty, the question, and when the answer comes.
 
     Cached: at a busy 09:00 thousands of channels get the same few hundred cards (same question,
-    same reveal time), and building Block Kit objects is most of a send's own work. Messages are
+    same reveal time), and building Block Kit objects is most of a send's own work. The blocks are
     shared, so nothing may change them (`delivery.tagged` adds metadata to a copy of the payload).
     """
     label = _KIND_LABELS[card.kind]
@@ -105,26 +114,18 @@ def question_message(card: QuestionCard) -> SlackMessage:
         meta += f" · shared by {mention(card.shared_by)}"
     if card.kind is CardKind.REVIEW and card.overdue_since is not None:
         meta += f" · due since {date_token(card.overdue_since, '{date_short_pretty}')}"
-    blocks: list[Block] = [_header(card.title), ContextBlock(elements=[MarkdownTextObject(text=meta)])]
-    blocks += _sections(mrkdwn(card.text), 2 * PART_TEXT_BUDGET)
+    blocks: list[Block] = [B.header(card.title), ContextBlock(elements=[MarkdownTextObject(text=meta)])]
+    blocks += B.sections(mrkdwn(card.text), 2 * B.PART_TEXT_BUDGET)
     if card.revealed:
-        blocks.append(_context(":white_check_mark: The answer is out — see the thread."))
+        blocks.append(B.context(":white_check_mark: The answer is out — see the thread."))
     elif card.reveal_at is not None:
         blocks.append(
-            _context(
+            B.context(
                 ":speech_balloon: Reply in this thread with your answer. "
                 f"The model answer is revealed {date_token(card.reveal_at)}."
             )
         )
-    if card.kind is CardKind.ON_DEMAND:
-        blocks.append(question_buttons(card.question_id))
-    if card.kind is CardKind.REVIEW:
-        blocks.append(_context(":brain: Answer it in your head first, then check the model answer."))
-        blocks.append(review_buttons(card.question_id))
-    if card.rating is not None:
-        blocks += rating_blocks(card.rating)
-    prefix = "Answer is out: " if card.revealed else f"{label}: "
-    return _message(blocks, prefix + card.title)
+    return tuple(block.to_dict() for block in blocks)
 
 
 def answer_messages(card: AnswerCard, names: Mapping[str, str] | None = None) -> list[SlackMessage]:
@@ -134,7 +135,21 @@ def answer_messages(card: AnswerCard, names: Mapping[str, str] | None = None) ->
     named with `names` (user id → display name; the id itself if unknown). The rating buttons go
     under the last message.
     """
-    blocks: list[Block] = [_header(f"Model answer — {card.title}")]
+    groups = answer_groups(card)
+    if card.participants:
+        count = len(card.participants)
+        who = _people(card.participants, None if card.mention_participants else (names or {}))
+        groups.append(
+            [B.context(f":speech_balloon: {count} {_plural(count, 'person', 'people')} answered: {who}")]
+        )
+    if card.rating is not None:
+        groups.append(rating_blocks(card.rating))
+    return B.pack(groups, f"Model answer: {card.title}")
+
+
+def answer_groups(card: AnswerCard) -> list[list[Block]]:
+    """The model answer's header, sections and references, one block per group (for `_pack`)."""
+    blocks: list[Block] = [B.header(f"Model answer — {card.title}")]
     for heading, body in card.sections:
         for index, chunk in enumerate(split_text(mrkdwn(body), MAX_SECTION_TEXT - len(escape(heading)) - 20)):
             title = f"*{escape(heading)}*" + (" (continued)" if index else "")
@@ -143,23 +158,22 @@ def answer_messages(card: AnswerCard, names: Mapping[str, str] | None = None) ->
         links = "\n".join(f"• <{escape(ref.url)}|{escape(ref.title)}>" for ref in card.references)
         for chunk in split_text(f"*References*\n{links}"):
             blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
-    groups: list[list[Block]] = [[block] for block in blocks]
-    if card.participants:
-        count = len(card.participants)
-        who = _people(card.participants, None if card.mention_participants else (names or {}))
-        groups.append(
-            [_context(f":speech_balloon: {count} {_plural(count, 'person', 'people')} answered: {who}")]
-        )
-    if card.rating is not None:
-        groups.append(rating_blocks(card.rating))
-    return _pack(groups, f"Model answer: {card.title}")
+    return [[block] for block in blocks]
+
+
+def feedback_messages(card: FeedbackCard) -> list[SlackMessage]:
+    """Feedback on a person's answer (always private): what they covered and missed, the follow-up,
+    the model answer, and the rating buttons with the suggested rating pre-chosen; split like the
+    answer when long."""
+    groups = [*feedback_groups(card), *answer_groups(card.answer), rating_blocks(card.rating)]
+    return B.pack(groups, f"Feedback on your answer: {card.title}")
 
 
 def notice_message(notice: Notice) -> SlackMessage:
     """A notice in one section; a longer one (an echoed value, say) is clipped, never spread over
     several messages."""
     icon = {NoticeKind.ERROR: ":warning: ", NoticeKind.NEW_CYCLE: ":repeat: "}.get(notice.kind, "")
-    return _message(_sections(icon + mrkdwn(notice.text), NOTICE_TEXT_BUDGET), notice.text)
+    return B.message(B.sections(icon + mrkdwn(notice.text), NOTICE_TEXT_BUDGET), notice.text)
 
 
 def schedule_message(card: ScheduleCard) -> SlackMessage:
@@ -178,17 +192,17 @@ def schedule_message(card: ScheduleCard) -> SlackMessage:
         lines.append(f"Options: {escape(card.options)}.")
     if state:
         lines.append(state)
-    blocks = _sections("\n".join(lines), PART_TEXT_BUDGET)
+    blocks = B.sections("\n".join(lines), B.PART_TEXT_BUDGET)
     if card.upcoming and not card.paused:
         upcoming = "\n".join(
             f"• {date_token(slot.post_at)} → answer {date_token(slot.reveal_at, '{time}')}"
             for slot in card.upcoming
         )
-        blocks += _sections(f"*Next questions*\n{upcoming}", PART_TEXT_BUDGET)
+        blocks += B.sections(f"*Next questions*\n{upcoming}", B.PART_TEXT_BUDGET)
     if card.skipped_soon:
         skipped = "\n".join(f"• {day} — {escape(reason)}" for day, reason in card.skipped_soon)
-        blocks += _sections(f"*Skipped soon (no question)*\n{skipped}", PART_TEXT_BUDGET)
-    return _message(blocks, card.heading)
+        blocks += B.sections(f"*Skipped soon (no question)*\n{skipped}", B.PART_TEXT_BUDGET)
+    return B.message(blocks, card.heading)
 
 
 def stats_message(card: StatsCard) -> SlackMessage:
@@ -211,14 +225,14 @@ def stats_message(card: StatsCard) -> SlackMessage:
         lines.append(f"Next review: {date_token(card.next_review_at)}")
     else:
         lines.append("No reviews scheduled yet: rate an answer to start.")
-    blocks = _sections("\n".join(lines), PART_TEXT_BUDGET)
+    blocks = B.sections("\n".join(lines), B.PART_TEXT_BUDGET)
     if card.topics:
         rows = "\n".join(
             f"• {escape(t.topic_label)} — {t.nailed} nailed, {t.partly} partly, {t.missed} missed"
             for t in card.topics
         )
-        blocks += _sections(f"*By topic, weakest first*\n{rows}", PART_TEXT_BUDGET)
-    return _message(blocks, "Your practice stats")
+        blocks += B.sections(f"*By topic, weakest first*\n{rows}", B.PART_TEXT_BUDGET)
+    return B.message(blocks, "Your practice stats")
 
 
 def leaderboard_message(card: LeaderboardCard, names: Mapping[str, str] | None = None) -> SlackMessage:
@@ -234,10 +248,10 @@ def leaderboard_message(card: LeaderboardCard, names: Mapping[str, str] | None =
     else:
         rows = "Nobody has taken part yet: reply in a daily question's thread or rate its answer."
     posted = f"{card.questions_posted} {_plural(card.questions_posted, 'question', 'questions')} posted here."
-    blocks = _sections(f"{heading}\n{rows}", 2 * PART_TEXT_BUDGET)
-    blocks.append(_context(f"{posted} Counted by questions taken part in, not by ratings."))
-    blocks.append(_context(clip(mrkdwn(card.opt_out_hint), MAX_SECTION_TEXT)))
-    return _message(blocks, f"Leaderboard — {card.period}")
+    blocks = B.sections(f"{heading}\n{rows}", 2 * B.PART_TEXT_BUDGET)
+    blocks.append(B.context(f"{posted} Counted by questions taken part in, not by ratings."))
+    blocks.append(B.context(clip(mrkdwn(card.opt_out_hint), MAX_SECTION_TEXT)))
+    return B.message(blocks, f"Leaderboard — {card.period}")
 
 
 def names_needed(message: Message) -> tuple[str, ...]:
@@ -272,9 +286,9 @@ def render(message: Message, names: Mapping[str, str] | None = None) -> list[Sla
     if isinstance(message, AnswerForm):
         return [notice_message(FORM_NOTE)]
     if isinstance(message, FeedbackCard):
-        return [notice_message(Notice(message.body)), *answer_messages(message.answer, names)]
+        return feedback_messages(message)
     if isinstance(message, MockSummary):
-        return [notice_message(Notice(mock_summary_text(message)))]
+        return [summary_message(message)]
     return [notice_message(message)]
 
 
@@ -296,42 +310,3 @@ def _plural(count: int, one: str, many: str) -> str:
 def _name(name: str) -> str:
     """A person's display name in mrkdwn: escaped, and as long as Slack lets a display name be."""
     return escape(truncate(clean(name), MAX_NAME))
-
-
-def _header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=truncate(clean(text), MAX_HEADER_TEXT))
-
-
-def _sections(text: str, budget: int) -> list[Block]:
-    """Sections of at most MAX_SECTION_TEXT characters carrying at most `budget` of `text`."""
-    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in split_text(clip(text, budget))]
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])
-
-
-def _message(blocks: list[Block], text: str) -> SlackMessage:
-    """A message of these blocks; `text` is the plain fallback notifications show, made inert here."""
-    return SlackMessage([block.to_dict() for block in blocks], plain(text, FALLBACK_TEXT))
-
-
-def _pack(groups: list[list[Block]], text: str) -> list[SlackMessage]:
-    """Pack groups of blocks in order into messages within the block count and the text budget;
-    a group (e.g. a rating prompt and its buttons) is never split across messages."""
-    messages: list[list[Block]] = [[]]
-    size = 0
-    for group in groups:
-        length = sum(len(str(block.to_dict())) for block in group)
-        if messages[-1] and (
-            len(messages[-1]) + len(group) > MAX_BLOCKS or size + length > MESSAGE_TEXT_BUDGET
-        ):
-            messages.append([])
-            size = 0
-        messages[-1].extend(group)
-        size += length
-    total = len(messages)
-    return [
-        _message(group, text if total == 1 else f"{text} ({number}/{total})")
-        for number, group in enumerate(messages, start=1)
-    ]

@@ -11,6 +11,11 @@ Guild events go to the shard that owns the guild, as Discord documents them: REA
 guilds as unavailable, GUILD_CREATE follows with their channels and active threads; opening a
 thread sends THREAD_CREATE, every message (the bot's and those `user_message` posts) MESSAGE_CREATE,
 without its text unless the client asked for the privileged MESSAGE_CONTENT intent.
+
+Direct messages: `POST /users/@me/channels` opens (or returns) the DM channel with a person; sending
+there works unless `close_dms` made that person refuse them (403, code 50007, as Discord answers
+when someone's privacy settings block DMs). Interactions in a DM carry no guild, and the person as
+`user` rather than `member`. No gateway event goes out for DMs (the bot asks for no DM intent).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ LOADING = 128
 MESSAGE_CONTENT_INTENT = 1 << 15
 PRIVILEGED_INTENTS = {"GUILD_MEMBERS": 1 << 1, "GUILD_PRESENCES": 1 << 8, "MESSAGE_CONTENT": 1 << 15}
 COMMAND_IDS = {"mlquestion": 1_300_000_000_000_000_301, "mlquestion-channel": 1_300_000_000_000_000_302}
+DM_CHANNEL = 1
+CANNOT_DM = 50007
 FAKE_TOKEN = "fake-bot-token.0123456789.abcdefghijklmnop"  # made up: the fake accepts only this
 RATE_LIMITED = {"message": "You are being rate limited.", "retry_after": 0.2, "global": False}
 
@@ -231,6 +238,7 @@ class FakeDiscord:
         self.dispatch_to = -1
         self.gateway_queries: list[dict[str, str]] = []
         self.synced: dict[int | None, list[dict[str, Any]]] = {}
+        self.closed_dms: set[str] = set()  # people whose privacy settings refuse the bot's DMs
         self._failures: list[_Failure] = []
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._interactions: dict[str, dict[str, Any]] = {}
@@ -242,6 +250,7 @@ class FakeDiscord:
         self.port = 0
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
             ("GET", re.compile(r"/users/@me"), self._me),
+            ("POST", re.compile(r"/users/@me/channels"), self._open_dm),
             ("GET", re.compile(r"/oauth2/applications/@me"), self._app),
             ("GET", re.compile(r"/gateway/bot"), self._gateway_bot),
             ("GET", re.compile(r"/channels/(?P<channel>\d+)"), self._get_channel),
@@ -321,6 +330,17 @@ class FakeDiscord:
             int(parent["guild_id"]), "THREAD_CREATE", thread | {"newly_created": True}
         )
         return thread
+
+    def close_dms(self, user: Member) -> None:
+        """Make a person refuse direct messages from the bot (their privacy settings for the server)."""
+        self.closed_dms.add(user.id)
+
+    def dm_channel(self, user: Member) -> int | None:
+        """Return the id of the bot's DM channel with a person, once the bot opened it."""
+        for channel in self.channels.values():
+            if channel["type"] == DM_CHANNEL and channel["recipients"][0]["id"] == user.id:
+                return int(channel["id"])
+        return None
 
     def fail_next(self, method: str, path: str, status: int, code: int, message: str) -> None:
         """Answer the next call matching (method, path regex) with a Discord error."""
@@ -493,15 +513,22 @@ class FakeDiscord:
         message: dict[str, Any] | None = None,
     ) -> Sent:
         channel = self.channels[channel_id]
-        guild_id = channel["guild_id"]
+        guild_id = channel.get("guild_id")
         sent = Sent(next(self._ids), f"interaction-token-{len(self._interactions)}")
         payload = load("interaction")
         payload.update(id=str(sent.id), type=kind, token=sent.token, guild_id=guild_id, data=data)
         payload.update(channel_id=str(channel_id), channel=channel | {"permissions": str(user.permissions)})
-        payload["guild"]["id"] = guild_id
-        payload["member"]["user"] |= {"id": user.id, "username": user.name, "global_name": user.name}
-        payload["member"]["permissions"] = str(user.permissions)
-        payload["authorizing_integration_owners"] = {"0": guild_id}
+        if guild_id is None:  # a DM with the bot: no guild, the person as `user`, context BOT_DM
+            for key in ("guild_id", "guild", "guild_locale"):
+                del payload[key]
+            person = payload.pop("member")["user"]
+            payload["user"] = person | {"id": user.id, "username": user.name, "global_name": user.name}
+            payload.update(channel=channel, context=1, authorizing_integration_owners={"0": "0"})
+        else:
+            payload["guild"]["id"] = guild_id
+            payload["member"]["user"] |= {"id": user.id, "username": user.name, "global_name": user.name}
+            payload["member"]["permissions"] = str(user.permissions)
+            payload["authorizing_integration_owners"] = {"0": guild_id}
         if message is not None:
             payload["message"] = copy.deepcopy(message)
         self._interactions[sent.token] = {
@@ -575,16 +602,38 @@ class FakeDiscord:
 
     def _create_message(self, match: re.Match[str], body: Any) -> tuple[int, Any]:
         channel = self._channel(int(match["channel"]))
+        if channel["type"] == DM_CHANNEL and channel["recipients"][0]["id"] in self.closed_dms:
+            raise _Rejected(403, CANNOT_DM, "Cannot send messages to this user")
         key = (channel["id"], str(body.get("nonce")))
         if body.get("enforce_nonce") and key in self._nonces:
             return 200, self._nonces[key]  # Discord returns the first message instead of a duplicate
         message = self._new_message(channel, body)
         if body.get("enforce_nonce"):
             self._nonces[key] = message | {"nonce": body["nonce"]}
-        self._outbox.append(
-            (int(channel["guild_id"]), "MESSAGE_CREATE", message | {"guild_id": channel["guild_id"]})
-        )
+        if "guild_id" in channel:
+            self._outbox.append(
+                (int(channel["guild_id"]), "MESSAGE_CREATE", message | {"guild_id": channel["guild_id"]})
+            )
         return 200, self._nonces.get(key, message)
+
+    def _open_dm(self, match: re.Match[str], body: Any) -> tuple[int, Any]:
+        """Open the DM channel with a person (the same one every time), as Discord does."""
+        recipient = str(body["recipient_id"])
+        for channel in self.channels.values():
+            if channel["type"] == DM_CHANNEL and channel["recipients"][0]["id"] == recipient:
+                return 200, channel
+        person = {
+            "id": recipient,
+            "username": f"user{recipient[-4:]}",
+            "global_name": None,
+            "discriminator": "0",
+            "avatar": None,
+            "public_flags": 0,
+        }
+        channel = {"id": str(next(self._ids)), "type": DM_CHANNEL, "last_message_id": None, "flags": 0}
+        channel["recipients"] = [person]
+        self.channels[int(channel["id"])] = channel
+        return 200, channel
 
     def _history(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any]:
         channel = self._channel(int(match["channel"]))
@@ -763,7 +812,7 @@ class FakeDiscord:
 
     def _guild_create(self, guild_id: int) -> dict[str, Any]:
         """The guild as GUILD_CREATE sends it: its channels, active threads and the bot's member."""
-        mine = [c for c in self.channels.values() if c["guild_id"] == str(guild_id)]
+        mine = [c for c in self.channels.values() if c.get("guild_id") == str(guild_id)]
         member: dict[str, Any] = {
             "user": self.bot_user,
             "nick": None,

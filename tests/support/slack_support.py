@@ -192,8 +192,9 @@ class FakeSlack:
             if args.get("metadata"):
                 metadata = args["metadata"]
                 message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
-            self.messages.setdefault(str(args.get("channel")), []).append(message)
-            return {"channel": args.get("channel"), "ts": ts, "message": message}
+            channel = dm_channel(str(args.get("channel")))
+            self.messages.setdefault(channel, []).append(message)
+            return {"channel": channel, "ts": ts, "message": message}
         if method == "conversations.history":
             posted = self.messages.get(str(args.get("channel")), [])
             return {"messages": [m for m in reversed(posted) if not m["thread_ts"]], "has_more": False}
@@ -244,6 +245,12 @@ class FakeSlack:
                 ack: dict[str, Any] = json.loads(message.data)
                 await self._record(partial(self.acks.__setitem__, ack["envelope_id"], ack))
         return socket
+
+
+def dm_channel(channel: str) -> str:
+    """Where Slack posts a message sent to `channel`: a user id (U…/W…) means the bot's direct
+    messages with that person (its App Home Messages tab), a D… conversation of its own."""
+    return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:

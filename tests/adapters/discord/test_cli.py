@@ -10,6 +10,7 @@ import discord
 import pytest
 
 from adapters.discord.cli import register
+from bot.content.rubric import Track
 from bot.content.taxonomy import TOPICS
 from tests.support.fake_discord import FakeDiscord
 
@@ -22,6 +23,7 @@ COMMANDS = [
     "mlquestion-leaderboard",
     "mlquestion-leaderboard-optout",
     "mlquestion-link",
+    "mlquestion-mock",
     "mlquestion-review",
     "mlquestion-stats",
     "mlquestion-suggest",
@@ -53,7 +55,7 @@ async def test_sync_to_a_guild_uploads_every_command_over_rest_only(
     assert code == 0
     assert sorted(c["name"] for c in fake_discord.synced[123]) == COMMANDS
     assert fake_discord.identifies == [] and not fake_discord.calls_to("GET", "/gateway/bot")
-    assert "synced 9 commands to guild 123" in capsys.readouterr().out
+    assert "synced 10 commands to guild 123" in capsys.readouterr().out
 
 
 async def test_the_practice_commands_are_top_level_and_for_everyone(
@@ -63,7 +65,9 @@ async def test_the_practice_commands_are_top_level_and_for_everyone(
     so `/mlquestion` itself stays runnable bare), in servers only, with no permission required."""
     await asyncio.to_thread(mlq, "discord", "sync", "--guild", "123")
     commands = {c["name"]: c for c in fake_discord.synced[123]}
-    practice = [name for name in COMMANDS if name not in ("mlquestion", "mlquestion-channel")]
+    practice = [
+        name for name in COMMANDS if name not in ("mlquestion", "mlquestion-channel", "mlquestion-mock")
+    ]
     for name in practice:
         assert commands[name]["default_member_permissions"] is None
         assert commands[name]["contexts"] == [0]  # guild only
@@ -72,6 +76,36 @@ async def test_the_practice_commands_are_top_level_and_for_everyone(
     assert [c["value"] for c in period["choices"]] == ["week", "month", "all"] and not period["required"]
     optout = commands["mlquestion-leaderboard-optout"]["options"][0]
     assert [c["value"] for c in optout["choices"]] == ["on", "off"] and optout["required"]
+
+
+async def test_mock_is_a_command_with_track_count_and_stop_options(
+    fake_discord: FakeDiscord, discord_env: None
+) -> None:
+    """`/mlquestion-mock`: for everyone, in servers only; `track` (the role tracks), `count` (an
+    integer from 3 to 8) and `stop` (a boolean), none required."""
+    await asyncio.to_thread(mlq, "discord", "sync", "--guild", "123")
+    mock = next(c for c in fake_discord.synced[123] if c["name"] == "mlquestion-mock")
+    assert mock["default_member_permissions"] is None and mock["contexts"] == [0]
+    options = {o["name"]: o for o in mock["options"]}
+    assert list(options) == ["track", "count", "stop"] and not any(o["required"] for o in mock["options"])
+    assert [c["value"] for c in options["track"]["choices"]] == [t.value for t in Track]
+    assert (options["count"]["type"], options["count"]["min_value"], options["count"]["max_value"]) == (
+        4,
+        3,
+        8,
+    )
+    assert options["stop"]["type"] == 5
+
+
+async def test_ask_has_topic_difficulty_share_and_track_options(
+    fake_discord: FakeDiscord, discord_env: None
+) -> None:
+    """`/mlquestion` offers topic, difficulty, share and track (the role tracks as choices)."""
+    await asyncio.to_thread(mlq, "discord", "sync", "--guild", "123")
+    ask = next(c for c in fake_discord.synced[123] if c["name"] == "mlquestion")
+    options = {o["name"]: o for o in ask["options"]}
+    assert list(options) == ["topic", "difficulty", "share", "track"]
+    assert [c["value"] for c in options["track"]["choices"]] == [t.value for t in Track]
 
 
 async def test_subscribe_has_the_holiday_skip_mention_and_weekly_options(

@@ -10,14 +10,15 @@ from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.components import question_view
 from bot.content.loader import ID_PATTERN
 from bot.service import PracticeService
-from tests.support.discord_support import CHANNEL, MEMBER, config_for, custom_ids
+from tests.support.discord_support import CHANNEL, MEMBER, POST_AT, config_for, custom_ids
 from tests.support.fake_discord import EPHEMERAL, FakeDiscord, message_problems
 
 
 async def test_ask_answers_privately_at_once_with_the_question_and_its_buttons(
     discord_bot: DiscordAdapter, fake_discord: FakeDiscord
 ) -> None:
-    """No options: one private reply (type 4, flag 64) holding the question embed and two buttons."""
+    """No options: one private reply (type 4, flag 64) holding the question embed and three buttons:
+    Show answer, Post to channel and Check my answer (its feedback rated as today's `ask`)."""
     sent = await fake_discord.command("mlquestion", MEMBER, CHANNEL)
     reply = await fake_discord.reply_to(sent)
     callback = fake_discord.callback(sent).body
@@ -26,7 +27,12 @@ async def test_ask_answers_privately_at_once_with_the_question_and_its_buttons(
     (embed,) = reply["embeds"]
     question_id = custom_ids(reply)[0].removeprefix("mlq:answer:")
     assert embed["title"] == f"Title of {question_id}"
-    assert custom_ids(reply) == [f"mlq:answer:{question_id}", f"mlq:share:{question_id}"]
+    today = POST_AT.strftime("%Y%m%d")
+    assert custom_ids(reply) == [
+        f"mlq:answer:{question_id}",
+        f"mlq:share:{question_id}",
+        f"mlq:ck:a{today}:{question_id}",
+    ]
 
 
 @pytest.mark.parametrize(

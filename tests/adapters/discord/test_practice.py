@@ -367,7 +367,7 @@ async def test_review_brings_back_an_overdue_question_days_later(
     discord_bot: DiscordAdapter, fake_discord: FakeDiscord, clock: FakeClock
 ) -> None:
     """Missed it today → two days later `/mlquestion-review` shows that question privately, with
-    Show answer (as a review) and the rating buttons dated that day."""
+    Show answer (as a review), Check my answer and the rating buttons, all dated that day."""
     question = await rate_asked_question(fake_discord, MEMBER, "missed")
     clock.advance(timedelta(days=2))
     sent = await fake_discord.command("mlquestion-review", MEMBER, CHANNEL)
@@ -377,7 +377,7 @@ async def test_review_brings_back_an_overdue_question_days_later(
     assert fake_discord.callback(sent).body["data"]["flags"] == EPHEMERAL
     assert embed["author"]["name"] == "Review" and embed["title"] == f"Title of {question}"
     assert "Due for review since <t:" in embed["description"]
-    assert custom_ids(reply) == [f"mlq:review:{question}"] + [
+    assert custom_ids(reply) == [f"mlq:review:{question}", f"mlq:ck:r{today}:{question}"] + [
         f"mlq:rt:{c}:r{today}:{question}" for c in "npm"
     ]
 

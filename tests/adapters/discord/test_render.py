@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.discord.forms import form_echo
 from adapters.discord.markdown import reflow, split_markdown
 from adapters.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
     Outgoing,
     answer_messages,
-    form_echo,
     notice_messages,
     question_embed,
     render,
@@ -23,6 +23,7 @@ from bot.content.questions import Reference
 from bot.messages import (
     AnswerCard,
     CardKind,
+    CheckPrompt,
     LeaderboardCard,
     LeaderboardRow,
     Notice,
@@ -46,12 +47,17 @@ def real_bank() -> QuestionBank:
 
 
 def question_variants(card: QuestionCard) -> list[QuestionCard]:
-    """The ways a card is shown: daily, shared, on demand, and after the reveal."""
+    """The ways a card is shown: daily, shared, on demand, after the reveal, with its "Check my
+    answer" and as a mock interview's question."""
+    check = CheckPrompt(card.question_id, "post:1")
     return [
         replace(card, kind=CardKind.DAILY, reveal_at=REVEAL),
         replace(card, kind=CardKind.SHARED, reveal_at=REVEAL, shared_by="1" * 19),
         replace(card, kind=CardKind.ON_DEMAND),
         replace(card, kind=CardKind.DAILY, reveal_at=REVEAL, revealed=True),
+        replace(card, kind=CardKind.DAILY, reveal_at=REVEAL, check=check),
+        replace(card, kind=CardKind.SHARED, reveal_at=REVEAL, shared_by="1" * 19, check=check),
+        replace(card, kind=CardKind.MOCK, check=CheckPrompt(card.question_id, "mock:1:0", "Answer")),
     ]
 
 
@@ -183,11 +189,14 @@ def test_wrapped_lines_are_joined_but_lists_and_code_keep_theirs() -> None:
         ("Or `/mlquestion suggest` one.", "Or `/mlquestion-suggest` one."),
         ("Run `/mlquestion link K7QX2MPA` there.", "Run `/mlquestion-link code:K7QX2MPA` there."),
         ("`/mlquestion unlink` separates them.", "`/mlquestion-unlink` separates them."),
+        ("`/mlquestion mock stop` ends it.", "`/mlquestion-mock stop:True` ends it."),
+        ("`/mlquestion mock` starts a new one.", "`/mlquestion-mock` starts a new one."),
+        ("Try `/mlquestion mock track mlops count 3`.", "Try `/mlquestion-mock`."),
     ],
 )
 def test_core_command_hints_are_shown_as_discord_commands(core: str, shown: str) -> None:
     """Channel administration is /mlquestion-channel on Discord, with options instead of words;
-    review, stats, leaderboard and suggest are commands of their own."""
+    review, stats, leaderboard, suggest and mock are commands of their own."""
     (message,) = notice_messages(Notice(core))
     assert message.content == shown
 

@@ -14,7 +14,12 @@ import aiohttp
 import pytest
 
 from adapters.slack.adapter import SlackAdapter
-from adapters.slack.components import REVIEW_ANSWER_ACTION, SHOW_ANSWER_ACTION, SUGGEST_CALLBACK
+from adapters.slack.components import (
+    CHECK_ACTION,
+    REVIEW_ANSWER_ACTION,
+    SHOW_ANSWER_ACTION,
+    SUGGEST_CALLBACK,
+)
 from bot.content.bank import Filters
 from bot.records import SubscriptionOptions
 from bot.schedule.clock import FakeClock
@@ -312,14 +317,21 @@ async def test_review_after_some_days_brings_back_the_overdue_question(
     clock: FakeClock,
     http_client: aiohttp.ClientSession,
 ) -> None:
-    """Two days after missing it, `review` shows that question privately with its buttons."""
+    """Two days after missing it, `review` shows that question privately with its buttons
+    ("Check my answer" first)."""
     await rate_asked(http_client, slack_http, fake_slack, "keras-easy", "missed")
     clock.advance(timedelta(days=2))
     reply = await command(http_client, slack_http, fake_slack, "review")
     assert reply["response_type"] == "ephemeral"
     assert "Title of keras-easy" in text_of(reply) and "Review" in text_of(reply)
     actions = [e["action_id"] for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert actions == [REVIEW_ANSWER_ACTION, "mlq_rate_nailed", "mlq_rate_partly", "mlq_rate_missed"]
+    assert actions == [
+        CHECK_ACTION,
+        REVIEW_ANSWER_ACTION,
+        "mlq_rate_nailed",
+        "mlq_rate_partly",
+        "mlq_rate_missed",
+    ]
 
 
 async def test_show_answer_on_a_review_card_rates_it_as_a_review(
