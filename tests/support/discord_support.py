@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import random
 import re
@@ -17,8 +19,10 @@ import pytest
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.client import DiscordConfig
 from adapters.discord.render import Outgoing
-from bot.content.bank import QuestionBank
+from bot.content.bank import Filters, QuestionBank
+from bot.records import DEFAULT_OPTIONS, Subscription, SubscriptionOptions
 from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
 from bot.schedule.selection import Rotation
 from bot.seam import Destination
 from bot.service import PracticeService, ServiceConfig
@@ -77,6 +81,12 @@ def custom_ids(message: dict[str, Any]) -> list[str]:
     return [item["custom_id"] for row in message.get("components", []) for item in row["components"]]
 
 
+def rate_button(message: dict[str, Any], choice: str) -> str:
+    """Return the custom_id of the message's rating button for `choice` (nailed, partly or missed)."""
+    (custom_id,) = [c for c in custom_ids(message) if c.startswith(f"mlq:rt:{choice[0]}:")]
+    return custom_id
+
+
 @pytest.fixture
 async def fake_discord() -> AsyncIterator[FakeDiscord]:
     """A fake Discord with one guild and two text channels."""
@@ -114,3 +124,120 @@ async def discord_bot(
     await adapter.start()
     yield adapter
     await adapter.stop()
+
+
+# The running world, for tests that drive the bot as the schedule and people would ---------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscordWorld:
+    """The adapter connected to the fake Discord, with the service, store and fake clock behind it.
+
+    Keeps no state of its own: what happened is in the fake, the store and the clock.
+    """
+
+    bot: DiscordAdapter
+    service: PracticeService
+    store: SqlStore
+    fake: FakeDiscord
+    clock: FakeClock
+    schedule: Schedule
+
+    async def subscribe(
+        self, channel: int = CHANNEL, options: SubscriptionOptions = DEFAULT_OPTIONS
+    ) -> Subscription:
+        """Subscribe a channel of the test guild to the 09:00 Berlin weekday schedule."""
+        return await self.store.save_subscription(
+            where(channel), self.schedule, Filters(), self.clock.now(), options
+        )
+
+    async def run_due_at(self, when: datetime) -> dict[str, int]:
+        """Set the clock to `when` and run what is due; return the service's counts."""
+        self.clock.set(when)
+        return await self.service.run_due()
+
+    async def post_question(self) -> dict[str, Any]:
+        """Run the 09:00 post; return the question, the one message in CHANNEL."""
+        await self.run_due_at(POST_AT)
+        (question,) = self.fake.in_channel(CHANNEL)
+        return question
+
+    async def question_thread(self) -> int:
+        """Run the 09:00 post; return the id of the question's thread."""
+        question = await self.post_question()
+        return int(question["thread"]["id"])
+
+    async def post_and_reveal(self) -> None:
+        """Run the 09:00 post, then the reveal 6 h later."""
+        await self.run_due_at(POST_AT)
+        await self.run_due_at(REVEAL_AT)
+
+    async def answered_by(self, thread_id: int, *people: Member) -> None:
+        """Each person replies once in the thread; wait until exactly they are counted."""
+        for person in people:
+            await self.fake.user_message(thread_id, person)
+        await self.counted(thread_id, *people)
+
+    async def counted(self, thread_id: int, *people: Member) -> None:
+        """Wait (at most 10 s) until exactly these people are counted in the thread, first first."""
+        wanted = [person.id for person in people]
+        thread = f"discord:{CHANNEL}:{thread_id}"  # the store's key for replies in the thread
+        async with asyncio.timeout(10):
+            while await self.store.thread_repliers(thread) != wanted:
+                await asyncio.sleep(0.02)
+
+    async def reveal(self, thread_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Run the reveal; return the answer message and the body the bot sent for it."""
+        assert await self.run_due_at(REVEAL_AT) == {"reveal-revealed": 1}
+        (answer,) = self.fake.in_channel(thread_id)
+        (call,) = self.fake.calls_to("POST", rf"/channels/{thread_id}/messages")
+        body: dict[str, Any] = call.body
+        return answer, body
+
+    async def revealed_answer(self) -> dict[str, Any]:
+        """Post, have MEMBER answer in the thread, reveal; return the answer message."""
+        thread = await self.question_thread()
+        await self.answered_by(thread, MEMBER)
+        answer, _ = await self.reveal(thread)
+        return answer
+
+    async def rate(self, answer: dict[str, Any], choice: str, person: Member) -> dict[str, Any]:
+        """`person` clicks the `choice` rating button under an answer; return the bot's reply."""
+        return await self.fake.reply_to(await self.fake.click(answer, rate_button(answer, choice), person))
+
+    @contextlib.asynccontextmanager
+    async def restarted(self) -> AsyncIterator[DiscordAdapter]:
+        """Stop the bot; run a freshly started one (as a new process would be) for the block."""
+        await self.bot.stop()
+        restarted = DiscordAdapter(self.service, config_for(self.fake))
+        self.service.register_adapter(restarted)
+        await restarted.start()
+        try:
+            yield restarted
+        finally:
+            await restarted.stop()
+
+
+@pytest.fixture
+def discord_world(
+    discord_bot: DiscordAdapter,
+    discord_service: PracticeService,
+    discord_store: SqlStore,
+    fake_discord: FakeDiscord,
+    clock: FakeClock,
+    berlin_schedule: Schedule,
+) -> DiscordWorld:
+    """The running bot on the fake Discord; nothing subscribed yet."""
+    return DiscordWorld(discord_bot, discord_service, discord_store, fake_discord, clock, berlin_schedule)
+
+
+@pytest.fixture
+async def discord_subscription(discord_world: DiscordWorld) -> Subscription:
+    """CHANNEL gets a question at 09:00 Berlin on weekdays, revealed 6 h later; mentions on."""
+    return await discord_world.subscribe()
+
+
+@pytest.fixture
+def discord_daily(discord_world: DiscordWorld, discord_subscription: Subscription) -> DiscordWorld:
+    """The running bot with CHANNEL subscribed (see `discord_subscription`)."""
+    return discord_world

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -27,8 +28,13 @@ import pytest
 from aiohttp import web
 
 from adapters.slack.adapter import SlackAdapter, SlackConfig
-from bot.seam import Destination
+from bot.content.bank import Filters
+from bot.records import DEFAULT_OPTIONS, Subscription, SubscriptionOptions
+from bot.schedule.clock import FakeClock
+from bot.schedule.rules import Schedule
+from bot.seam import Destination, reply_key
 from bot.service import PracticeService
+from bot.store import SqlStore
 from tests.support.log_scan import SCAN
 
 BOT_TOKEN = "xoxb-test-bot-token-not-real"
@@ -38,6 +44,10 @@ TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
 WRITE_METHODS = frozenset({"chat.postMessage", "chat.update"})
 SCAN.register(BOT_TOKEN, APP_TOKEN, SIGNING_SECRET)
+
+# Monday 23 November 2026: 09:00 in Berlin is 08:00 UTC; the default reveal is 6 h later.
+POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+REVEAL_AT = POST_AT + timedelta(hours=6)
 
 
 @dataclass
@@ -595,3 +605,161 @@ async def slack_socket(service: PracticeService, fake_slack: FakeSlack) -> Async
 async def http_client() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+# The running world, for tests that drive the bot as the schedule, Slack and people would --------------
+
+_REPLY_TS = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class SlackWorld:
+    """The adapter serving on loopback with the fake Slack behind it, the service, store and fake clock,
+    and the HTTP client that sends the adapter Slack's signed requests (as Alice unless told).
+
+    Keeps no state of its own: what happened is in the fake, the store and the clock.
+    """
+
+    adapter: SlackAdapter
+    fake: FakeSlack
+    service: PracticeService
+    store: SqlStore
+    clock: FakeClock
+    client: aiohttp.ClientSession
+    channel: Destination  # #general, C0GENERAL
+    schedule: Schedule
+
+    # The daily cycle ---------------------------------------------------------------------------------
+
+    async def subscribe(
+        self, options: SubscriptionOptions = DEFAULT_OPTIONS, where: Destination | None = None
+    ) -> Subscription:
+        """Subscribe #general (or `where`) to the 09:00 Berlin weekday schedule."""
+        return await self.store.save_subscription(
+            where or self.channel, self.schedule, Filters(), self.clock.now(), options
+        )
+
+    async def run_due_at(self, when: datetime) -> dict[str, int]:
+        """Set the clock to `when` and run what is due; return the service's counts."""
+        self.clock.set(when)
+        return await self.service.run_due()
+
+    async def post_question(self) -> dict[str, Any]:
+        """Run the 09:00 post; return the question as the bot sent it (chat.postMessage's arguments)."""
+        await self.run_due_at(POST_AT)
+        (question,) = self.fake.calls_to("chat.postMessage")
+        return question
+
+    async def question_thread(self) -> str:
+        """Run the 09:00 post; return the question's ts, which its thread's replies carry."""
+        await self.run_due_at(POST_AT)
+        (question,) = self.fake.messages["C0GENERAL"]
+        return str(question["ts"])
+
+    async def answered_by(self, thread_ts: str, *people: str, **extra: Any) -> None:
+        """Each person replies in the thread (a `message` event, with `extra` fields); wait until each
+        reply is counted before the next."""
+        thread = reply_key(self.channel, thread_ts)
+        for person in people:
+            ts = f"1700000100.{next(_REPLY_TS):06d}"
+            assert await self.post_event(message_event(person, ts, thread_ts, **extra)) == 200
+
+            async def counted(person: str = person) -> bool:
+                return person in await self.store.thread_repliers(thread)
+
+            await eventually(counted)
+
+    async def reveal(self) -> dict[str, Any]:
+        """Run the reveal; return the last message of it the bot posted in the thread."""
+        await self.run_due_at(REVEAL_AT)
+        return [call for call in self.fake.calls_to("chat.postMessage") if call.get("thread_ts")][-1]
+
+    # Requests as Slack sends them --------------------------------------------------------------------
+
+    async def send(self, body: str | bytes, **headers: str) -> int:
+        """POST a body to the adapter's endpoint, signed unless headers are given; return the status."""
+        return await send(self.client, self.adapter, body, **headers)
+
+    async def command(
+        self, text: str, user: str = "U0ALICE", channel_name: str = "general"
+    ) -> dict[str, Any]:
+        """Run `/mlquestion text` as `user`; return the first message posted to its response_url."""
+        return await command(self.client, self.adapter, self.fake, text, user, channel_name)
+
+    async def click(self, payload: dict[str, Any]) -> int:
+        """Send a block_actions payload; return the status."""
+        return await click(self.client, self.adapter, payload)
+
+    async def press(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Click a button; return the private reply posted to the click's response_url."""
+        before = len(self.fake.responses)
+        assert await self.click(payload) == 200
+        await self.fake.wait_until(lambda: len(self.fake.responses) > before)
+        return self.fake.responses[before]
+
+    async def interact(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+        """Send an interaction whose HTTP answer matters (view_submission): status and JSON body."""
+        return await interact(self.client, self.adapter, payload)
+
+    async def post_event(self, event: dict[str, Any], event_id: str | None = None) -> int:
+        """Deliver an Events API callback; return the status."""
+        return await post_event(self.client, self.adapter, event, event_id)
+
+    # Check my answer ---------------------------------------------------------------------------------
+
+    async def open_answer_form(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Click a check button (`payload`); return the modal it opened with views.open."""
+        before = len(self.fake.views)
+        assert await self.click(payload) == 200
+        await self.fake.wait_until(lambda: len(self.fake.views) > before)
+        return self.fake.views[-1]
+
+    async def submit_answer(
+        self,
+        view: dict[str, Any],
+        answer: str,
+        method: str = "chat.postEphemeral",
+        user: str = "U0ALICE",
+    ) -> list[dict[str, Any]]:
+        """Send the answer modal; the modal closes (empty ack); return the messages of the feedback,
+        delivered with `method` (ephemeral in a channel, chat.postMessage in direct messages)."""
+        before = len(self.fake.calls_to(method))
+        assert await self.interact(view_submission(view, user, answer=answer)) == (200, None)
+
+        def delivered() -> bool:
+            sent = self.fake.calls_to(method)[before:]
+            return bool(sent) and "mlq_rate_" in json.dumps(sent[-1]["blocks"], ensure_ascii=False)
+
+        await self.fake.wait_until(delivered)
+        return self.fake.calls_to(method)[before:]
+
+
+@pytest.fixture
+def slack_world(
+    slack_http: SlackAdapter,
+    fake_slack: FakeSlack,
+    service: PracticeService,
+    store: SqlStore,
+    clock: FakeClock,
+    http_client: aiohttp.ClientSession,
+    slack_channel: Destination,
+    berlin_schedule: Schedule,
+) -> SlackWorld:
+    """The adapter in HTTP mode with everything around it (see SlackWorld); nothing subscribed yet."""
+    return SlackWorld(
+        slack_http, fake_slack, service, store, clock, http_client, slack_channel, berlin_schedule
+    )
+
+
+@pytest.fixture
+async def slack_subscription(
+    store: SqlStore, slack_channel: Destination, berlin_schedule: Schedule, clock: FakeClock
+) -> Subscription:
+    """#general gets a question at 09:00 Berlin on weekdays, revealed 6 h later; mentions on."""
+    return await store.save_subscription(slack_channel, berlin_schedule, Filters(), clock.now())
+
+
+@pytest.fixture
+def slack_daily(slack_world: SlackWorld, slack_subscription: Subscription) -> SlackWorld:
+    """The adapter in HTTP mode with #general subscribed (see `slack_subscription`)."""
+    return slack_world

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO, cast
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from adapters.console.adapter import CHANNEL, ConsoleAdapter
 from bot.content.bank import Filters
 from bot.messages import Notice
@@ -17,9 +19,45 @@ from bot.schedule.rules import Schedule
 from bot.service import PracticeService
 from bot.store import SqlStore
 
+Console = tuple[ConsoleAdapter, io.StringIO]
+POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
+
+
+@pytest.fixture
+async def subscribed(store: SqlStore, berlin_schedule: Schedule, clock: FakeClock) -> None:
+    """The console's channel gets a question at 09:00 Berlin on weekdays, revealed 6 h later."""
+    await store.save_subscription(CHANNEL, berlin_schedule, Filters(), clock.now())
+
+
+async def reply_then_reveal(
+    adapter: ConsoleAdapter, service: PracticeService, clock: FakeClock, line: str
+) -> None:
+    """Run the 09:00 post, type `line` (a reply in the question's thread), then run the reveal 6 h later."""
+    clock.set(POST_AT)
+    await service.run_due()
+    await adapter.handle_line(line)
+    clock.advance(timedelta(hours=6))
+    await service.run_due()
+
+
+def reading(service: PracticeService, stdin: TextIO) -> tuple[ConsoleAdapter, list[bool]]:
+    """A console reading `stdin` (its output thrown away); the list records each request to stop the app."""
+    stopped: list[bool] = []
+    adapter = ConsoleAdapter(
+        service, stdin, io.StringIO(), ZoneInfo("UTC"), on_quit=lambda: stopped.append(True)
+    )
+    return adapter, stopped
+
+
+async def listen_until_the_input_ends(adapter: ConsoleAdapter) -> None:
+    """Listen to the input until it ends, then stop the adapter."""
+    await adapter.listen()
+    await asyncio.wait_for(adapter.input_closed.wait(), timeout=10)
+    await adapter.stop()
+
 
 async def test_ask_prints_a_question_and_answer_shows_its_model_answer(
-    console: tuple[ConsoleAdapter, io.StringIO],
+    console: Console,
 ) -> None:
     """`/mlquestion keras hard` prints the card; `/answer` prints its model answer."""
     adapter, out = console
@@ -31,20 +69,11 @@ async def test_ask_prints_a_question_and_answer_shows_its_model_answer(
 
 
 async def test_daily_post_reply_and_reveal_share_a_thread(
-    console: tuple[ConsoleAdapter, io.StringIO],
-    service: PracticeService,
-    store: SqlStore,
-    berlin_schedule: Schedule,
-    clock: FakeClock,
+    console: Console, service: PracticeService, clock: FakeClock, subscribed: None
 ) -> None:
     """The daily question opens a thread; a typed line and the reveal both land in it."""
     adapter, out = console
-    await store.save_subscription(CHANNEL, berlin_schedule, Filters(), clock.now())
-    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
-    await service.run_due()
-    await adapter.handle_line("I would use a pipeline")
-    clock.advance(timedelta(hours=6))
-    await service.run_due()
+    await reply_then_reveal(adapter, service, clock, "I would use a pipeline")
     thread = adapter.current_thread
     assert thread is not None
     label = thread.message_id.removeprefix("console-")
@@ -56,9 +85,7 @@ async def test_daily_post_reply_and_reveal_share_a_thread(
     assert "revealed Mon 23 Nov 15:00 Europe/Berlin (14:00 UTC)" in out.getvalue()
 
 
-async def test_console_accepts_the_whole_grammar(
-    console: tuple[ConsoleAdapter, io.StringIO], store: SqlStore
-) -> None:
+async def test_console_accepts_the_whole_grammar(console: Console, store: SqlStore) -> None:
     """The console user administers its own channel: subscribe, then settings."""
     adapter, out = console
     await adapter.handle_line("/mlquestion subscribe 08:30 Europe/Berlin mon-fri reveal after 4h")
@@ -68,7 +95,7 @@ async def test_console_accepts_the_whole_grammar(
 
 
 async def test_unknown_slash_commands_and_bad_arguments_get_help(
-    console: tuple[ConsoleAdapter, io.StringIO],
+    console: Console,
 ) -> None:
     """Typos get a message naming them and what to try."""
     adapter, out = console
@@ -80,7 +107,7 @@ async def test_unknown_slash_commands_and_bad_arguments_get_help(
 
 
 async def test_a_reply_with_no_question_posted_says_what_to_do(
-    console: tuple[ConsoleAdapter, io.StringIO],
+    console: Console,
 ) -> None:
     """A plain line before any daily question explains there is no thread yet."""
     adapter, out = console
@@ -90,36 +117,23 @@ async def test_a_reply_with_no_question_posted_says_what_to_do(
 
 async def test_quit_calls_the_stop_callback(service: PracticeService) -> None:
     """`/quit` asks the app to stop."""
-    stopped: list[bool] = []
-    adapter = ConsoleAdapter(
-        service, io.StringIO(), io.StringIO(), ZoneInfo("UTC"), on_quit=lambda: stopped.append(True)
-    )
+    adapter, stopped = reading(service, io.StringIO())
     await adapter.handle_line("/quit")
     assert stopped == [True]
 
 
 async def test_end_of_input_leaves_like_quit(service: PracticeService) -> None:
     """Ctrl-D (the input ends) asks the app to stop, as `/quit` does, instead of going deaf."""
-    stopped: list[bool] = []
-    adapter = ConsoleAdapter(
-        service, io.StringIO(""), io.StringIO(), ZoneInfo("UTC"), on_quit=lambda: stopped.append(True)
-    )
-    await adapter.listen()
-    await asyncio.wait_for(adapter.input_closed.wait(), timeout=10)
-    await adapter.stop()
+    adapter, stopped = reading(service, io.StringIO(""))
+    await listen_until_the_input_ends(adapter)
     assert stopped == [True]
 
 
 async def test_a_process_started_without_input_ends_it_like_ctrl_d(service: PracticeService) -> None:
     """No input stream at all (`sys.stdin` is None when fd 0 was closed) counts as its end."""
-    stopped: list[bool] = []
     closed = cast(TextIO, None)
-    adapter = ConsoleAdapter(
-        service, closed, io.StringIO(), ZoneInfo("UTC"), on_quit=lambda: stopped.append(True)
-    )
-    await adapter.listen()
-    await asyncio.wait_for(adapter.input_closed.wait(), timeout=10)
-    await adapter.stop()
+    adapter, stopped = reading(service, closed)
+    await listen_until_the_input_ends(adapter)
     assert stopped == [True]
 
 
@@ -129,9 +143,7 @@ async def test_a_prompt_is_shown_whenever_a_line_can_be_typed(service: PracticeS
     adapter = ConsoleAdapter(
         service, io.StringIO("/mlquestion help\n"), out, ZoneInfo("UTC"), prompt="mlq> ", width=lambda: 100
     )
-    await adapter.listen()
-    await asyncio.wait_for(adapter.input_closed.wait(), timeout=10)
-    await adapter.stop()
+    await listen_until_the_input_ends(adapter)
     text = out.getvalue()
     assert text.startswith("mlq> ") and text.count("mlq> ") == 2
     assert "/mlquestion settings\nmlq> " in text  # the help's last line, then the prompt again
@@ -154,25 +166,16 @@ async def test_output_arriving_at_the_prompt_replaces_it_and_the_prompt_returns(
 
 
 async def test_a_typed_reply_counts_as_taking_part_and_is_named_in_the_reveal(
-    console: tuple[ConsoleAdapter, io.StringIO],
-    service: PracticeService,
-    store: SqlStore,
-    berlin_schedule: Schedule,
-    clock: FakeClock,
+    console: Console, service: PracticeService, store: SqlStore, clock: FakeClock, subscribed: None
 ) -> None:
     adapter, out = console
-    await store.save_subscription(CHANNEL, berlin_schedule, Filters(), clock.now())
-    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
-    await service.run_due()
-    await adapter.handle_line("I would use a pipeline")
-    clock.advance(timedelta(hours=6))
-    await service.run_due()
+    await reply_then_reveal(adapter, service, clock, "I would use a pipeline")
     assert "1 person answered: you" in out.getvalue()
     assert await store.replied_threads("console:-:you") != set()
 
 
 async def test_rate_applies_to_the_last_answer_shown_and_review_brings_it_back(
-    console: tuple[ConsoleAdapter, io.StringIO], clock: FakeClock, store: SqlStore
+    console: Console, clock: FakeClock, store: SqlStore
 ) -> None:
     adapter, out = console
     await adapter.handle_line("/rate nailed")
@@ -191,9 +194,7 @@ async def test_rate_applies_to_the_last_answer_shown_and_review_brings_it_back(
     assert card.last_context is not None and card.last_context.startswith("review:")
 
 
-async def test_suggest_asks_for_question_then_answer_and_saves_it(
-    console: tuple[ConsoleAdapter, io.StringIO], store: SqlStore
-) -> None:
+async def test_suggest_asks_for_question_then_answer_and_saves_it(console: Console, store: SqlStore) -> None:
     adapter, out = console
     await adapter.handle_line("/mlquestion suggest")
     await adapter.handle_line("[keras hard] Why does BatchNormalization behave differently in inference?")
@@ -204,9 +205,7 @@ async def test_suggest_asks_for_question_then_answer_and_saves_it(
     assert saved.question.startswith("Why does BatchNormalization")
 
 
-async def test_a_refused_suggestion_shows_the_text_back(
-    console: tuple[ConsoleAdapter, io.StringIO], store: SqlStore
-) -> None:
+async def test_a_refused_suggestion_shows_the_text_back(console: Console, store: SqlStore) -> None:
     adapter, out = console
     await adapter.handle_line("/mlquestion suggest")
     await adapter.handle_line("[astrology] Which star sign overfits?")

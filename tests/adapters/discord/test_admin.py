@@ -22,6 +22,7 @@ from tests.support.discord_support import (
     OWNER,
     POST_AT,
     REVEAL_AT,
+    DiscordWorld,
     config_for,
     where,
 )
@@ -117,17 +118,11 @@ async def test_a_bad_subscribe_option_is_refused_privately_naming_it(
 
 
 async def test_settings_show_the_next_post_and_reveal_as_discord_timestamps(
-    discord_bot: DiscordAdapter,
-    fake_discord: FakeDiscord,
-    discord_store: SqlStore,
-    berlin_schedule: Schedule,
-    clock: FakeClock,
+    discord_daily: DiscordWorld,
 ) -> None:
     """Settings render instants as `<t:…:F>` and `<t:…:R>`, so every reader sees their own local time."""
-    await discord_store.save_subscription(where(), berlin_schedule, Filters(), clock.now())
-    reply = await fake_discord.reply_to(
-        await fake_discord.command(ADMIN_COMMAND, MEMBER, CHANNEL, "settings")
-    )
+    fake = discord_daily.fake
+    reply = await fake.reply_to(await fake.command(ADMIN_COMMAND, MEMBER, CHANNEL, "settings"))
     description = reply["embeds"][0]["description"]
     for instant in (POST_AT, REVEAL_AT):
         unix = int(instant.timestamp())
@@ -137,19 +132,14 @@ async def test_settings_show_the_next_post_and_reveal_as_discord_timestamps(
 
 @pytest.mark.parametrize(("command", "paused"), [("pause", True), ("resume", False)])
 async def test_pause_and_resume_change_the_subscription(
-    discord_bot: DiscordAdapter,
-    fake_discord: FakeDiscord,
-    discord_store: SqlStore,
-    berlin_schedule: Schedule,
-    clock: FakeClock,
-    command: str,
-    paused: bool,
+    discord_world: DiscordWorld, command: str, paused: bool
 ) -> None:
     """`pause` stops the daily post and `resume` restarts it."""
-    subscription = await discord_store.save_subscription(where(), berlin_schedule, Filters(), clock.now())
-    await discord_store.set_paused(subscription.id, not paused, None, clock.now())
-    await fake_discord.reply_to(await fake_discord.command(ADMIN_COMMAND, ADMIN, CHANNEL, command))
-    changed = await discord_store.get_subscription(where())
+    fake, store = discord_world.fake, discord_world.store
+    subscription = await discord_world.subscribe()
+    await store.set_paused(subscription.id, not paused, None, discord_world.clock.now())
+    await fake.reply_to(await fake.command(ADMIN_COMMAND, ADMIN, CHANNEL, command))
+    changed = await store.get_subscription(where())
     assert changed is not None and changed.paused is paused
 
 

@@ -9,8 +9,7 @@ import pytest
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.components import question_view
 from bot.content.loader import ID_PATTERN
-from bot.service import PracticeService
-from tests.support.discord_support import CHANNEL, MEMBER, POST_AT, config_for, custom_ids
+from tests.support.discord_support import CHANNEL, MEMBER, POST_AT, DiscordWorld, custom_ids
 from tests.support.fake_discord import EPHEMERAL, FakeDiscord, message_problems
 
 
@@ -113,23 +112,14 @@ async def test_post_to_channel_posts_once_per_message(
     assert "already posted" in second["content"]
 
 
-async def test_a_button_works_after_a_restart(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    fake_discord: FakeDiscord,
-) -> None:
+async def test_a_button_works_after_a_restart(discord_world: DiscordWorld) -> None:
     """A click on a message the previous process posted is handled by a freshly started adapter."""
-    asked = await fake_discord.reply_to(await fake_discord.command("mlquestion", MEMBER, CHANNEL))
-    await discord_bot.stop()
-    restarted = DiscordAdapter(discord_service, config_for(fake_discord))
-    discord_service.register_adapter(restarted)
-    await restarted.start()
-    try:
-        reply = await fake_discord.reply_to(await fake_discord.click(asked, custom_ids(asked)[0], MEMBER))
-    finally:
-        await restarted.stop()
+    fake = discord_world.fake
+    asked = await fake.reply_to(await fake.command("mlquestion", MEMBER, CHANNEL))
+    async with discord_world.restarted():
+        reply = await fake.reply_to(await fake.click(asked, custom_ids(asked)[0], MEMBER))
     assert reply["embeds"][0]["title"].startswith("Model answer: ")
-    assert len(fake_discord.identifies) == 2
+    assert len(fake.identifies) == 2
 
 
 def test_the_longest_question_id_fits_a_button_custom_id() -> None:

@@ -15,12 +15,8 @@ from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.components import view_for
 from adapters.discord.forms import AnswerModal
 from adapters.discord.render import render
-from bot.content.bank import Filters
 from bot.messages import AnswerCard, AnswerForm, FeedbackCard, RatingPrompt
-from bot.records import Subscription
 from bot.schedule.clock import FakeClock
-from bot.schedule.rules import Schedule
-from bot.service import PracticeService
 from bot.store import SqlStore
 from bot.store.transfer import export_store
 from tests.adapters.discord.feedback_support import (
@@ -35,16 +31,19 @@ from tests.adapters.discord.feedback_support import (
     replies_until_buttons,
     text_of,
 )
-from tests.support.discord_support import CHANNEL, GUILD, MEMBER, POST_AT, assert_fits, custom_ids, where
+from tests.support.discord_support import (
+    CHANNEL,
+    GUILD,
+    MEMBER,
+    POST_AT,
+    DiscordWorld,
+    assert_fits,
+    custom_ids,
+    where,
+)
 from tests.support.fake_discord import EPHEMERAL, FakeDiscord, message_problems, modal_problems
 
 PRIMARY, SECONDARY = discord.ButtonStyle.primary.value, discord.ButtonStyle.secondary.value
-
-
-@pytest.fixture
-async def subscribed(discord_store: SqlStore, berlin_schedule: Schedule, clock: FakeClock) -> Subscription:
-    """CHANNEL gets a question at 09:00 Berlin on weekdays."""
-    return await discord_store.save_subscription(where(), berlin_schedule, Filters(), clock.now())
 
 
 async def asked(fake: FakeDiscord) -> dict[str, object]:
@@ -56,19 +55,10 @@ async def asked(fake: FakeDiscord) -> dict[str, object]:
 # The button on every card ---------------------------------------------------------------------------
 
 
-async def test_the_daily_question_has_a_check_button_naming_its_post(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_the_daily_question_has_a_check_button_naming_its_post(discord_daily: DiscordWorld) -> None:
     """The 09:00 card carries "Check my answer"; its custom_id names the post and the question."""
-    clock.set(POST_AT)
-    await discord_service.run_due()
-    (question,) = fake_discord.in_channel(CHANNEL)
-    (post,) = await discord_store.destination_posts(where())
+    question = await discord_daily.post_question()
+    (post,) = await discord_daily.store.destination_posts(where())
     (button,) = buttons(question)
     assert (button["label"], button["custom_id"]) == (
         "Check my answer",
@@ -195,23 +185,15 @@ async def test_clicking_a_rating_under_the_feedback_records_it(
     assert reply["flags"] & EPHEMERAL and "Recorded **Nailed it**" in reply["content"]
 
 
-async def test_feedback_on_the_daily_question_rates_that_post(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_feedback_on_the_daily_question_rates_that_post(discord_daily: DiscordWorld) -> None:
     """Checked from the daily card, the feedback's ratings carry the post: the rating counts for it."""
-    clock.set(POST_AT)
-    await discord_service.run_due()
-    (question,) = fake_discord.in_channel(CHANNEL)
-    (post,) = await discord_store.destination_posts(where())
-    last = (await replies_until_buttons(fake_discord, await answer(fake_discord, question, MEMBER, GOOD)))[-1]
+    fake = discord_daily.fake
+    question = await discord_daily.post_question()
+    (post,) = await discord_daily.store.destination_posts(where())
+    last = (await replies_until_buttons(fake, await answer(fake, question, MEMBER, GOOD)))[-1]
     partly = rate_button(last, "partly")
-    await fake_discord.reply_to(await fake_discord.click(holding(fake_discord, partly), partly, MEMBER))
-    (rating,) = await discord_store.user_ratings(f"discord:{GUILD}:{MEMBER.id}")
+    await fake.reply_to(await fake.click(holding(fake, partly), partly, MEMBER))
+    (rating,) = await discord_daily.store.user_ratings(f"discord:{GUILD}:{MEMBER.id}")
     assert (rating.rating, rating.post_id) == ("partly", post.id)
 
 

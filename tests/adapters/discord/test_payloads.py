@@ -14,13 +14,20 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from bot.content.bank import Filters
-from bot.records import Subscription
 from bot.schedule.clock import FakeClock
 from bot.schedule.rules import Schedule
 from bot.schedule.skip_days import SkipDays
-from bot.service import PracticeService
 from bot.store import SqlStore
-from tests.support.discord_support import ADMIN, CHANNEL, MEMBER, OTHER_CHANNEL, POST_AT, custom_ids, where
+from tests.support.discord_support import (
+    ADMIN,
+    CHANNEL,
+    MEMBER,
+    OTHER_CHANNEL,
+    REVEAL_AT,
+    DiscordWorld,
+    custom_ids,
+    where,
+)
 from tests.support.fake_discord import EPHEMERAL, FakeDiscord, message_problems
 
 CHANGED = "This command changed — an admin should run `mlq discord sync`"
@@ -31,19 +38,11 @@ def user_key(user: Any) -> str:
     return f"discord:{where().workspace_id}:{user.id}"
 
 
-@pytest.fixture
-async def subscribed(discord_store: SqlStore, berlin_schedule: Schedule, clock: FakeClock) -> Subscription:
-    return await discord_store.save_subscription(where(), berlin_schedule, Filters(), clock.now())
-
-
-async def revealed_answer(service: PracticeService, fake: FakeDiscord, clock: FakeClock) -> dict[str, Any]:
+async def revealed_answer(world: DiscordWorld) -> dict[str, Any]:
     """Post CHANNEL's 09:00 question and reveal it; return the answer message in its thread."""
-    clock.set(POST_AT)
-    await service.run_due()
-    (question,) = fake.in_channel(CHANNEL)
-    clock.set(POST_AT + timedelta(hours=6))
-    await service.run_due()
-    (answer,) = fake.in_channel(int(question["thread"]["id"]))
+    thread = await world.question_thread()
+    await world.run_due_at(REVEAL_AT)
+    (answer,) = world.fake.in_channel(thread)
     return answer
 
 
@@ -97,22 +96,16 @@ async def test_share_true_as_a_boolean_still_posts(
 # Rating clicks ------------------------------------------------------------------------------------
 
 
-async def test_a_rating_click_from_another_channel_is_refused(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_a_rating_click_from_another_channel_is_refused(discord_daily: DiscordWorld) -> None:
     """CHANNEL's rating button, forged into OTHER_CHANNEL: nothing recorded, no leaderboard place there."""
-    answer = await revealed_answer(discord_service, fake_discord, clock)
+    fake = discord_daily.fake
+    answer = await revealed_answer(discord_daily)
     nailed = next(c for c in custom_ids(answer) if c.startswith("mlq:rt:n:"))
     elsewhere = answer | {"channel_id": str(OTHER_CHANNEL)}
-    reply = await fake_discord.reply_to(await fake_discord.click(elsewhere, nailed, MEMBER))
+    reply = await fake.reply_to(await fake.click(elsewhere, nailed, MEMBER))
     assert reply["flags"] & EPHEMERAL and "posted in another channel" in reply["content"]
-    assert await discord_store.user_ratings(user_key(MEMBER)) == []
-    in_place = await fake_discord.reply_to(await fake_discord.click(answer, nailed, MEMBER))
+    assert await discord_daily.store.user_ratings(user_key(MEMBER)) == []
+    in_place = await fake.reply_to(await fake.click(answer, nailed, MEMBER))
     assert "Recorded" in in_place["content"]
 
 

@@ -3,21 +3,15 @@ leaderboards, the suggestion form and holiday settings — through discord.py an
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.components import decode_context, encode_context, rating_view, view_for
-from bot.content.bank import Filters
 from bot.messages import AnswerCard, Notice, RatingPrompt
-from bot.records import Subscription, SubscriptionOptions
+from bot.records import SubscriptionOptions
 from bot.schedule.clock import FakeClock
-from bot.schedule.rules import Schedule
 from bot.seam import Destination, ThreadRef
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore
@@ -28,9 +22,9 @@ from tests.support.discord_support import (
     GUILD,
     MEMBER,
     POST_AT,
-    REVEAL_AT,
-    config_for,
+    DiscordWorld,
     custom_ids,
+    rate_button,
     where,
 )
 from tests.support.fake_discord import EPHEMERAL, FakeDiscord, Member, message_problems
@@ -43,244 +37,110 @@ def user_key(user: Member) -> str:
     return f"discord:{GUILD}:{user.id}"
 
 
-def reply_key(thread_id: int) -> str:
-    return f"discord:{CHANNEL}:{thread_id}"
-
-
-async def until(check: Callable[[], Awaitable[bool]]) -> None:
-    """Wait (at most 10 s) until the bot has done what `check` looks for in the store."""
-    async with asyncio.timeout(10):
-        while not await check():
-            await asyncio.sleep(0.02)
-
-
-@pytest.fixture
-async def subscribed(discord_store: SqlStore, berlin_schedule: Schedule, clock: FakeClock) -> Subscription:
-    """CHANNEL gets a question at 09:00 Berlin on weekdays, revealed 6 h later; mentions on."""
-    return await discord_store.save_subscription(where(), berlin_schedule, Filters(), clock.now())
-
-
-async def post_question(service: PracticeService, fake: FakeDiscord, clock: FakeClock) -> int:
-    """Run the 09:00 post; return the id of the question's thread."""
-    clock.set(POST_AT)
-    await service.run_due()
-    (question,) = fake.in_channel(CHANNEL)
-    return int(question["thread"]["id"])
-
-
-async def replies_in(store: SqlStore, thread_id: int, *users: Member) -> None:
-    """Wait until exactly these people are counted in the thread, first first."""
-    wanted = [user.id for user in users]
-    await until(lambda: _repliers_are(store, thread_id, wanted))
-
-
-async def _repliers_are(store: SqlStore, thread_id: int, wanted: list[str]) -> bool:
-    return await store.thread_repliers(reply_key(thread_id)) == wanted
-
-
-async def reveal(
-    service: PracticeService, fake: FakeDiscord, clock: FakeClock, thread_id: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run the reveal; return the answer message and the body the bot sent for it."""
-    clock.set(REVEAL_AT)
-    assert await service.run_due() == {"reveal-revealed": 1}
-    (answer,) = fake.in_channel(thread_id)
-    (call,) = fake.calls_to("POST", rf"/channels/{thread_id}/messages")
-    body: dict[str, Any] = call.body
-    return answer, body
-
-
-async def revealed_answer(
-    service: PracticeService, store: SqlStore, fake: FakeDiscord, clock: FakeClock
-) -> dict[str, Any]:
-    """Post, have MEMBER answer in the thread, reveal; return the answer message."""
-    thread = await post_question(service, fake, clock)
-    await fake.user_message(thread, MEMBER)
-    await replies_in(store, thread, MEMBER)
-    answer, _ = await reveal(service, fake, clock, thread)
-    return answer
-
-
-def rate_button(message: dict[str, Any], choice: str) -> str:
-    (custom_id,) = [c for c in custom_ids(message) if c.startswith(f"mlq:rt:{choice[0]}:")]
-    return custom_id
-
-
 # Participation ---------------------------------------------------------------------------------------
 
 
-async def test_thread_replies_are_counted_and_mentioned_in_the_reveal(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_thread_replies_are_counted_and_mentioned_in_the_reveal(discord_daily: DiscordWorld) -> None:
     """Two people answer in the thread; the reveal says "2 people answered" and may notify just them."""
-    thread = await post_question(discord_service, fake_discord, clock)
-    await fake_discord.user_message(thread, MEMBER)
-    await fake_discord.user_message(thread, CONFIGURED)
-    await fake_discord.user_message(thread, MEMBER, "and a second thought")
-    await replies_in(discord_store, thread, MEMBER, CONFIGURED)
-    answer, sent = await reveal(discord_service, fake_discord, clock, thread)
+    thread = await discord_daily.question_thread()
+    await discord_daily.fake.user_message(thread, MEMBER)
+    await discord_daily.fake.user_message(thread, CONFIGURED)
+    await discord_daily.fake.user_message(thread, MEMBER, "and a second thought")
+    await discord_daily.counted(thread, MEMBER, CONFIGURED)
+    answer, sent = await discord_daily.reveal(thread)
     assert answer["content"] == f"2 people answered: <@{MEMBER.id}>, <@{CONFIGURED.id}>"
     assert sorted(str(u) for u in sent["allowed_mentions"]["users"]) == sorted([MEMBER.id, CONFIGURED.id])
     assert sent["allowed_mentions"]["parse"] == []  # no @everyone, no roles
 
 
 async def test_with_mentions_off_the_reveal_names_people_without_notifying_them(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    berlin_schedule: Schedule,
-    clock: FakeClock,
+    discord_world: DiscordWorld,
 ) -> None:
     """`mentions off`: the names are there, and allowed_mentions lets nobody be notified."""
-    options = SubscriptionOptions(mention_participants=False)
-    await discord_store.save_subscription(where(), berlin_schedule, Filters(), clock.now(), options)
-    thread = await post_question(discord_service, fake_discord, clock)
-    await fake_discord.user_message(thread, MEMBER)
-    await replies_in(discord_store, thread, MEMBER)
-    answer, sent = await reveal(discord_service, fake_discord, clock, thread)
+    await discord_world.subscribe(options=SubscriptionOptions(mention_participants=False))
+    thread = await discord_world.question_thread()
+    await discord_world.answered_by(thread, MEMBER)
+    answer, sent = await discord_world.reveal(thread)
     assert answer["content"] == f"1 person answered: <@{MEMBER.id}>"
     assert sent["allowed_mentions"]["parse"] == [] and not sent["allowed_mentions"].get("users")
 
 
 async def test_messages_from_bots_webhooks_and_the_bot_itself_are_not_counted(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
+    discord_daily: DiscordWorld,
 ) -> None:
     """Only people count: another bot, a webhook and the bot's own notice in the thread do not."""
-    thread = await post_question(discord_service, fake_discord, clock)
-    await fake_discord.user_message(thread, ANOTHER_BOT, bot=True)
-    await fake_discord.user_message(thread, A_WEBHOOK, webhook=True)
+    thread = await discord_daily.question_thread()
+    await discord_daily.fake.user_message(thread, ANOTHER_BOT, bot=True)
+    await discord_daily.fake.user_message(thread, A_WEBHOOK, webhook=True)
     ref = ThreadRef(where(), str(thread), str(thread))
-    await discord_bot.post_notice(where(), Notice("A note from the bot"), thread=ref)
-    await fake_discord.user_message(thread, MEMBER)  # handled after the others
-    await replies_in(discord_store, thread, MEMBER)
-    messages = [data for event, data in fake_discord.events if event == "MESSAGE_CREATE"]
+    await discord_daily.bot.post_notice(where(), Notice("A note from the bot"), thread=ref)
+    await discord_daily.answered_by(thread, MEMBER)  # handled after the others
+    messages = [data for event, data in discord_daily.fake.events if event == "MESSAGE_CREATE"]
     assert len(messages) == 5  # the question, the other bot, the webhook, the notice and MEMBER arrived
 
 
-async def test_replies_in_a_thread_the_bot_did_not_open_are_ignored(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_replies_in_a_thread_the_bot_did_not_open_are_ignored(discord_daily: DiscordWorld) -> None:
     """Someone else's thread in the channel costs nothing: its replies are not written anywhere."""
-    thread = await post_question(discord_service, fake_discord, clock)
-    theirs = await fake_discord.add_thread(CHANNEL, MEMBER)
-    await fake_discord.user_message(int(theirs["id"]), CONFIGURED)
-    await fake_discord.user_message(thread, MEMBER)  # handled after the other
-    await replies_in(discord_store, thread, MEMBER)
-    assert await discord_store.replied_threads(user_key(CONFIGURED)) == set()
+    thread = await discord_daily.question_thread()
+    theirs = await discord_daily.fake.add_thread(CHANNEL, MEMBER)
+    await discord_daily.fake.user_message(int(theirs["id"]), CONFIGURED)
+    await discord_daily.answered_by(thread, MEMBER)  # handled after the other
+    assert await discord_daily.store.replied_threads(user_key(CONFIGURED)) == set()
 
 
-async def test_message_text_is_never_requested_or_received(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_message_text_is_never_requested_or_received(discord_daily: DiscordWorld) -> None:
     """Without the privileged MESSAGE_CONTENT intent a reply arrives without its text, and still counts."""
-    thread = await post_question(discord_service, fake_discord, clock)
-    await fake_discord.user_message(thread, MEMBER, "my private reasoning")
-    await replies_in(discord_store, thread, MEMBER)
-    (event,) = [d for e, d in fake_discord.events if e == "MESSAGE_CREATE" and d["author"]["id"] == MEMBER.id]
+    thread = await discord_daily.question_thread()
+    await discord_daily.fake.user_message(thread, MEMBER, "my private reasoning")
+    await discord_daily.counted(thread, MEMBER)
+    events = discord_daily.fake.events
+    (event,) = [d for e, d in events if e == "MESSAGE_CREATE" and d["author"]["id"] == MEMBER.id]
     assert event["content"] == ""
 
 
-async def test_a_thread_opened_before_a_restart_still_counts_replies(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_a_thread_opened_before_a_restart_still_counts_replies(discord_daily: DiscordWorld) -> None:
     """After a restart the thread's parent comes from GUILD_CREATE's active threads."""
-    thread = await post_question(discord_service, fake_discord, clock)
-    await discord_bot.stop()
-    restarted = DiscordAdapter(discord_service, config_for(fake_discord))
-    discord_service.register_adapter(restarted)
-    await restarted.start()
-    try:
-        await fake_discord.user_message(thread, MEMBER)
-        await replies_in(discord_store, thread, MEMBER)
-    finally:
-        await restarted.stop()
+    thread = await discord_daily.question_thread()
+    async with discord_daily.restarted():
+        await discord_daily.answered_by(thread, MEMBER)
 
 
 # Rating ---------------------------------------------------------------------------------------------
 
 
-async def test_the_reveal_has_the_three_rating_buttons(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_the_reveal_has_the_three_rating_buttons(discord_daily: DiscordWorld) -> None:
     """Nailed it · Partly · Missed it under the answer, each naming the post and the question."""
-    answer = await revealed_answer(discord_service, discord_store, fake_discord, clock)
+    answer = await discord_daily.revealed_answer()
     (row,) = answer["components"]
     assert [b["label"] for b in row["components"]] == ["Nailed it", "Partly", "Missed it"]
-    (post,) = await discord_store.destination_posts(where())
+    (post,) = await discord_daily.store.destination_posts(where())
     assert all(
         re.fullmatch(rf"mlq:rt:[npm]:p{post.id}:{post.question_id}", c) for c in custom_ids(answer)
     )  # post ids below 10 read the same in base 36
 
 
-async def test_a_rating_is_recorded_for_the_person_who_clicked(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_a_rating_is_recorded_for_the_person_who_clicked(discord_daily: DiscordWorld) -> None:
     """A click answers privately and stores the clicker's rating for that post."""
-    answer = await revealed_answer(discord_service, discord_store, fake_discord, clock)
-    sent = await fake_discord.click(answer, rate_button(answer, "nailed"), MEMBER)
-    reply = await fake_discord.reply_to(sent)
-    (post,) = await discord_store.destination_posts(where())
-    (rating,) = await discord_store.user_ratings(user_key(MEMBER))
+    answer = await discord_daily.revealed_answer()
+    sent = await discord_daily.fake.click(answer, rate_button(answer, "nailed"), MEMBER)
+    reply = await discord_daily.fake.reply_to(sent)
+    (post,) = await discord_daily.store.destination_posts(where())
+    (rating,) = await discord_daily.store.user_ratings(user_key(MEMBER))
     assert (rating.rating, rating.context, rating.post_id) == ("nailed", f"post:{post.id}", post.id)
-    assert fake_discord.callback(sent).body["data"]["flags"] == EPHEMERAL
+    assert discord_daily.fake.callback(sent).body["data"]["flags"] == EPHEMERAL
     assert (
         re.match(r"Recorded \**Nailed it\**", reply["content"]) and "`/mlquestion-review`" in reply["content"]
     )
 
 
-async def test_a_second_click_changes_the_rating(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_a_second_click_changes_the_rating(discord_daily: DiscordWorld) -> None:
     """Nailed it, then Missed it on the same answer: one rating, now missed; the card was re-planned."""
-    answer = await revealed_answer(discord_service, discord_store, fake_discord, clock)
-    await fake_discord.reply_to(await fake_discord.click(answer, rate_button(answer, "nailed"), MEMBER))
-    first = await discord_store.review_card(user_key(MEMBER), answer_question(answer))
-    reply = await fake_discord.reply_to(
-        await fake_discord.click(answer, rate_button(answer, "missed"), MEMBER)
-    )
-    (rating,) = await discord_store.user_ratings(user_key(MEMBER))
-    card = await discord_store.review_card(user_key(MEMBER), answer_question(answer))
+    answer = await discord_daily.revealed_answer()
+    await discord_daily.rate(answer, "nailed", MEMBER)
+    first = await discord_daily.store.review_card(user_key(MEMBER), answer_question(answer))
+    reply = await discord_daily.rate(answer, "missed", MEMBER)
+    (rating,) = await discord_daily.store.user_ratings(user_key(MEMBER))
+    card = await discord_daily.store.review_card(user_key(MEMBER), answer_question(answer))
     assert rating.rating == "missed" and re.match(r"Changed your rating to \**Missed it\**", reply["content"])
     assert first is not None and card is not None and card.due < first.due
 
@@ -289,41 +149,21 @@ def answer_question(message: dict[str, Any]) -> str:
     return custom_ids(message)[0].rsplit(":", 1)[1]
 
 
-async def test_another_persons_click_records_only_their_own_rating(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_another_persons_click_records_only_their_own_rating(discord_daily: DiscordWorld) -> None:
     """Everyone clicks the same public buttons; each click is stored under the clicker only."""
-    answer = await revealed_answer(discord_service, discord_store, fake_discord, clock)
-    await fake_discord.reply_to(await fake_discord.click(answer, rate_button(answer, "nailed"), MEMBER))
-    await fake_discord.reply_to(await fake_discord.click(answer, rate_button(answer, "missed"), CONFIGURED))
-    assert [r.rating for r in await discord_store.user_ratings(user_key(MEMBER))] == ["nailed"]
-    assert [r.rating for r in await discord_store.user_ratings(user_key(CONFIGURED))] == ["missed"]
+    answer = await discord_daily.revealed_answer()
+    await discord_daily.rate(answer, "nailed", MEMBER)
+    await discord_daily.rate(answer, "missed", CONFIGURED)
+    assert [r.rating for r in await discord_daily.store.user_ratings(user_key(MEMBER))] == ["nailed"]
+    assert [r.rating for r in await discord_daily.store.user_ratings(user_key(CONFIGURED))] == ["missed"]
 
 
-async def test_rating_buttons_work_after_a_restart(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_rating_buttons_work_after_a_restart(discord_daily: DiscordWorld) -> None:
     """A click on yesterday's reveal is handled by a freshly started process."""
-    answer = await revealed_answer(discord_service, discord_store, fake_discord, clock)
-    await discord_bot.stop()
-    restarted = DiscordAdapter(discord_service, config_for(fake_discord))
-    discord_service.register_adapter(restarted)
-    await restarted.start()
-    try:
-        await fake_discord.reply_to(await fake_discord.click(answer, rate_button(answer, "partly"), MEMBER))
-    finally:
-        await restarted.stop()
-    assert [r.rating for r in await discord_store.user_ratings(user_key(MEMBER))] == ["partly"]
+    answer = await discord_daily.revealed_answer()
+    async with discord_daily.restarted():
+        await discord_daily.rate(answer, "partly", MEMBER)
+    assert [r.rating for r in await discord_daily.store.user_ratings(user_key(MEMBER))] == ["partly"]
 
 
 async def test_show_answer_on_an_asked_question_has_rating_buttons(
@@ -412,49 +252,33 @@ async def test_review_with_nothing_due_says_when_the_next_one_is(
 # Stats and leaderboards ----------------------------------------------------------------------------
 
 
-async def test_stats_are_private(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_stats_are_private(discord_daily: DiscordWorld) -> None:
     """`/mlquestion-stats` answers only the caller (flag 64) with their streak and answers."""
-    thread = await post_question(discord_service, fake_discord, clock)
-    await fake_discord.user_message(thread, MEMBER)
-    await replies_in(discord_store, thread, MEMBER)
-    sent = await fake_discord.command("mlquestion-stats", MEMBER, CHANNEL)
-    reply = await fake_discord.reply_to(sent)
-    assert fake_discord.callback(sent).body["data"]["flags"] == EPHEMERAL
+    thread = await discord_daily.question_thread()
+    await discord_daily.answered_by(thread, MEMBER)
+    sent = await discord_daily.fake.command("mlquestion-stats", MEMBER, CHANNEL)
+    reply = await discord_daily.fake.reply_to(sent)
+    assert discord_daily.fake.callback(sent).body["data"]["flags"] == EPHEMERAL
     (embed,) = reply["embeds"]
     assert embed["title"] == "Your practice"
     assert "**Streak** 1 in a row (longest 1)" in embed["description"]
     assert "**Answered** 1 in question threads" in embed["description"]
 
 
-async def test_the_leaderboard_leaves_out_someone_who_opted_out(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    discord_store: SqlStore,
-    fake_discord: FakeDiscord,
-    subscribed: Subscription,
-    clock: FakeClock,
-) -> None:
+async def test_the_leaderboard_leaves_out_someone_who_opted_out(discord_daily: DiscordWorld) -> None:
     """Two people answered; one opts out; the public board names the other without notifying them."""
-    thread = await post_question(discord_service, fake_discord, clock)
-    await fake_discord.user_message(thread, MEMBER)
-    await fake_discord.user_message(thread, CONFIGURED)
-    await replies_in(discord_store, thread, MEMBER, CONFIGURED)
-    optout = await fake_discord.reply_to(
-        await fake_discord.command("mlquestion-leaderboard-optout", CONFIGURED, CHANNEL, optout="on")
+    fake = discord_daily.fake
+    thread = await discord_daily.question_thread()
+    await discord_daily.answered_by(thread, MEMBER, CONFIGURED)
+    optout = await fake.reply_to(
+        await fake.command("mlquestion-leaderboard-optout", CONFIGURED, CHANNEL, optout="on")
     )
-    sent = await fake_discord.command("mlquestion-leaderboard", MEMBER, CHANNEL, period="week")
-    board = await fake_discord.reply_to(sent)
+    sent = await fake.command("mlquestion-leaderboard", MEMBER, CHANNEL, period="week")
+    board = await fake.reply_to(sent)
     assert optout["flags"] & EPHEMERAL and "off the leaderboards" in optout["content"]
     assert not board["flags"] & EPHEMERAL
     assert f"1. <@{MEMBER.id}> · 1 question" in board["content"] and CONFIGURED.id not in board["content"]
-    assert fake_discord.callback(sent).body["data"]["allowed_mentions"]["parse"] == []
+    assert fake.callback(sent).body["data"]["allowed_mentions"]["parse"] == []
     assert "`/mlquestion-leaderboard-optout on`" in board["content"]
 
 
@@ -507,24 +331,14 @@ async def test_an_empty_answer_is_refused_and_the_text_given_back(
     assert echo.body["embeds"][0]["description"] == f"```\n{question}\n```"
 
 
-async def test_a_form_submitted_after_a_restart_is_stored(
-    discord_bot: DiscordAdapter,
-    discord_service: PracticeService,
-    fake_discord: FakeDiscord,
-    discord_store: SqlStore,
-) -> None:
+async def test_a_form_submitted_after_a_restart_is_stored(discord_world: DiscordWorld) -> None:
     """The form is read from the submit itself, so one opened before a restart still arrives."""
-    await fake_discord.form_opened(await fake_discord.command("mlquestion-suggest", MEMBER, CHANNEL))
-    await discord_bot.stop()
-    restarted = DiscordAdapter(discord_service, config_for(fake_discord))
-    discord_service.register_adapter(restarted)
-    await restarted.start()
-    try:
+    fake = discord_world.fake
+    await fake.form_opened(await fake.command("mlquestion-suggest", MEMBER, CHANNEL))
+    async with discord_world.restarted():
         values = {"question": "Why a validation set?", "answer": "To choose without peeking."}
-        await fake_discord.reply_to(await fake_discord.submit_form("mlq:suggest", values, MEMBER, CHANNEL))
-    finally:
-        await restarted.stop()
-    assert [s.question for s in await discord_store.list_suggestions()] == ["Why a validation set?"]
+        await fake.reply_to(await fake.submit_form("mlq:suggest", values, MEMBER, CHANNEL))
+    assert [s.question for s in await discord_world.store.list_suggestions()] == ["Why a validation set?"]
 
 
 # Subscription options -----------------------------------------------------------------------------

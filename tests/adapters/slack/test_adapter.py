@@ -6,392 +6,270 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import aiohttp
 import pytest
 
 from adapters.slack.adapter import SlackAdapter, SlackConfigError
 from adapters.slack.components import SHARE_ACTION, SHOW_ANSWER_ACTION
-from bot.content.bank import Filters
+from bot.records import Subscription
 from bot.schedule.clock import FakeClock
-from bot.schedule.rules import Schedule
 from bot.seam import Destination
 from bot.service import PracticeService
 from bot.store import SqlStore
 from tests.support.slack_support import (
+    POST_AT,
+    REVEAL_AT,
     TEAM,
     Failure,
     FakeSlack,
+    SlackWorld,
     action_payload,
     build_slack_adapter,
-    click,
-    command,
     command_form,
     event_body,
     eventually,
-    send,
     signed_headers,
 )
-
-POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
-REVEAL_AT = POST_AT + timedelta(hours=6)
 
 
 def texts(message: dict[str, Any]) -> str:
     return json.dumps(message["blocks"])
 
 
-@pytest.fixture
-async def subscribed(
-    store: SqlStore, slack_channel: Destination, berlin_schedule: Schedule, clock: FakeClock
-) -> int:
-    subscription = await store.save_subscription(slack_channel, berlin_schedule, Filters(), clock.now())
-    return subscription.id
-
-
 # The daily flow ---------------------------------------------------------------------------------------
 
 
 async def test_the_daily_question_is_posted_then_revealed_in_its_thread_and_the_parent_updated(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    service: PracticeService,
-    clock: FakeClock,
-    subscribed: int,
+    slack_daily: SlackWorld,
 ) -> None:
     """Post → reveal with thread_ts = the question's ts → chat.update of that ts saying the answer is out."""
-    clock.set(POST_AT)
-    await service.run_due()
-    (post,) = fake_slack.calls_to("chat.postMessage")
+    post = await slack_daily.post_question()
     assert post["channel"] == "C0GENERAL" and "Daily question" in post["text"]
     assert "<!date^" in texts(post) and "Reply in this thread" in texts(post)
-    clock.set(REVEAL_AT)
-    await service.run_due()
-    replies = fake_slack.calls_to("chat.postMessage")[1:]
+    await slack_daily.run_due_at(REVEAL_AT)
+    replies = slack_daily.fake.calls_to("chat.postMessage")[1:]
     assert replies and all(reply["thread_ts"] == "1700000000.000001" for reply in replies)
     assert "Model answer" in texts(replies[0])
-    (update,) = fake_slack.calls_to("chat.update")
+    (update,) = slack_daily.fake.calls_to("chat.update")
     assert update["ts"] == "1700000000.000001" and "The answer is out" in texts(update)
 
 
-async def test_the_bot_token_is_sent_as_a_bearer_header(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    service: PracticeService,
-    clock: FakeClock,
-    subscribed: int,
-) -> None:
+async def test_the_bot_token_is_sent_as_a_bearer_header(slack_daily: SlackWorld) -> None:
     """Every Web API call carries the configured bot token."""
-    clock.set(POST_AT)
-    await service.run_due()
-    assert {call.token for call in fake_slack.calls} == {slack_http.config.bot_token}
+    await slack_daily.run_due_at(POST_AT)
+    assert {call.token for call in slack_daily.fake.calls} == {slack_daily.adapter.config.bot_token}
 
 
 async def test_a_429_on_the_reveal_is_retried_after_retry_after_and_posted_once(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    service: PracticeService,
-    clock: FakeClock,
-    subscribed: int,
+    slack_daily: SlackWorld,
 ) -> None:
     """slack-sdk's rate-limit handler waits Retry-After and retries; the answer lands once."""
-    clock.set(POST_AT)
-    await service.run_due()
-    fake_slack.fail("chat.postMessage", Failure(status=429, retry_after=0))
-    clock.set(REVEAL_AT)
-    assert (await service.run_due())["reveal-revealed"] == 1
-    attempts = [c for c in fake_slack.calls_to("chat.postMessage") if c.get("thread_ts")]
+    fake = slack_daily.fake
+    await slack_daily.run_due_at(POST_AT)
+    fake.fail("chat.postMessage", Failure(status=429, retry_after=0))
+    assert (await slack_daily.run_due_at(REVEAL_AT))["reveal-revealed"] == 1
+    attempts = [c for c in fake.calls_to("chat.postMessage") if c.get("thread_ts")]
     assert len(attempts) == 2 and attempts[0] == attempts[1]  # the refused request, sent again once
-    await service.run_due()
-    assert len([c for c in fake_slack.calls_to("chat.postMessage") if c.get("thread_ts")]) == len(attempts)
+    await slack_daily.service.run_due()
+    assert len([c for c in fake.calls_to("chat.postMessage") if c.get("thread_ts")]) == len(attempts)
 
 
 async def test_not_in_channel_pauses_that_subscription_and_the_next_channel_still_posts(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    service: PracticeService,
-    store: SqlStore,
-    clock: FakeClock,
-    subscribed: int,
-    berlin_schedule: Schedule,
-    caplog: pytest.LogCaptureFixture,
+    slack_daily: SlackWorld, slack_subscription: Subscription, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The first channel answers not_in_channel: it is paused with a log line; the second gets its post."""
-    other = await store.save_subscription(
-        Destination("slack", "C0OTHER", TEAM), berlin_schedule, Filters(), clock.now()
-    )
-    fake_slack.fail("chat.postMessage", Failure(error="not_in_channel", channel="C0GENERAL"))
-    clock.set(POST_AT)
+    other = await slack_daily.subscribe(where=Destination("slack", "C0OTHER", TEAM))
+    slack_daily.fake.fail("chat.postMessage", Failure(error="not_in_channel", channel="C0GENERAL"))
+    slack_daily.clock.set(POST_AT)
     with caplog.at_level(logging.ERROR):
-        await service.run_due()
-    first = await store.get_subscription_by_id(subscribed)
+        await slack_daily.service.run_due()
+    first = await slack_daily.store.get_subscription_by_id(slack_subscription.id)
     assert first is not None and first.paused and first.paused_reason == "platform: not_in_channel"
     assert "not_in_channel" in caplog.text
-    channels = sorted(c["channel"] for c in fake_slack.calls_to("chat.postMessage"))
+    channels = sorted(c["channel"] for c in slack_daily.fake.calls_to("chat.postMessage"))
     assert channels == ["C0GENERAL", "C0OTHER"]
-    second = await store.get_subscription_by_id(other.id)
+    second = await slack_daily.store.get_subscription_by_id(other.id)
     assert second is not None and not second.paused
 
 
 @pytest.mark.parametrize("code", ["channel_not_found", "is_archived", "account_inactive", "invalid_auth"])
 async def test_errors_meaning_the_channel_is_unusable_pause_without_retrying(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    service: PracticeService,
-    store: SqlStore,
-    clock: FakeClock,
-    subscribed: int,
-    code: str,
+    slack_daily: SlackWorld, slack_subscription: Subscription, code: str
 ) -> None:
     """Each of these codes pauses the subscription; the next reconcile sends nothing more."""
-    fake_slack.fail("chat.postMessage", Failure(error=code))
-    clock.set(POST_AT)
-    await service.run_due()
-    await service.run_due()
-    subscription = await store.get_subscription_by_id(subscribed)
+    slack_daily.fake.fail("chat.postMessage", Failure(error=code))
+    await slack_daily.run_due_at(POST_AT)
+    await slack_daily.service.run_due()
+    subscription = await slack_daily.store.get_subscription_by_id(slack_subscription.id)
     assert subscription is not None and subscription.paused_reason == f"platform: {code}"
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert len(slack_daily.fake.calls_to("chat.postMessage")) == 1
 
 
 async def test_a_server_error_is_retried_by_the_sdk_and_the_post_goes_out_once(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    service: PracticeService,
-    clock: FakeClock,
-    subscribed: int,
+    slack_daily: SlackWorld,
 ) -> None:
     """A 503 then success: one question in the channel."""
-    fake_slack.fail("chat.postMessage", Failure(status=503))
-    clock.set(POST_AT)
-    await service.run_due()
-    calls = fake_slack.calls_to("chat.postMessage")
+    slack_daily.fake.fail("chat.postMessage", Failure(status=503))
+    await slack_daily.run_due_at(POST_AT)
+    calls = slack_daily.fake.calls_to("chat.postMessage")
     assert len(calls) == 2 and calls[0] == calls[1]
 
 
 async def test_an_unknown_error_fails_the_post_for_a_later_retry_without_pausing(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    service: PracticeService,
-    store: SqlStore,
-    clock: FakeClock,
-    subscribed: int,
+    slack_daily: SlackWorld, slack_subscription: Subscription
 ) -> None:
     """`fatal_error` is not about the channel: the post is retried by the next reconcile and sent once."""
-    fake_slack.fail("chat.postMessage", Failure(error="fatal_error"))
-    clock.set(POST_AT)
-    await service.run_due()
-    clock.advance(timedelta(minutes=1))
-    await service.run_due()
-    subscription = await store.get_subscription_by_id(subscribed)
+    slack_daily.fake.fail("chat.postMessage", Failure(error="fatal_error"))
+    await slack_daily.run_due_at(POST_AT)
+    slack_daily.clock.advance(timedelta(minutes=1))
+    await slack_daily.service.run_due()
+    subscription = await slack_daily.store.get_subscription_by_id(slack_subscription.id)
     assert subscription is not None and not subscription.paused
-    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+    assert len(slack_daily.fake.calls_to("chat.postMessage")) == 2
 
 
 # /mlquestion ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("text", ["", "keras hard", "hard keras", "tensorflow", "medium"])
-async def test_asking_gives_a_private_card_with_both_buttons(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession, text: str
-) -> None:
+async def test_asking_gives_a_private_card_with_both_buttons(slack_world: SlackWorld, text: str) -> None:
     """Every ask form answers ephemerally with the question and the two buttons."""
-    reply = await command(http_client, slack_http, fake_slack, text)
+    reply = await slack_world.command(text)
     assert reply["response_type"] == "ephemeral"
     body = texts(reply)
     assert SHOW_ANSWER_ACTION in body and SHARE_ACTION in body and "Your question" in body
 
 
-async def test_filters_in_either_order_choose_the_same_question(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_filters_in_either_order_choose_the_same_question(slack_world: SlackWorld) -> None:
     """`keras hard` and `hard keras` both pick the one hard Keras question."""
-    first = await command(http_client, slack_http, fake_slack, "keras hard")
-    second = await command(http_client, slack_http, fake_slack, "hard keras", user="U0BOB")
+    first = await slack_world.command("keras hard")
+    second = await slack_world.command("hard keras", user="U0BOB")
     assert "Title of keras-hard" in texts(first) and "Title of keras-hard" in texts(second)
 
 
 @pytest.mark.parametrize(("text", "expected"), [("topics", "scikit-learn"), ("help", "subscribe")])
-async def test_topics_and_help_reply_privately(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    http_client: aiohttp.ClientSession,
-    text: str,
-    expected: str,
-) -> None:
+async def test_topics_and_help_reply_privately(slack_world: SlackWorld, text: str, expected: str) -> None:
     """`topics` lists topic slugs; `help` lists the commands."""
-    reply = await command(http_client, slack_http, fake_slack, text)
+    reply = await slack_world.command(text)
     assert reply["response_type"] == "ephemeral" and expected in texts(reply)
 
 
-async def test_an_unknown_argument_gets_a_private_reply_listing_valid_ones(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_an_unknown_argument_gets_a_private_reply_listing_valid_ones(slack_world: SlackWorld) -> None:
     """`/mlquestion pytorch` names the bad word and the valid topics."""
-    reply = await command(http_client, slack_http, fake_slack, "pytorch")
+    reply = await slack_world.command("pytorch")
     body = texts(reply)
     assert reply["response_type"] == "ephemeral" and "pytorch" in body and "keras" in body
 
 
-async def test_control_characters_typed_in_a_command_never_reach_the_reply(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_control_characters_typed_in_a_command_never_reach_the_reply(slack_world: SlackWorld) -> None:
     """`/mlquestion py<NUL>torch<ESC>[31m`: stripped where it comes in; the echo has no NUL turned `*`."""
-    reply = await command(http_client, slack_http, fake_slack, "py\x00torch\x1b[31m")
+    reply = await slack_world.command("py\x00torch\x1b[31m")
     body = json.dumps(reply)
     assert "pytorch[31m" in body and "py*torch" not in body
     assert "\\u0000" not in body and "\\u001b" not in body
 
 
-async def test_an_echoed_mention_in_a_reply_notifies_nobody(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_an_echoed_mention_in_a_reply_notifies_nobody(slack_world: SlackWorld) -> None:
     """`/mlquestion <!channel>` is echoed as an unknown word; its fallback text is escaped too."""
-    reply = await command(http_client, slack_http, fake_slack, "<!channel>")
+    reply = await slack_world.command("<!channel>")
     assert "<!channel>" not in reply["text"] and "&lt;!channel&gt;" in reply["text"]
     assert "<!channel>" not in texts(reply)
 
 
 async def test_the_command_is_acknowledged_with_an_empty_200_before_the_reply(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
+    slack_world: SlackWorld,
 ) -> None:
     """The HTTP answer is the bare ack; the card goes to response_url."""
-    body = command_form(fake_slack, "keras")
-    async with http_client.post(
-        slack_http.address + slack_http.config.path, data=body, headers=signed_headers(body)
-    ) as response:
+    body = command_form(slack_world.fake, "keras")
+    url = slack_world.adapter.address + slack_world.adapter.config.path
+    async with slack_world.client.post(url, data=body, headers=signed_headers(body)) as response:
         assert response.status == 200 and await response.text() == ""
 
 
-async def test_show_answer_replies_privately_with_the_model_answer(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_show_answer_replies_privately_with_the_model_answer(slack_world: SlackWorld) -> None:
     """The click answers only the clicker and keeps their question card."""
-    assert (
-        await click(http_client, slack_http, action_payload(fake_slack, SHOW_ANSWER_ACTION, "keras-easy"))
-        == 200
-    )
-    await fake_slack.wait_until(lambda: bool(fake_slack.responses))
-    (reply,) = fake_slack.responses
+    assert await slack_world.click(action_payload(slack_world.fake, SHOW_ANSWER_ACTION, "keras-easy")) == 200
+    await slack_world.fake.wait_until(lambda: bool(slack_world.fake.responses))
+    (reply,) = slack_world.fake.responses
     assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
     assert "Model answer" in texts(reply) and "Short answer of keras-easy" in texts(reply)
 
 
-async def test_post_to_channel_posts_publicly_once_per_card(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    service: PracticeService,
-    http_client: aiohttp.ClientSession,
-) -> None:
+async def test_post_to_channel_posts_publicly_once_per_card(slack_world: SlackWorld) -> None:
     """The first click posts the question to the channel; a second click on the same card does not."""
+    fake = slack_world.fake
     for _ in range(2):
-        await click(http_client, slack_http, action_payload(fake_slack, SHARE_ACTION, "keras-easy"))
-    await fake_slack.wait_until(lambda: len(fake_slack.responses) == 2)
-    (post,) = fake_slack.calls_to("chat.postMessage")
+        await slack_world.click(action_payload(fake, SHARE_ACTION, "keras-easy"))
+    await fake.wait_until(lambda: len(fake.responses) == 2)
+    (post,) = fake.calls_to("chat.postMessage")
     assert post["channel"] == "C0GENERAL" and "shared by <@U0ALICE>" in texts(post)
-    assert {"Posted to the channel" in texts(r) for r in fake_slack.responses} == {True, False}
+    assert {"Posted to the channel" in texts(r) for r in fake.responses} == {True, False}
 
 
-async def test_a_shared_question_is_revealed_in_its_thread(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    service: PracticeService,
-    clock: FakeClock,
-    http_client: aiohttp.ClientSession,
-) -> None:
+async def test_a_shared_question_is_revealed_in_its_thread(slack_world: SlackWorld) -> None:
     """Post to channel uses the normal thread-reveal flow."""
-    await click(http_client, slack_http, action_payload(fake_slack, SHARE_ACTION, "keras-easy"))
-    await fake_slack.wait_until(lambda: bool(fake_slack.responses))
-    clock.advance(service.config.share_reveal_after)
-    await service.run_due()
-    _question, *replies = fake_slack.calls_to("chat.postMessage")
+    fake = slack_world.fake
+    await slack_world.click(action_payload(fake, SHARE_ACTION, "keras-easy"))
+    await fake.wait_until(lambda: bool(fake.responses))
+    slack_world.clock.advance(slack_world.service.config.share_reveal_after)
+    await slack_world.service.run_due()
+    _question, *replies = fake.calls_to("chat.postMessage")
     assert replies and replies[0]["thread_ts"] == "1700000000.000001"
 
 
 # Channel administration ---------------------------------------------------------------------------------
 
 
-async def test_a_workspace_admin_subscribes_the_channel(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    store: SqlStore,
-    slack_channel: Destination,
-    http_client: aiohttp.ClientSession,
-) -> None:
+async def test_a_workspace_admin_subscribes_the_channel(slack_world: SlackWorld) -> None:
     """An admin (users.info is_admin) subscribes; the confirmation is public with date tokens."""
-    fake_slack.admins.add("U0ADMIN")
-    fake_slack.members.add("C0GENERAL")
-    reply = await command(
-        http_client, slack_http, fake_slack, "subscribe 09:30 Europe/Berlin mon-fri", "U0ADMIN"
-    )
-    subscription = await store.get_subscription(slack_channel)
+    slack_world.fake.admins.add("U0ADMIN")
+    slack_world.fake.members.add("C0GENERAL")
+    reply = await slack_world.command("subscribe 09:30 Europe/Berlin mon-fri", "U0ADMIN")
+    subscription = await slack_world.store.get_subscription(slack_world.channel)
     assert subscription is not None and subscription.schedule.post_time.strftime("%H:%M") == "09:30"
     assert reply["response_type"] == "in_channel" and "<!date^" in texts(reply)
 
 
-async def test_a_user_named_in_configuration_may_subscribe(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    store: SqlStore,
-    slack_channel: Destination,
-    http_client: aiohttp.ClientSession,
-) -> None:
+async def test_a_user_named_in_configuration_may_subscribe(slack_world: SlackWorld) -> None:
     """MLQ_ADMIN_USER_IDS grants administration without a workspace role."""
-    fake_slack.members.add("C0GENERAL")
-    await command(http_client, slack_http, fake_slack, "subscribe", "U0CONFIGURED")
-    assert await store.get_subscription(slack_channel) is not None
-    assert fake_slack.calls_to("users.info") == []
+    slack_world.fake.members.add("C0GENERAL")
+    await slack_world.command("subscribe", "U0CONFIGURED")
+    assert await slack_world.store.get_subscription(slack_world.channel) is not None
+    assert slack_world.fake.calls_to("users.info") == []
 
 
 @pytest.mark.parametrize("text", ["subscribe 10:00", "unsubscribe", "pause", "resume"])
-async def test_a_non_admin_is_refused_and_nothing_changes(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    store: SqlStore,
-    slack_channel: Destination,
-    subscribed: int,
-    http_client: aiohttp.ClientSession,
-    text: str,
-) -> None:
+async def test_a_non_admin_is_refused_and_nothing_changes(slack_daily: SlackWorld, text: str) -> None:
     """A member without an admin role gets a private refusal; the subscription is untouched."""
-    before = await store.get_subscription(slack_channel)
-    reply = await command(http_client, slack_http, fake_slack, text, "U0MEMBER")
+    before = await slack_daily.store.get_subscription(slack_daily.channel)
+    reply = await slack_daily.command(text, "U0MEMBER")
     assert reply["response_type"] == "ephemeral" and "Nothing was changed" in texts(reply)
-    assert await store.get_subscription(slack_channel) == before
+    assert await slack_daily.store.get_subscription(slack_daily.channel) == before
 
 
-async def test_subscribing_a_channel_the_bot_is_not_in_says_how_to_invite_it(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    store: SqlStore,
-    slack_channel: Destination,
-    http_client: aiohttp.ClientSession,
-) -> None:
+async def test_subscribing_a_channel_the_bot_is_not_in_says_how_to_invite_it(slack_world: SlackWorld) -> None:
     """No membership → `/invite @mlquestion` hint and no subscription."""
-    fake_slack.admins.add("U0ADMIN")
-    reply = await command(http_client, slack_http, fake_slack, "subscribe", "U0ADMIN")
+    slack_world.fake.admins.add("U0ADMIN")
+    reply = await slack_world.command("subscribe", "U0ADMIN")
     assert "/invite @mlquestion" in texts(reply)
-    assert await store.get_subscription(slack_channel) is None
+    assert await slack_world.store.get_subscription(slack_world.channel) is None
 
 
-async def test_settings_show_the_next_posts_as_date_tokens(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession, subscribed: int
-) -> None:
+async def test_settings_show_the_next_posts_as_date_tokens(slack_daily: SlackWorld) -> None:
     """Each reader sees the next post and reveal in their own time zone."""
-    fake_slack.admins.add("U0ADMIN")
-    reply = await command(http_client, slack_http, fake_slack, "settings", "U0ADMIN")
+    slack_daily.fake.admins.add("U0ADMIN")
+    reply = await slack_daily.command("settings", "U0ADMIN")
     body = texts(reply)
     assert "Europe/Berlin" in body and body.count("<!date^") >= 2
 
 
-async def test_a_bad_subscribe_argument_names_it(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_a_bad_subscribe_argument_names_it(slack_world: SlackWorld) -> None:
     """`subscribe 25:00` is rejected with the bad value named."""
-    fake_slack.admins.add("U0ADMIN")
-    fake_slack.members.add("C0GENERAL")
-    reply = await command(http_client, slack_http, fake_slack, "subscribe 25:00", "U0ADMIN")
+    slack_world.fake.admins.add("U0ADMIN")
+    slack_world.fake.members.add("C0GENERAL")
+    reply = await slack_world.command("subscribe 25:00", "U0ADMIN")
     assert "25:00" in texts(reply)
 
 
@@ -399,18 +277,15 @@ async def test_a_bad_subscribe_argument_names_it(
 
 
 async def test_archiving_a_subscribed_channel_pauses_it(
-    slack_http: SlackAdapter,
-    store: SqlStore,
-    subscribed: int,
-    http_client: aiohttp.ClientSession,
+    slack_daily: SlackWorld, slack_subscription: Subscription
 ) -> None:
     """A signed `channel_archive` event pauses that channel's subscription."""
     body = json.dumps(event_body({"type": "channel_archive", "channel": "C0GENERAL", "user": "U0ADMIN"}))
     headers = {**signed_headers(body), "Content-Type": "application/json"}
-    assert await send(http_client, slack_http, body, **headers) == 200
+    assert await slack_daily.send(body, **headers) == 200
 
     async def paused() -> bool:
-        subscription = await store.get_subscription_by_id(subscribed)
+        subscription = await slack_daily.store.get_subscription_by_id(slack_subscription.id)
         return subscription is not None and subscription.paused_reason == "platform: channel_archive"
 
     await eventually(paused)
@@ -434,20 +309,16 @@ def _wrong_secret(body: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("headers", [_forged, _stale, _missing, _wrong_secret])
 async def test_unverifiable_requests_get_401_and_change_nothing(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    store: SqlStore,
-    slack_channel: Destination,
-    http_client: aiohttp.ClientSession,
-    headers: Any,
+    slack_world: SlackWorld, headers: Any
 ) -> None:
     """Forged signature, old timestamp, missing headers: 401, no reply, no API call, no subscription."""
-    fake_slack.admins.add("U0ADMIN")
-    fake_slack.members.add("C0GENERAL")
-    body = command_form(fake_slack, "subscribe", "U0ADMIN")
-    assert await send(http_client, slack_http, body, **headers(body)) == 401
-    assert fake_slack.responses == [] and fake_slack.calls_to("users.info") == []
-    assert await store.get_subscription(slack_channel) is None
+    fake = slack_world.fake
+    fake.admins.add("U0ADMIN")
+    fake.members.add("C0GENERAL")
+    body = command_form(fake, "subscribe", "U0ADMIN")
+    assert await slack_world.send(body, **headers(body)) == 401
+    assert fake.responses == [] and fake.calls_to("users.info") == []
+    assert await slack_world.store.get_subscription(slack_world.channel) is None
 
 
 async def test_a_rejected_token_stops_start_up_with_a_message_naming_the_variable(
@@ -467,14 +338,15 @@ async def test_after_a_crash_the_post_already_in_the_channel_is_found_by_its_met
     service_factory: Callable[..., PracticeService],
     store: SqlStore,
     clock: FakeClock,
-    subscribed: int,
+    slack_subscription: Subscription,
 ) -> None:
     """A process died after chat.postMessage succeeded; the takeover reads the history, posts nothing new,
     and the reveal goes into the original message's thread."""
     clock.set(POST_AT)
     crashed = service_factory(adapters={"slack": slack_http}, owner="crashed")
+    lease = crashed.config.lease
     claim = await store.claim_post(
-        subscribed, POST_AT.date(), POST_AT, REVEAL_AT, clock.now(), crashed.config.lease, "crashed"
+        slack_subscription.id, POST_AT.date(), POST_AT, REVEAL_AT, clock.now(), lease, "crashed"
     )
     assert claim is not None
     await store.set_post_question(claim.post_id, "keras-easy")
@@ -483,7 +355,7 @@ async def test_after_a_crash_the_post_already_in_the_channel_is_found_by_its_met
         text="Daily question",
         metadata={"event_type": "mlq_delivery", "event_payload": {"key": f"mlq-post-{claim.post_id}"}},
     )
-    clock.advance(crashed.config.lease + timedelta(seconds=1))
+    clock.advance(lease + timedelta(seconds=1))
     survivor = service_factory(adapters={"slack": slack_http}, owner="survivor")
     assert (await survivor.run_due())["posted"] == 1
     assert len(fake_slack.calls_to("chat.postMessage")) == 1 and fake_slack.calls_to("conversations.history")

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import aiohttp
 import pytest
 
 from adapters.slack import render as R
@@ -28,27 +27,18 @@ from adapters.slack.components import (
     SHOW_ANSWER_ACTION,
 )
 from adapters.slack.mrkdwn import MAX_SECTION_TEXT
-from bot.content.bank import Filters
 from bot.messages import AnswerCard, FeedbackCard, RatingPrompt
-from bot.schedule.clock import FakeClock
-from bot.schedule.rules import Schedule
-from bot.seam import Destination
-from bot.service import PracticeService
-from bot.store import SqlStore
 from bot.store.transfer import dumps, export_store
 from tests.support.slack_support import (
     TEAM,
     Failure,
     FakeSlack,
+    SlackWorld,
     action_payload,
     button_click,
-    click,
-    command,
-    interact,
     view_submission,
 )
 
-POST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
 ALICE, BOB = "U0ALICE", "U0BOB"
 # Against the test rubric (tests/conftest.py): two of three key points, then one of three.
 GOOD = "You scale the features, and you fit the scaler on the training data only."
@@ -79,137 +69,73 @@ def primary(message: dict[str, Any]) -> list[str]:
     return [b["action_id"] for b in buttons(message) if b.get("style") == "primary"]
 
 
-async def press(
-    client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack, payload: dict[str, Any]
-) -> dict[str, Any]:
-    """Click a button; return the private reply posted to the click's response_url."""
-    before = len(fake.responses)
-    assert await click(client, adapter, payload) == 200
-    await fake.wait_until(lambda: len(fake.responses) > before)
-    return fake.responses[before]
-
-
 def tap(fake: FakeSlack, message: dict[str, Any], action_id: str, user: str = ALICE) -> dict[str, Any]:
     """Alice (or `user`) clicking a button of a private (ephemeral) message we sent her."""
     return button_click(fake, message, action_id, user, ephemeral=True)
 
 
-async def open_answer_form(
-    client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack, payload: dict[str, Any]
-) -> dict[str, Any]:
-    """Click a check button (`payload`); return the modal it opened with views.open."""
-    before = len(fake.views)
-    assert await click(client, adapter, payload) == 200
-    await fake.wait_until(lambda: len(fake.views) > before)
-    return fake.views[-1]
-
-
-async def submit_answer(
-    client: aiohttp.ClientSession,
-    adapter: SlackAdapter,
-    fake: FakeSlack,
-    view: dict[str, Any],
-    answer: str,
-    method: str = "chat.postEphemeral",
-    user: str = ALICE,
-) -> list[dict[str, Any]]:
-    """Send the answer modal; the modal closes (empty ack); return the messages of the feedback,
-    delivered with `method` (ephemeral in a channel, chat.postMessage in direct messages)."""
-    before = len(fake.calls_to(method))
-    assert await interact(client, adapter, view_submission(view, user, answer=answer)) == (200, None)
-
-    def delivered() -> bool:
-        sent = fake.calls_to(method)[before:]
-        return bool(sent) and "mlq_rate_" in text_of(sent[-1])
-
-    await fake.wait_until(delivered)
-    return fake.calls_to(method)[before:]
-
-
-async def ask(client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack) -> dict[str, Any]:
+async def ask(world: SlackWorld) -> dict[str, Any]:
     """`/mlquestion keras easy` as Alice: the private question card."""
-    return await command(client, adapter, fake, "keras easy", ALICE)
+    return await world.command("keras easy", ALICE)
+
+
+async def check(world: SlackWorld, card: dict[str, Any]) -> dict[str, Any]:
+    """Click the private card's "Check my answer"; return the answer form it opened."""
+    return await world.open_answer_form(tap(world.fake, card, CHECK_ACTION))
 
 
 @pytest.fixture
-async def daily_card(
-    store: SqlStore,
-    slack_channel: Destination,
-    berlin_schedule: Schedule,
-    clock: FakeClock,
-    service: PracticeService,
-    fake_slack: FakeSlack,
-    slack_http: SlackAdapter,
-) -> dict[str, Any]:
+async def daily_card(slack_daily: SlackWorld) -> dict[str, Any]:
     """#general's daily question, posted at 09:00 (post 1)."""
-    await store.save_subscription(slack_channel, berlin_schedule, Filters(), clock.now())
-    clock.set(POST_AT)
-    await service.run_due()
-    (card,) = fake_slack.calls_to("chat.postMessage")
-    return card
+    return await slack_daily.post_question()
 
 
 # The button on every card ------------------------------------------------------------------------------
 
 
 async def test_the_daily_card_has_a_check_button_for_its_post(
-    daily_card: dict[str, Any], store: SqlStore
+    daily_card: dict[str, Any], slack_daily: SlackWorld
 ) -> None:
     """The daily question in the channel carries "Check my answer" with the question and its post."""
-    post = await store.get_post(1)
+    post = await slack_daily.store.get_post(1)
     assert post is not None
     assert check_prompt(daily_card) == ("Check my answer", post.question_id, "post:1")
 
 
-async def test_the_on_demand_card_has_a_check_button_dated_today(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_the_on_demand_card_has_a_check_button_dated_today(slack_world: SlackWorld) -> None:
     """An asked question: "Check my answer" first, then "Show answer" and "Post to channel"."""
-    card = await ask(http_client, slack_http, fake_slack)
+    card = await ask(slack_world)
     assert check_prompt(card) == ("Check my answer", "keras-easy", "ask:2026-11-23")
     assert [b["action_id"] for b in buttons(card)] == [CHECK_ACTION, SHOW_ANSWER_ACTION, SHARE_ACTION]
 
 
-async def test_the_shared_card_has_a_check_button_for_its_post(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_the_shared_card_has_a_check_button_for_its_post(slack_world: SlackWorld) -> None:
     """The "Post to channel" button posts the question with a check button naming the new post."""
-    card = await ask(http_client, slack_http, fake_slack)
-    await press(http_client, slack_http, fake_slack, tap(fake_slack, card, SHARE_ACTION))
-    (shared,) = fake_slack.calls_to("chat.postMessage")
+    card = await ask(slack_world)
+    await slack_world.press(tap(slack_world.fake, card, SHARE_ACTION))
+    (shared,) = slack_world.fake.calls_to("chat.postMessage")
     assert "Shared question" in shared["text"]
     assert check_prompt(shared) == ("Check my answer", "keras-easy", "post:1")
 
 
-async def test_the_review_card_has_a_check_button_dated_today(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, clock: FakeClock, http_client: aiohttp.ClientSession
-) -> None:
+async def test_the_review_card_has_a_check_button_dated_today(slack_world: SlackWorld) -> None:
     """Missed two days ago: the review card's check button is dated as today's review."""
-    answer = await press(
-        http_client, slack_http, fake_slack, action_payload(fake_slack, SHOW_ANSWER_ACTION, "keras-easy")
-    )
-    await press(
-        http_client,
-        slack_http,
-        fake_slack,
-        tap(fake_slack, answer, "mlq_rate_missed"),
-    )
-    clock.advance(timedelta(days=2))
-    review = await command(http_client, slack_http, fake_slack, "review", ALICE)
+    answer = await slack_world.press(action_payload(slack_world.fake, SHOW_ANSWER_ACTION, "keras-easy"))
+    await slack_world.press(tap(slack_world.fake, answer, "mlq_rate_missed"))
+    slack_world.clock.advance(timedelta(days=2))
+    review = await slack_world.command("review", ALICE)
     assert check_prompt(review) == ("Check my answer", "keras-easy", "review:2026-11-25")
 
 
 # The form --------------------------------------------------------------------------------------------
 
 
-async def test_the_button_opens_the_answer_form_for_that_question(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_the_button_opens_the_answer_form_for_that_question(slack_world: SlackWorld) -> None:
     """views.open with the click's trigger_id: titled "Check my answer", the question's title in a
     section, one multiline field of at most 4,000 characters, and where the click came from."""
-    card = await ask(http_client, slack_http, fake_slack)
-    payload = tap(fake_slack, card, CHECK_ACTION)
-    view = await open_answer_form(http_client, slack_http, fake_slack, payload)
+    card = await ask(slack_world)
+    payload = tap(slack_world.fake, card, CHECK_ACTION)
+    view = await slack_world.open_answer_form(payload)
     assert view["trigger_id"] == payload["trigger_id"]
     assert view["callback_id"] == ANSWER_CALLBACK and view["title"]["text"] == ANSWER_TITLE
     assert len(ANSWER_TITLE) <= 24
@@ -223,16 +149,14 @@ async def test_the_button_opens_the_answer_form_for_that_question(
         "ask:2026-11-23",
         "C0GENERAL",
     )
-    assert fake_slack.responses == [card]  # nothing said in the channel
+    assert slack_world.fake.responses == [card]  # nothing said in the channel
 
 
-async def test_slack_refusing_the_form_is_said_privately(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_slack_refusing_the_form_is_said_privately(slack_world: SlackWorld) -> None:
     """views.open answers expired_trigger_id: an ephemeral note says so (no traceback, no 500)."""
-    card = await ask(http_client, slack_http, fake_slack)
-    fake_slack.fail("views.open", Failure(error="expired_trigger_id"))
-    reply = await press(http_client, slack_http, fake_slack, tap(fake_slack, card, CHECK_ACTION))
+    card = await ask(slack_world)
+    slack_world.fake.fail("views.open", Failure(error="expired_trigger_id"))
+    reply = await slack_world.press(tap(slack_world.fake, card, CHECK_ACTION))
     assert reply["response_type"] == "ephemeral" and "expired_trigger_id" in text_of(reply)
 
 
@@ -246,28 +170,23 @@ async def test_slack_refusing_the_form_is_said_privately(
     ],
 )
 async def test_a_stale_or_forged_button_is_answered_privately_without_a_form(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    http_client: aiohttp.ClientSession,
-    value: str,
-    said: str,
+    slack_world: SlackWorld, value: str, said: str
 ) -> None:
     """A question gone from the bank, a post that isn't ours, a forged date, a value not ours."""
-    reply = await press(http_client, slack_http, fake_slack, action_payload(fake_slack, CHECK_ACTION, value))
+    reply = await slack_world.press(action_payload(slack_world.fake, CHECK_ACTION, value))
     assert reply["response_type"] == "ephemeral" and said in text_of(reply)
-    assert fake_slack.views == []
+    assert slack_world.fake.views == []
 
 
 # Feedback ----------------------------------------------------------------------------------------------
 
 
 async def test_the_feedback_is_private_with_covered_and_missed_points_and_the_suggestion_pre_chosen(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
+    slack_world: SlackWorld,
 ) -> None:
     """One key point of three: ✓/✗ lines, the model answer, and "Partly" as the primary button."""
-    card = await ask(http_client, slack_http, fake_slack)
-    view = await open_answer_form(http_client, slack_http, fake_slack, tap(fake_slack, card, CHECK_ACTION))
-    (feedback,) = await submit_answer(http_client, slack_http, fake_slack, view, PARTIAL)
+    view = await check(slack_world, await ask(slack_world))
+    (feedback,) = await slack_world.submit_answer(view, PARTIAL)
     assert (feedback["channel"], feedback["user"]) == ("C0GENERAL", ALICE)
     text = text_of(feedback)
     assert "✓ Scale features for distance-based models" in text
@@ -275,107 +194,70 @@ async def test_the_feedback_is_private_with_covered_and_missed_points_and_the_su
     assert "Model answer — Title of keras-easy" in text and "Short answer of keras-easy" in text
     assert "Suggested: Partly" in text
     assert primary(feedback) == ["mlq_rate_partly"]
-    assert fake_slack.calls_to("chat.postMessage") == []  # nothing in the channel for all to see
+    assert slack_world.fake.calls_to("chat.postMessage") == []  # nothing in the channel for all to see
 
 
-async def test_clicking_the_suggested_rating_records_it(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    store: SqlStore,
-    http_client: aiohttp.ClientSession,
-) -> None:
+async def test_clicking_the_suggested_rating_records_it(slack_world: SlackWorld) -> None:
     """The pre-chosen "Partly" under the feedback: recorded as the question asked today."""
-    card = await ask(http_client, slack_http, fake_slack)
-    view = await open_answer_form(http_client, slack_http, fake_slack, tap(fake_slack, card, CHECK_ACTION))
-    (feedback,) = await submit_answer(http_client, slack_http, fake_slack, view, PARTIAL)
-    reply = await press(
-        http_client,
-        slack_http,
-        fake_slack,
-        tap(fake_slack, feedback, "mlq_rate_partly"),
-    )
+    view = await check(slack_world, await ask(slack_world))
+    (feedback,) = await slack_world.submit_answer(view, PARTIAL)
+    reply = await slack_world.press(tap(slack_world.fake, feedback, "mlq_rate_partly"))
     assert reply["response_type"] == "ephemeral" and "Recorded *Partly*" in text_of(reply)
-    (rating,) = await store.user_ratings(user_key(ALICE))
+    (rating,) = await slack_world.store.user_ratings(user_key(ALICE))
     assert (rating.question_id, rating.rating, rating.context) == ("keras-easy", "partly", "ask:2026-11-23")
 
 
 async def test_feedback_on_the_daily_question_rates_that_post(
-    daily_card: dict[str, Any],
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    store: SqlStore,
-    http_client: aiohttp.ClientSession,
+    daily_card: dict[str, Any], slack_daily: SlackWorld
 ) -> None:
     """Checked from the channel's daily card: ephemeral in #general, and the rating names post 1."""
-    view = await open_answer_form(
-        http_client, slack_http, fake_slack, button_click(fake_slack, daily_card, CHECK_ACTION)
-    )
-    (feedback,) = await submit_answer(http_client, slack_http, fake_slack, view, GOOD)
+    view = await slack_daily.open_answer_form(button_click(slack_daily.fake, daily_card, CHECK_ACTION))
+    (feedback,) = await slack_daily.submit_answer(view, GOOD)
     assert primary(feedback) == ["mlq_rate_nailed"]
-    await press(
-        http_client,
-        slack_http,
-        fake_slack,
-        tap(fake_slack, feedback, "mlq_rate_nailed"),
-    )
-    (rating,) = await store.user_ratings(user_key(ALICE))
+    await slack_daily.press(tap(slack_daily.fake, feedback, "mlq_rate_nailed"))
+    (rating,) = await slack_daily.store.user_ratings(user_key(ALICE))
     assert (rating.rating, rating.context, rating.post_id) == ("nailed", "post:1", 1)
 
 
 async def test_the_feedback_goes_to_the_response_url_when_the_bot_is_not_in_the_channel(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
+    slack_world: SlackWorld,
 ) -> None:
     """chat.postEphemeral answers not_in_channel (commands work anywhere): the click's response_url
     carries the feedback instead, still ephemeral."""
-    card = await ask(http_client, slack_http, fake_slack)
-    view = await open_answer_form(http_client, slack_http, fake_slack, tap(fake_slack, card, CHECK_ACTION))
-    fake_slack.fail("chat.postEphemeral", Failure(error="not_in_channel"))
-    assert await interact(http_client, slack_http, view_submission(view, ALICE, answer=GOOD)) == (200, None)
-    await fake_slack.wait_until(lambda: len(fake_slack.responses) > 1)
-    feedback = fake_slack.responses[1]
+    fake = slack_world.fake
+    view = await check(slack_world, await ask(slack_world))
+    fake.fail("chat.postEphemeral", Failure(error="not_in_channel"))
+    assert await slack_world.interact(view_submission(view, ALICE, answer=GOOD)) == (200, None)
+    await fake.wait_until(lambda: len(fake.responses) > 1)
+    feedback = fake.responses[1]
     assert feedback["response_type"] == "ephemeral" and "✓ Scale features" in text_of(feedback)
 
 
 @pytest.mark.parametrize(("answer", "said"), [("   ", "empty"), ("x" * 4001, "at most 4000")])
 async def test_an_empty_or_too_long_answer_keeps_the_form_open_with_the_problem_under_the_field(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    http_client: aiohttp.ClientSession,
-    answer: str,
-    said: str,
+    slack_world: SlackWorld, answer: str, said: str
 ) -> None:
     """`response_action: errors` names the answer field, so nothing typed is lost; nothing is sent."""
-    card = await ask(http_client, slack_http, fake_slack)
-    view = await open_answer_form(http_client, slack_http, fake_slack, tap(fake_slack, card, CHECK_ACTION))
-    status, reply = await interact(http_client, slack_http, view_submission(view, ALICE, answer=answer))
+    view = await check(slack_world, await ask(slack_world))
+    status, reply = await slack_world.interact(view_submission(view, ALICE, answer=answer))
     assert status == 200 and reply is not None
     assert reply["response_action"] == "errors" and list(reply["errors"]) == [ANSWER_FIELD]
     assert said in reply["errors"][ANSWER_FIELD]
-    assert fake_slack.calls_to("chat.postEphemeral") == []
+    assert slack_world.fake.calls_to("chat.postEphemeral") == []
 
 
 async def test_the_answer_is_never_stored_or_logged(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    store: SqlStore,
-    http_client: aiohttp.ClientSession,
-    caplog: pytest.LogCaptureFixture,
+    slack_world: SlackWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An answer with a unique marker, checked and rated: no trace of it in an export of the whole
     store, nor in any log record (DEBUG and up, tracebacks included)."""
     caplog.set_level(logging.DEBUG)
     marker = "okapi-vermilion-7731"
-    card = await ask(http_client, slack_http, fake_slack)
-    view = await open_answer_form(http_client, slack_http, fake_slack, tap(fake_slack, card, CHECK_ACTION))
-    (feedback,) = await submit_answer(http_client, slack_http, fake_slack, view, f"{GOOD} {marker}")
-    await press(
-        http_client,
-        slack_http,
-        fake_slack,
-        tap(fake_slack, feedback, "mlq_rate_nailed"),
-    )
-    assert len(await store.user_ratings(user_key(ALICE))) == 1
-    assert marker not in dumps(await export_store(store))
+    view = await check(slack_world, await ask(slack_world))
+    (feedback,) = await slack_world.submit_answer(view, f"{GOOD} {marker}")
+    await slack_world.press(tap(slack_world.fake, feedback, "mlq_rate_nailed"))
+    assert len(await slack_world.store.user_ratings(user_key(ALICE))) == 1
+    assert marker not in dumps(await export_store(slack_world.store))
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
     logged = [formatter.format(record) for record in caplog.records]
     assert any("answer checked" in line for line in logged)

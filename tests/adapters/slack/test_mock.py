@@ -9,12 +9,12 @@ store to check what stuck.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-import aiohttp
 import pytest
 import yaml
 
@@ -22,19 +22,14 @@ from adapters.slack.adapter import SlackAdapter
 from adapters.slack.answering import IN_DIRECT_MESSAGES, SUMMARY_IN_DIRECT_MESSAGES
 from adapters.slack.cli import MANIFEST
 from adapters.slack.components import CHECK_ACTION
-from bot.schedule.clock import FakeClock
 from bot.service import PracticeService
-from bot.store import SqlStore
 from tests.adapters.slack.test_feedback import (
     ALICE,
     BOB,
     PARTIAL,
     buttons,
     check_prompt,
-    open_answer_form,
-    press,
     primary,
-    submit_answer,
     tap,
     text_of,
     user_key,
@@ -43,10 +38,9 @@ from tests.adapters.slack.test_manifest import SCOPE_OF_METHOD
 from tests.support.slack_support import (
     Failure,
     FakeSlack,
+    SlackWorld,
     build_slack_adapter,
     button_click,
-    click,
-    command,
     command_form,
 )
 
@@ -63,165 +57,144 @@ def in_dm(fake: FakeSlack, message: dict[str, Any], action_id: str, user: str = 
     return button_click(fake, message, action_id, user, channel=DM)
 
 
-async def start(
-    client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack, text: str = "mock count 3"
-) -> dict[str, Any]:
+async def start(world: SlackWorld, text: str = "mock count 3") -> dict[str, Any]:
     """Alice runs `/mlquestion <text>` in #general; return the private note it leaves there."""
-    return await command(client, adapter, fake, text, ALICE)
+    return await world.command(text, ALICE)
 
 
-async def answer_in_dm(
-    client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack, card: dict[str, Any]
-) -> dict[str, Any]:
+async def answer_in_dm(world: SlackWorld, card: dict[str, Any]) -> dict[str, Any]:
     """Press the card's Answer, send a one-point answer; return the feedback posted in the DM."""
-    view = await open_answer_form(client, adapter, fake, in_dm(fake, card, CHECK_ACTION))
-    *_, feedback = await submit_answer(client, adapter, fake, view, PARTIAL, method="chat.postMessage")
+    view = await world.open_answer_form(in_dm(world.fake, card, CHECK_ACTION))
+    *_, feedback = await world.submit_answer(view, PARTIAL, method="chat.postMessage")
     return feedback
 
 
-async def rate_in_dm(
-    client: aiohttp.ClientSession, adapter: SlackAdapter, fake: FakeSlack, feedback: dict[str, Any]
-) -> dict[str, Any]:
+async def rate_in_dm(world: SlackWorld, feedback: dict[str, Any]) -> dict[str, Any]:
     """Click the pre-chosen rating under the feedback; return what comes next in the DM."""
     (choice,) = primary(feedback)
-    before = len(direct_messages(fake))
-    assert await click(client, adapter, in_dm(fake, feedback, choice)) == 200
-    await fake.wait_until(lambda: len(direct_messages(fake)) > before)
-    return direct_messages(fake)[-1]
+    before = len(direct_messages(world.fake))
+    assert await world.click(in_dm(world.fake, feedback, choice)) == 200
+    await world.fake.wait_until(lambda: len(direct_messages(world.fake)) > before)
+    return direct_messages(world.fake)[-1]
 
 
-async def test_mock_starts_in_the_direct_messages_with_a_note_in_the_channel(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_mock_starts_in_the_direct_messages_with_a_note_in_the_channel(slack_world: SlackWorld) -> None:
     """chat.postMessage to Alice's user id (the app's Messages tab): the intro, then question 1 with
     its Answer button; in #general only an ephemeral note says where it went."""
-    note = await start(http_client, slack_http, fake_slack)
+    note = await start(slack_world)
     assert note["response_type"] == "ephemeral" and IN_DIRECT_MESSAGES in note["text"]
-    intro, card = direct_messages(fake_slack)
+    intro, card = direct_messages(slack_world.fake)
     assert intro["channel"] == card["channel"] == ALICE
     assert "Mock interview" in text_of(intro) and "3 questions" in text_of(intro)
     label, _, context = check_prompt(card)
     assert (label, context) == ("Answer", "mock:1:0")
     assert "Question 1 of 3 · mock interview" in text_of(card)
-    assert fake_slack.calls_to("chat.postEphemeral") == []
+    assert slack_world.fake.calls_to("chat.postEphemeral") == []
 
 
 async def test_a_whole_mock_interview_runs_in_the_direct_messages_to_its_summary(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    store: SqlStore,
-    clock: FakeClock,
-    http_client: aiohttp.ClientSession,
+    slack_world: SlackWorld,
 ) -> None:
     """Three times: Answer → feedback with a follow-up and "Partly" pre-chosen → click it → the next
     question; then the summary. The ratings join Alice's review schedule."""
-    await start(http_client, slack_http, fake_slack)
-    card = direct_messages(fake_slack)[-1]
+    await start(slack_world)
+    card = direct_messages(slack_world.fake)[-1]
     for number in (1, 2, 3):
-        feedback = await answer_in_dm(http_client, slack_http, fake_slack, card)
+        feedback = await answer_in_dm(slack_world, card)
         assert feedback["channel"] == DM
         text = text_of(feedback)
         assert f"Question {number} of 3 · mock interview" in text and "✓ Scale features" in text
         assert "The interviewer follows up:* a follow-up" in text
         assert primary(feedback) == ["mlq_rate_partly"]
-        card = await rate_in_dm(http_client, slack_http, fake_slack, feedback)
+        card = await rate_in_dm(slack_world, feedback)
         if number < 3:
             assert f"Recorded *Partly*. Question {number + 1} of 3" in text_of(card)
     assert card["text"] == "Mock interview finished" and buttons(card) == []
     assert text_of(card).count("*Partly*") == 3
-    ratings = await store.user_ratings(user_key(ALICE))
-    assert [(r.rating, r.context) for r in ratings] == [("partly", f"mock:{clock.now().date()}")] * 3
+    ratings = await slack_world.store.user_ratings(user_key(ALICE))
+    assert [(r.rating, r.context) for r in ratings] == [
+        ("partly", f"mock:{slack_world.clock.now().date()}")
+    ] * 3
 
 
 async def test_when_slack_refuses_the_direct_message_the_mock_runs_ephemerally_in_the_channel(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, store: SqlStore, http_client: aiohttp.ClientSession
+    slack_world: SlackWorld,
 ) -> None:
     """chat.postMessage to Alice answers messages_tab_disabled: a note says so with Slack's code,
     the intro and question follow ephemerally, and answering and rating work there."""
-    fake_slack.fail("chat.postMessage", Failure(error="messages_tab_disabled", channel=ALICE))
-    note = await start(http_client, slack_http, fake_slack)
+    slack_world.fake.fail("chat.postMessage", Failure(error="messages_tab_disabled", channel=ALICE))
+    note = await start(slack_world)
     assert "couldn't send you a direct message" in text_of(note) and "messages_tab_disabled" in text_of(note)
-    await fake_slack.wait_until(lambda: len(fake_slack.responses) == 3)
-    _, intro, card = fake_slack.responses
+    await slack_world.fake.wait_until(lambda: len(slack_world.fake.responses) == 3)
+    _, intro, card = slack_world.fake.responses
     assert all(r["response_type"] == "ephemeral" for r in (intro, card))
     assert check_prompt(card)[0] == "Answer"
-    view = await open_answer_form(http_client, slack_http, fake_slack, tap(fake_slack, card, CHECK_ACTION))
-    (feedback,) = await submit_answer(http_client, slack_http, fake_slack, view, PARTIAL)
+    view = await slack_world.open_answer_form(tap(slack_world.fake, card, CHECK_ACTION))
+    (feedback,) = await slack_world.submit_answer(view, PARTIAL)
     assert (feedback["channel"], feedback["user"]) == ("C0GENERAL", ALICE)
     assert "The interviewer follows up" in text_of(feedback)
-    following = await press(http_client, slack_http, fake_slack, tap(fake_slack, feedback, "mlq_rate_partly"))
+    following = await slack_world.press(tap(slack_world.fake, feedback, "mlq_rate_partly"))
     assert following["response_type"] == "ephemeral" and "Question 2 of 3" in text_of(following)
-    assert len(await store.user_ratings(user_key(ALICE))) == 1
-    assert DM not in fake_slack.messages  # Slack took nothing for the direct messages
+    assert len(await slack_world.store.user_ratings(user_key(ALICE))) == 1
+    assert DM not in slack_world.fake.messages  # Slack took nothing for the direct messages
 
 
-async def test_mock_stop_ends_it_with_the_summary_in_the_direct_messages(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_mock_stop_ends_it_with_the_summary_in_the_direct_messages(slack_world: SlackWorld) -> None:
     """One question answered and rated, then `mock stop`: the summary (stopped, one rated) in the
     DM, and a note in the channel saying so."""
-    await start(http_client, slack_http, fake_slack)
-    feedback = await answer_in_dm(http_client, slack_http, fake_slack, direct_messages(fake_slack)[-1])
-    await rate_in_dm(http_client, slack_http, fake_slack, feedback)
-    note = await command(http_client, slack_http, fake_slack, "mock stop", ALICE)
+    await start(slack_world)
+    feedback = await answer_in_dm(slack_world, direct_messages(slack_world.fake)[-1])
+    await rate_in_dm(slack_world, feedback)
+    note = await slack_world.command("mock stop", ALICE)
     assert SUMMARY_IN_DIRECT_MESSAGES in note["text"]
-    summary = direct_messages(fake_slack)[-1]
+    summary = direct_messages(slack_world.fake)[-1]
     assert summary["text"] == "Mock interview stopped"
     assert "*Partly*" in text_of(summary) and text_of(summary).count("*not rated*") == 2
 
 
-async def test_a_second_mock_command_points_back_to_the_one_going(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_a_second_mock_command_points_back_to_the_one_going(slack_world: SlackWorld) -> None:
     """`mock` again while one is going: the same question again in the DM, with a reminder."""
-    await start(http_client, slack_http, fake_slack)
-    first = direct_messages(fake_slack)[-1]
-    await command(http_client, slack_http, fake_slack, "mock", ALICE)
-    reminder, again = direct_messages(fake_slack)[-2:]
+    await start(slack_world)
+    first = direct_messages(slack_world.fake)[-1]
+    await slack_world.command("mock", ALICE)
+    reminder, again = direct_messages(slack_world.fake)[-2:]
     assert "already have a mock interview going" in text_of(reminder)
     assert check_prompt(again) == check_prompt(first)
 
 
-async def test_a_mock_that_cannot_start_says_why_in_the_channel(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_a_mock_that_cannot_start_says_why_in_the_channel(slack_world: SlackWorld) -> None:
     """No question of the test bank is on the LLM-engineer track: the error stays ephemeral where the
     command was typed, and nothing goes to the direct messages."""
-    reply = await start(http_client, slack_http, fake_slack, "mock llm-engineer")
+    reply = await start(slack_world, "mock llm-engineer")
     assert reply["response_type"] == "ephemeral" and "has 0 questions" in text_of(reply)
-    assert direct_messages(fake_slack) == []
+    assert direct_messages(slack_world.fake) == []
 
 
 async def test_a_mock_button_still_works_after_a_restart(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    service_factory: Callable[..., PracticeService],
-    http_client: aiohttp.ClientSession,
+    slack_world: SlackWorld, service_factory: Callable[..., PracticeService]
 ) -> None:
     """Started on one process; a new service and adapter on the same database take the Answer
     click, open the form and post the feedback in the DM."""
-    await start(http_client, slack_http, fake_slack)
-    card = direct_messages(fake_slack)[-1]
-    await slack_http.stop()
-    restarted = build_slack_adapter(service_factory(), fake_slack, "http")
+    await start(slack_world)
+    card = direct_messages(slack_world.fake)[-1]
+    await slack_world.adapter.stop()
+    restarted = build_slack_adapter(service_factory(), slack_world.fake, "http")
     await restarted.start()
     try:
-        feedback = await answer_in_dm(http_client, restarted, fake_slack, card)
+        feedback = await answer_in_dm(dataclasses.replace(slack_world, adapter=restarted), card)
     finally:
         await restarted.stop()
     assert "Question 1 of 3 · mock interview" in text_of(feedback) and "✓ Scale features" in text_of(feedback)
 
 
-async def test_an_answer_button_after_30_idle_minutes_says_the_mock_expired(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, clock: FakeClock, http_client: aiohttp.ClientSession
-) -> None:
+async def test_an_answer_button_after_30_idle_minutes_says_the_mock_expired(slack_world: SlackWorld) -> None:
     """31 minutes later the Answer click opens no form; Alice is told, privately, that it expired."""
-    await start(http_client, slack_http, fake_slack)
-    card = direct_messages(fake_slack)[-1]
-    clock.advance(timedelta(minutes=31))
-    reply = await press(http_client, slack_http, fake_slack, in_dm(fake_slack, card, CHECK_ACTION))
+    await start(slack_world)
+    card = direct_messages(slack_world.fake)[-1]
+    slack_world.clock.advance(timedelta(minutes=31))
+    reply = await slack_world.press(in_dm(slack_world.fake, card, CHECK_ACTION))
     assert reply["response_type"] == "ephemeral" and "expired after 30 idle minutes" in text_of(reply)
-    assert fake_slack.views == []
+    assert slack_world.fake.views == []
 
 
 @pytest.mark.parametrize(
@@ -229,48 +202,42 @@ async def test_an_answer_button_after_30_idle_minutes_says_the_mock_expired(
     [(BOB, False, "someone else's mock interview"), (ALICE, True, "earlier question")],
 )
 async def test_a_stale_or_foreign_mock_button_is_refused_privately(
-    slack_http: SlackAdapter,
-    fake_slack: FakeSlack,
-    http_client: aiohttp.ClientSession,
+    slack_world: SlackWorld,
     who: str,
     rated_first: bool,
     said: str,
 ) -> None:
     """Bob pressing Alice's Answer, or Alice pressing question 1's after rating it: no form."""
-    await start(http_client, slack_http, fake_slack)
-    card = direct_messages(fake_slack)[-1]
+    await start(slack_world)
+    card = direct_messages(slack_world.fake)[-1]
     if rated_first:
-        feedback = await answer_in_dm(http_client, slack_http, fake_slack, card)
-        await rate_in_dm(http_client, slack_http, fake_slack, feedback)
-    opened = len(fake_slack.views)
-    reply = await press(http_client, slack_http, fake_slack, in_dm(fake_slack, card, CHECK_ACTION, who))
+        feedback = await answer_in_dm(slack_world, card)
+        await rate_in_dm(slack_world, feedback)
+    opened = len(slack_world.fake.views)
+    reply = await slack_world.press(in_dm(slack_world.fake, card, CHECK_ACTION, who))
     assert reply["response_type"] == "ephemeral" and said in text_of(reply)
-    assert len(fake_slack.views) == opened
+    assert len(slack_world.fake.views) == opened
 
 
-async def test_a_mock_rating_clicked_twice_records_it_once(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, store: SqlStore, http_client: aiohttp.ClientSession
-) -> None:
+async def test_a_mock_rating_clicked_twice_records_it_once(slack_world: SlackWorld) -> None:
     """A doubled click on the feedback's rating: the second is refused privately, one rating stays."""
-    await start(http_client, slack_http, fake_slack)
-    feedback = await answer_in_dm(http_client, slack_http, fake_slack, direct_messages(fake_slack)[-1])
-    await rate_in_dm(http_client, slack_http, fake_slack, feedback)
-    reply = await press(http_client, slack_http, fake_slack, in_dm(fake_slack, feedback, "mlq_rate_nailed"))
+    await start(slack_world)
+    feedback = await answer_in_dm(slack_world, direct_messages(slack_world.fake)[-1])
+    await rate_in_dm(slack_world, feedback)
+    reply = await slack_world.press(in_dm(slack_world.fake, feedback, "mlq_rate_nailed"))
     assert reply["response_type"] == "ephemeral" and "nothing was recorded" in text_of(reply)
-    assert len(await store.user_ratings(user_key(ALICE))) == 1
+    assert len(await slack_world.store.user_ratings(user_key(ALICE))) == 1
 
 
-async def test_a_mock_interview_needs_only_the_manifests_scopes(
-    slack_http: SlackAdapter, fake_slack: FakeSlack, http_client: aiohttp.ClientSession
-) -> None:
+async def test_a_mock_interview_needs_only_the_manifests_scopes(slack_world: SlackWorld) -> None:
     """Start, answer, rate: every Web API method called is covered by the manifest's scopes, and the
     manifest turns on the (read-only) Messages tab the direct messages live in."""
-    await start(http_client, slack_http, fake_slack)
-    feedback = await answer_in_dm(http_client, slack_http, fake_slack, direct_messages(fake_slack)[-1])
-    await rate_in_dm(http_client, slack_http, fake_slack, feedback)
+    await start(slack_world)
+    feedback = await answer_in_dm(slack_world, direct_messages(slack_world.fake)[-1])
+    await rate_in_dm(slack_world, feedback)
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     scopes = set(manifest["oauth_config"]["scopes"]["bot"]) | {None}
-    called = {call.method for call in fake_slack.calls}
+    called = {call.method for call in slack_world.fake.calls}
     assert {"chat.postMessage", "views.open"} <= called
     assert {SCOPE_OF_METHOD[method] for method in called} <= scopes
     home = manifest["features"]["app_home"]
