@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 import sys
 import tempfile
@@ -11,7 +12,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from adapters.console.adapter import CHANNEL, ConsoleAdapter
@@ -25,8 +26,12 @@ from bot.schedule.rules import RevealRule, Schedule, Slot
 from bot.schedule.scheduler import PracticeScheduler
 from bot.seam import ChatAdapter
 from bot.service import PracticeService, ServiceConfig
+from bot.signin import SignInLinks, signing_key
 from bot.store import open_store
 from bot.store.sql_store import sqlite_url
+
+if TYPE_CHECKING:
+    from adapters.web.server import DashboardServer
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +108,13 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
     store = await open_store(url, setting=settings.store_variable)
     zone = ZoneInfo(settings.default_timezone)
     service = PracticeService(
-        bank, store, clock, {}, service_config(settings), feedback=feedback_engine(settings)
+        bank,
+        store,
+        clock,
+        {},
+        service_config(settings),
+        feedback=feedback_engine(settings),
+        signin=signin_links(settings, clock),
     )
     stop = asyncio.Event()
     adapters = build_adapters(settings, options, service, zone, stop)
@@ -125,10 +136,13 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
         ", ".join(service.adapters),
     )
     health = _health_server(settings, service, scheduler, adapters)
+    dashboard = _dashboard(settings, service)
     started: list[ChatAdapter] = []
     try:
         if health is not None:
             await health.start()
+        if dashboard is not None:
+            await dashboard.start()
         for adapter in adapters:
             await adapter.start()
             started.append(adapter)
@@ -147,6 +161,8 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
         await scheduler.stop(timeout=6.0)
         for adapter in reversed(started):
             await adapter.stop()
+        if dashboard is not None:
+            await dashboard.stop()
         if health is not None:
             await health.stop()
         await store.close()
@@ -160,6 +176,41 @@ def _goodbye(options: RunOptions, location: str) -> str:
     if options.demo:
         return "bye — the demo's database was temporary and is gone; `mlq run` keeps everything.\n"
     return f"bye — everything is saved in {location}.\n"
+
+
+def _dashboard(settings: Settings, service: PracticeService) -> DashboardServer | None:
+    if not settings.web_enabled:
+        return None
+    # Imported here so a bot without the dashboard never loads its templates and charts.
+    from adapters.web.server import DashboardServer, web_config
+
+    return DashboardServer(service, web_config(settings))
+
+
+def signin_links(settings: Settings, clock: Clock) -> SignInLinks | None:
+    """The dashboard's sign-in links when it is on (MLQ_WEB_PORT), signed with MLQ_WEB_SECRET or a key
+    derived from the platform tokens; with neither, a key of this process alone (links made before a
+    restart stop working, and replicas would not accept each other's)."""
+    if not settings.web_enabled:
+        return None
+    platform = [
+        value.get_secret_value()
+        for value in (settings.slack_bot_token, settings.slack_signing_secret, settings.discord_token)
+        if value is not None
+    ]
+    explicit = settings.web_secret.get_secret_value() if settings.web_secret is not None else None
+    key = signing_key(explicit, platform)
+    if key is None:
+        log.warning(
+            "MLQ_WEB_SECRET is unset and no platform token is set: sign-in links work in this process only"
+        )
+        key = secrets.token_bytes(32)
+    if settings.web_base_url is None:
+        log.warning(
+            "MLQ_WEB_BASE_URL is unset: sign-in links point at %s, which only this machine opens",
+            settings.web_url,
+        )
+    return SignInLinks(key, settings.web_url, clock)
 
 
 def _health_server(

@@ -35,6 +35,7 @@ USAGE = """\
 `/mlquestion mock stop` — end your mock interview with its summary
 `/mlquestion suggest` — suggest a question and answer for the bank
 `/mlquestion link` · `/mlquestion link CODE` · `/mlquestion unlink` — one review schedule across platforms
+`/mlquestion dashboard` — a private one-time link to your web dashboard (charts of your progress)
 `/mlquestion topics` — the topics, difficulties and tracks
 `/mlquestion help` — this help
 Channel admins:
@@ -135,6 +136,11 @@ class Unlink:
 
 
 @dataclass(frozen=True, slots=True)
+class Dashboard:
+    """A private one-time sign-in link to the web dashboard."""
+
+
+@dataclass(frozen=True, slots=True)
 class Unsubscribe:
     pass
 
@@ -172,6 +178,7 @@ Command = (
     | MockStop
     | Link
     | Unlink
+    | Dashboard
 )
 ADMIN_COMMANDS = (Subscribe, Unsubscribe, Pause, Resume)
 _SIMPLE: dict[str, Command] = {
@@ -185,6 +192,7 @@ _SIMPLE: dict[str, Command] = {
     "stats": Stats(),
     "suggest": Suggest(),
     "unlink": Unlink(),
+    "dashboard": Dashboard(),
 }
 _LINK_CODE = re.compile(r"[A-Z0-9]{8}")  # what `link` hands out (see bot.practice.flows)
 _LEADERBOARD: dict[str, Command] = {

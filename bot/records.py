@@ -111,6 +111,8 @@ class Suggestion:
     status: str
     created_at: datetime
     accepted_path: str | None = None
+    rejected_reason: str | None = None  # a moderator's reason, shown to the person who suggested it
+    reviewed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,3 +134,23 @@ class MockSession:
     started_at: datetime
     updated_at: datetime
     ended: str | None = None  # "finished", "stopped" or "expired"
+
+
+# The web dashboard --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A signed-in dashboard session: who, from which channel's command, whether the platform called
+    them an admin and when it said so, the form token, and when the session ends. The cookie holds a
+    token whose SHA-256 is `token_hash`; the token itself is never stored."""
+
+    token_hash: str
+    destination: Destination  # where `/mlquestion dashboard` was run
+    user_id: str
+    user_key: str
+    is_admin: bool
+    admin_checked_at: datetime
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime

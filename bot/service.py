@@ -45,6 +45,7 @@ from bot.schedule.rules import (
 from bot.schedule.selection import NoQuestionMatches, Rotation
 from bot.schedule.skip_days import SkipDays
 from bot.seam import ChatAdapter, Destination
+from bot.signin import LINK_LIFETIME, SignInLinks
 from bot.store import Store
 from bot.text import shown
 
@@ -86,6 +87,7 @@ class PracticeService:
         owner: str | None = None,
         metrics: Metrics | None = None,
         feedback: FeedbackEngine | None = None,
+        signin: SignInLinks | None = None,
     ) -> None:
         self.bank = bank
         self.store = store
@@ -98,6 +100,7 @@ class PracticeService:
         self.metrics = metrics or Metrics()
         self.practice = Practice(bank, store, clock)
         self.feedback = feedback or OfflineEngine()
+        self.signin = signin  # None: the web dashboard is off
         self.mock = MockInterviews(bank, self.practice, clock, self.feedback)
         self.daily = DailyCycle(
             CycleContext(
@@ -183,6 +186,8 @@ class PracticeService:
             return [await self.practice.link(invocation.destination, invocation.user_id, command.code)]
         if isinstance(command, C.Unlink):
             return [await self.practice.unlink(invocation.destination, invocation.user_id)]
+        if isinstance(command, C.Dashboard):
+            return [self.dashboard(invocation)]
         return [await self._lifecycle(invocation.destination, command)]
 
     async def ask(self, invocation: Invocation, filters: Filters) -> Response:
@@ -227,6 +232,23 @@ class PracticeService:
                 "Invite me to the channel first, then try again."
             )
         return _error("Posting to the channel failed; nothing was posted. Please try again in a minute.")
+
+    def dashboard(self, invocation: Invocation) -> Response:
+        """A private one-time link to the web dashboard, bound to the caller here (never logged)."""
+        if self.signin is None:
+            return _error(
+                "The web dashboard is not switched on here: an operator sets `MLQ_WEB_PORT` "
+                "(and `MLQ_WEB_BASE_URL`) to serve it."
+            )
+        link = self.signin.issue(invocation.destination, invocation.user_id, invocation.is_admin)
+        minutes = int(LINK_LIFETIME.total_seconds() // 60)
+        return Response(
+            Notice(
+                f"Your dashboard: {link}\n"
+                f"The link signs you in once, within {minutes} minutes, and only as you: don't share it. "
+                "Sign out there when you are done."
+            )
+        )
 
     def answer(self, question_id: str, review: bool = False) -> AnswerCard | None:
         """Return the model answer of a question (for "Show answer" buttons), with rating buttons

@@ -72,6 +72,8 @@ ROOT_RULE = "Adapters use the core, not its composition root"
             "An adapter never imports another adapter",
         ),
         ("adapters/console/adapter.py", "import bot.app", ROOT_RULE),
+        ("adapters/web/pages.py", "import adapters.slack.render", APART_RULE),
+        ("adapters/web/server.py", "import bot.cli", ROOT_RULE),
     ],
 )
 def test_a_deliberate_violation_breaks_its_contract(

@@ -7,8 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.content.loader import load_questions, parse_question_file
-from bot.content.suggestions import SuggestionError, draft_file, write_draft
+from bot.content.suggestions import SuggestionError, accept_draft
 from bot.ops.settings import load_settings
 from bot.records import Suggestion
 from bot.text import for_terminal
@@ -59,16 +58,13 @@ def _accept(args: argparse.Namespace) -> int:
         return 1
     root = Path(args.dir)
     bank = Path(args.bank) if args.bank else load_settings().content_dir
-    taken = {q.id for q in load_questions(bank).questions} | {p.stem for p in root.rglob("*.md")}
     try:
-        topic, identifier, text = draft_file(suggestion, args.topic, args.difficulty, taken)
-        path = write_draft(root, topic, identifier, text)
+        path, problems = accept_draft(suggestion, args.topic, args.difficulty, root, bank)
     except SuggestionError as exc:
         print(f"mlq content accept: {exc}", file=sys.stderr)
         return 1
     asyncio.run(_mark_accepted(args.id, path))
     print(f"wrote {path} (status: draft)")
-    _, problems = parse_question_file(path)
     if problems:
         print("to finish before review (what `mlq content lint` will ask for):")
         for problem in problems:

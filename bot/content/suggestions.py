@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.content.loader import Problem, load_questions, parse_question_file
 from bot.content.taxonomy import Difficulty, resolve_difficulty, resolve_topic
 from bot.records import Suggestion
 from bot.text import clean
@@ -60,6 +61,18 @@ def draft_file(
         f"---\n{front}---\n\n## Question\n\n{question.strip()}\n\n## {answer_heading}\n\n{answer.strip()}\n"
     )
     return slug, identifier, text
+
+
+def accept_draft(
+    suggestion: Suggestion, topic: str | None, difficulty: str | None, root: Path, bank: Path
+) -> tuple[Path, list[Problem]]:
+    """Write a suggestion as a draft file under root, its id unique among the bank's and the drafts'
+    already there; return its path and what `mlq content lint` still asks of it. This is
+    `mlq content accept` (the web dashboard's Accept calls it too); SuggestionError if it can't."""
+    taken = {q.id for q in load_questions(bank).questions} | {p.stem for p in root.rglob("*.md")}
+    slug, identifier, text = draft_file(suggestion, topic, difficulty, taken)
+    path = write_draft(root, slug, identifier, text)
+    return path, parse_question_file(path)[1]
 
 
 def write_draft(root: Path, topic: str, identifier: str, text: str) -> Path:

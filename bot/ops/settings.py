@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    # The web dashboard (`/mlquestion dashboard` hands out sign-in links to it); off unless a port is set.
+    web_host: str = "127.0.0.1"
+    web_port: int | None = Field(default=None, ge=0, le=65535)
+    # Where people open it: the links point here (https behind a proxy makes the cookie Secure).
+    # Unset: http://127.0.0.1:<port>, which only this machine can open.
+    web_base_url: str | None = None
+    # Signs the sign-in links. Unset: derived from the platform tokens (the same in every replica).
+    web_secret: SecretStr | None = None
 
     @field_validator("default_timezone")
     @classmethod
@@ -170,6 +178,34 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("web_base_url")
+    @classmethod
+    def _web_base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not an http(s) URL (e.g. https://mlq.example.com)")
+        return value.rstrip("/")
+
+    @field_validator("web_secret", mode="before")
+    @classmethod
+    def _web_secret(cls, value: object) -> object:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and not text.strip():
+            return None
+        if isinstance(text, str) and len(text) < 16:
+            raise ValueError("too short: use at least 16 random characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @property
+    def web_enabled(self) -> bool:
+        return self.web_port is not None
+
+    @property
+    def web_url(self) -> str:
+        """Return the dashboard's address as people open it (MLQ_WEB_BASE_URL, else this machine's)."""
+        return self.web_base_url or f"http://127.0.0.1:{self.web_port or 0}"
+
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None
@@ -197,6 +233,7 @@ class Settings(BaseSettings):
             self.slack_signing_secret,
             self.discord_token,
             self.llm_api_key,
+            self.web_secret,
         ]
         found = [v.get_secret_value() for v in values if v is not None]
         if self.database_url is not None:

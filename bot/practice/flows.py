@@ -27,7 +27,7 @@ from bot.messages import (
 )
 from bot.practice.review import ReviewPlanner, SelfRating, parse_rating
 from bot.practice.streaks import streak
-from bot.records import RatingRecord, ReviewCardRecord, Subscription
+from bot.records import Participant, RatingRecord, ReviewCardRecord, Subscription
 from bot.schedule.clock import Clock, until
 from bot.seam import Destination, reply_key
 from bot.store import Store
@@ -290,18 +290,8 @@ class Practice:
         self, destination: Destination, since: datetime | None, label: str, size: int
     ) -> LeaderboardCard:
         posts = await self.store.destination_posts(destination, since)
-        participants = await self.store.post_participants(posts)
-        counts: Counter[str] = Counter(p.user_key for p in participants)
-        names = {p.user_key: p.user_id for p in participants}
-        hidden = await self.store.leaderboard_optouts(set(counts))
-        ranked = sorted(
-            ((count, key) for key, count in counts.items() if key not in hidden), key=lambda x: (-x[0], x[1])
-        )[:size]
-        rows: list[LeaderboardRow] = []
-        for count, key in ranked:
-            rank = rows[-1].rank if rows and rows[-1].questions == count else len(rows) + 1
-            rows.append(LeaderboardRow(rank, names[key], count))
-        return LeaderboardCard(label, tuple(rows), len(posts), OPT_OUT_HINT)
+        rows = await leaderboard_rows(self.store, await self.store.post_participants(posts), size)
+        return LeaderboardCard(label, rows, len(posts), OPT_OUT_HINT)
 
     # Suggestions ------------------------------------------------------------------------------------
 
@@ -350,6 +340,24 @@ class Practice:
             self.clock.now(),
         )
         return Response(Notice(f"Thanks! Suggestion #{suggestion_id} is saved for the moderators to review."))
+
+
+async def leaderboard_rows(
+    store: Store, participants: list[Participant], size: int
+) -> tuple[LeaderboardRow, ...]:
+    """Rank people by the questions they took part in (ties share a rank), leaving out whoever
+    opted out of leaderboards; the first `size` rows."""
+    counts: Counter[str] = Counter(p.user_key for p in participants)
+    names = {p.user_key: p.user_id for p in participants}
+    hidden = await store.leaderboard_optouts(set(counts))
+    ranked = sorted(
+        ((count, key) for key, count in counts.items() if key not in hidden), key=lambda x: (-x[0], x[1])
+    )[:size]
+    rows: list[LeaderboardRow] = []
+    for count, key in ranked:
+        rank = rows[-1].rank if rows and rows[-1].questions == count else len(rows) + 1
+        rows.append(LeaderboardRow(rank, names[key], count))
+    return tuple(rows)
 
 
 def _score(counts: Counter[str]) -> float:

@@ -360,4 +360,6 @@ def _suggestion(row: Any) -> Suggestion:
         row.status,
         row.created_at,
         row.accepted_path,
+        row.rejected_reason,
+        row.reviewed_at,
     )

@@ -12,6 +12,7 @@ from bot.records import DEFAULT_OPTIONS, PostClaim, PostRecord, Subscription, Su
 from bot.schedule.rules import Schedule
 from bot.seam import Destination, ThreadRef
 from bot.store.practice_protocol import PracticeStore
+from bot.store.web_protocol import WebStore
 
 # Chooses from a scope's current cycle and the ids asked in it (oldest first); returns the question
 # id to record and the cycle to record it in.
@@ -47,7 +48,7 @@ class SentPost:
     posted_at: datetime
 
 
-class Store(PracticeStore, Protocol):
+class Store(PracticeStore, WebStore, Protocol):
     async def close(self) -> None: ...
 
     async def ping(self) -> bool:

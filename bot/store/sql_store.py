@@ -49,6 +49,7 @@ from bot.store.practice_sql import PracticeQueries
 from bot.store.reveals_sql import RevealQueries
 from bot.store.rotation_sql import RotationQueries
 from bot.store.tables import fits_id, posts, reveals, subscriptions
+from bot.store.web_sql import WebQueries
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant works; it only has to be the same in every process that migrates this database.
@@ -195,7 +196,7 @@ def _run_upgrade(connection: Connection) -> tuple[str | None, str | None]:
     return before, MigrationContext.configure(connection).get_current_revision()
 
 
-class SqlStore(PostQueries, RevealQueries, RotationQueries, PracticeQueries, MockQueries):
+class SqlStore(PostQueries, RevealQueries, RotationQueries, PracticeQueries, MockQueries, WebQueries):
     """The Store protocol on one SQLAlchemy async engine; every method is its own transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:

@@ -218,6 +218,11 @@ suggestions = Table(
     Column("status", String(10), nullable=False, server_default="new"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("accepted_path", Text, nullable=True),
+    # Moderation from the web dashboard: why a suggestion was rejected (shown to its author), when
+    # and by whom it was accepted or rejected.
+    Column("rejected_reason", Text, nullable=True),
+    Column("reviewed_at", UTCDateTime, nullable=True),
+    Column("reviewed_by", String(200), nullable=True),
 )
 
 # Mock interviews: one row per session, its questions and outcomes as JSON lists (never answer text).
@@ -237,4 +242,34 @@ mock_sessions = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("ended", String(10), nullable=True),
     Index("ix_mock_sessions_user", "user_key", "ended"),
+)
+
+# The web dashboard: sessions (the cookie's token is never stored, only its SHA-256) and the nonces
+# of sign-in links already used, so a link works once.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_key", String(200), nullable=False),
+    Column("platform", String(20), nullable=False),
+    Column("workspace_id", String(64), nullable=False, server_default=""),
+    Column("channel_id", String(64), nullable=False),
+    Column("user_id", String(100), nullable=False),
+    Column("is_admin", Boolean, nullable=False),
+    # When the platform last said whether this person is an admin (the sign-in link's command).
+    Column("admin_checked_at", UTCDateTime, nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_user", "user_key"),
+    Index("ix_web_sessions_expires", "expires_at"),
+)
+
+web_link_uses = Table(
+    "web_link_uses",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("user_key", String(200), nullable=False),
+    Column("used_at", UTCDateTime, nullable=False),
+    Index("ix_web_link_uses_used", "used_at"),
 )
