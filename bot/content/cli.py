@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from bot.content import suggestion_cli
@@ -30,8 +32,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     snippets.add_argument("path", nargs="?", default=None)
     snippets.add_argument("--timeout", type=float, default=120.0)
     snippets.add_argument("-v", "--verbose", action="store_true")
+    snippets.add_argument(
+        "--python",
+        default=None,
+        help="run them with this interpreter instead (e.g. a venv with the oldest supported scikit-learn)",
+    )
+    snippets.add_argument(
+        "--importing", default=None, metavar="MODULE", help="only the snippets and checks that import MODULE"
+    )
+    snippets.add_argument("--checks-only", action="store_true", help="run the claim checks, not the snippets")
+    snippets.add_argument("--jobs", type=_positive, default=1, help="how many to run at once (default 1)")
     snippets.set_defaults(func=_content_run)
     suggestion_cli.register(content_sub)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _content_lint(args: argparse.Namespace) -> int:
@@ -59,15 +78,25 @@ def _content_stats(args: argparse.Namespace) -> int:
 
 
 def _content_run(args: argparse.Namespace) -> int:
-    from bot.content.snippets import run_check, run_snippet
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.content.snippets import SnippetOutcome, imported_modules, run_check, run_snippet
 
     result = load_questions(Path(args.path))
     counts = {"passed": 0, "failed": 0, "skipped": 0}
     skipped_for: dict[str, int] = {}
+    jobs: list[Callable[[], SnippetOutcome]] = []
     for question in result.questions:
-        runs = [run_snippet(question, s, timeout=args.timeout) for s in question.snippets if s.runs]
-        runs += [run_check(question, c, timeout=args.timeout) for c in question.checks]
-        for outcome in runs:
+        snippets = [] if args.checks_only else [s for s in question.snippets if s.runs]
+        checks = list(question.checks)
+        if args.importing:
+            snippets = [s for s in snippets if args.importing in imported_modules(s.code)]
+            checks = [c for c in checks if args.importing in imported_modules(c.code)]
+        jobs += [partial(run_snippet, question, s, args.timeout, args.python) for s in snippets]
+        jobs += [partial(run_check, question, c, args.timeout, args.python) for c in checks]
+    # Each job is a subprocess, so threads are enough to keep every core busy.
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for outcome in pool.map(lambda job: job(), jobs):
             if outcome.skipped_reason:
                 counts["skipped"] += 1
                 skipped_for[outcome.skipped_reason] = skipped_for.get(outcome.skipped_reason, 0) + 1

@@ -38,9 +38,14 @@ class SnippetOutcome:
     detail: str
 
 
+def imported_modules(code: str) -> set[str]:
+    """The top-level modules a snippet or check imports."""
+    return set(IMPORT.findall(code))
+
+
 def missing_modules(code: str) -> list[str]:
     """Return the optional libraries a snippet imports that are not installed here."""
-    wanted = {m for m in IMPORT.findall(code) if m in OPTIONAL_MODULES}
+    wanted = {m for m in imported_modules(code) if m in OPTIONAL_MODULES}
     return sorted(OPTIONAL_MODULES[m] for m in wanted if importlib.util.find_spec(m) is None)
 
 
@@ -48,14 +53,20 @@ def _normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
-def run_snippet(question: Question, snippet: Snippet, timeout: float = 120.0) -> SnippetOutcome:
-    """Execute one snippet in a fresh interpreter on the CPU and check its standard output."""
-    missing = missing_modules(snippet.code)
+def run_snippet(
+    question: Question, snippet: Snippet, timeout: float = 120.0, python: str | None = None
+) -> SnippetOutcome:
+    """Execute one snippet in a fresh interpreter on the CPU and check its standard output.
+
+    `python` runs it with another interpreter (a venv holding an older library); the caller then
+    answers for which libraries that interpreter has, so nothing is skipped as missing.
+    """
+    missing = [] if python else missing_modules(snippet.code)
     if missing:
         reason = f"needs {', '.join(missing)}, not installed"
         return SnippetOutcome(question.id, question.path, snippet.line, False, reason, "")
     try:
-        done = _run_python(snippet.code, timeout)
+        done = _run_python(snippet.code, timeout, python)
     except subprocess.TimeoutExpired:
         detail = f"timed out after {timeout:.0f} s"
         return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
@@ -71,14 +82,16 @@ def run_snippet(question: Question, snippet: Snippet, timeout: float = 120.0) ->
     return SnippetOutcome(question.id, question.path, snippet.line, True, None, "")
 
 
-def run_check(question: Question, check: ClaimCheck, timeout: float = 120.0) -> SnippetOutcome:
+def run_check(
+    question: Question, check: ClaimCheck, timeout: float = 120.0, python: str | None = None
+) -> SnippetOutcome:
     """Execute one claim check: it passes when every assertion holds (exit status 0)."""
-    missing = missing_modules(check.code)
+    missing = [] if python else missing_modules(check.code)
     if missing:
         reason = f"needs {', '.join(missing)}, not installed"
         return SnippetOutcome(question.id, question.path, check.line, False, reason, "")
     try:
-        done = _run_python(check.code, timeout)
+        done = _run_python(check.code, timeout, python)
     except subprocess.TimeoutExpired:
         return SnippetOutcome(
             question.id, question.path, check.line, False, None, f"timed out after {timeout:.0f} s"
@@ -91,7 +104,7 @@ def run_check(question: Question, check: ClaimCheck, timeout: float = 120.0) -> 
     return SnippetOutcome(question.id, question.path, check.line, True, None, "")
 
 
-def _run_python(code: str, timeout: float) -> subprocess.CompletedProcess[str]:
+def _run_python(code: str, timeout: float, python: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run code in a fresh interpreter on the CPU, in a temporary folder; raises TimeoutExpired."""
     env = {
         **os.environ,
@@ -108,7 +121,7 @@ def _run_python(code: str, timeout: float) -> subprocess.CompletedProcess[str]:
         script = Path(workdir) / "snippet.py"
         script.write_text(code, encoding="utf-8")
         return subprocess.run(  # noqa: S603 — runs our own bank's code with our interpreter
-            [sys.executable, str(script)],
+            [python or sys.executable, str(script)],
             capture_output=True,
             text=True,
             timeout=timeout,
