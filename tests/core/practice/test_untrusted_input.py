@@ -4,35 +4,18 @@ loses its control characters (PostgreSQL refuses NUL); bad values are quoted bac
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.messages import LeaderboardCard, Notice, NoticeKind
-from bot.records import PostRecord, Subscription
-from bot.schedule.clock import FakeClock
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore
 from bot.store.tables import INTEGER_MAX
+from tests.support.core_support import MONDAY, CoreWorld
 
-MONDAY = date(2026, 11, 23)
 OTHER = Destination("fake", "C2", "T1")
-
-
-def key(destination: Destination, user: str) -> str:
-    return f"{destination.platform}:{destination.workspace_id}:{user}"
-
-
-async def revealed_post(service: PracticeService, clock: FakeClock, subscription: Subscription) -> PostRecord:
-    """Monday's question in the subscribed channel C1, posted at 09:00 Berlin and revealed."""
-    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
-    await service.run_due()
-    clock.set(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
-    await service.run_due()
-    post = await service.store.latest_post(subscription.id)
-    assert post is not None and post.local_date == MONDAY and post.question_id is not None
-    return post
 
 
 def refused(response: object, says: str) -> bool:
@@ -46,29 +29,21 @@ def refused(response: object, says: str) -> bool:
 
 
 async def test_a_rating_of_a_post_from_another_channel_is_refused_and_records_nothing(
-    service: PracticeService, clock: FakeClock, subscription: Subscription, store: SqlStore
+    daily: CoreWorld,
 ) -> None:
     """C1's post rated from C2: refused; no rating, and the clicker is on no leaderboard of C2."""
-    post = await revealed_post(service, clock, subscription)
-    assert post.question_id is not None
-    response = await service.rate(Invocation(OTHER, "U9"), post.question_id, f"post:{post.id}", "nailed")
+    post = await daily.revealed_post(MONDAY)
+    response = await daily.rate_post("U9", post, "nailed", OTHER)
     assert refused(response, "posted in another channel")
-    assert await store.user_ratings(key(OTHER, "U9")) == []
-    board = await service.practice.leaderboard(OTHER, "all")
+    assert await daily.store.user_ratings(daily.key("U9", OTHER)) == []
+    board = await daily.service.practice.leaderboard(OTHER, "all")
     assert isinstance(board.message, LeaderboardCard) and board.message.rows == ()
 
 
-async def test_a_rating_of_a_post_from_its_own_channel_still_counts(
-    service: PracticeService,
-    clock: FakeClock,
-    subscription: Subscription,
-    store: SqlStore,
-    destination: Destination,
-) -> None:
-    post = await revealed_post(service, clock, subscription)
-    assert post.question_id is not None
-    await service.rate(Invocation(destination, "U1"), post.question_id, f"post:{post.id}", "partly")
-    [rating] = await store.user_ratings(key(destination, "U1"))
+async def test_a_rating_of_a_post_from_its_own_channel_still_counts(daily: CoreWorld) -> None:
+    post = await daily.revealed_post(MONDAY)
+    await daily.rate_post("U1", post, "partly")
+    [rating] = await daily.store.user_ratings(daily.key("U1"))
     assert rating.post_id == post.id
 
 
@@ -86,21 +61,19 @@ async def test_a_rating_of_a_post_from_its_own_channel_still_counts(
     ],
 )
 async def test_a_forged_rating_context_is_refused_and_records_nothing(
-    service: PracticeService, store: SqlStore, destination: Destination, context: str, says: str
+    world: CoreWorld, context: str, says: str
 ) -> None:
-    response = await service.rate(Invocation(destination, "U1"), "keras-easy", context, "nailed")
+    response = await world.rate("U1", "keras-easy", context, "nailed")
     assert refused(response, says)
     assert len(str(getattr(response.message, "text", ""))) < 400
-    assert await store.user_ratings(key(destination, "U1")) == []
+    assert await world.store.user_ratings(world.key("U1")) == []
 
 
-async def test_yesterdays_and_todays_private_buttons_still_count(
-    service: PracticeService, store: SqlStore, destination: Destination, clock: FakeClock
-) -> None:
-    today = clock.now().date()
+async def test_yesterdays_and_todays_private_buttons_still_count(world: CoreWorld) -> None:
+    today = world.clock.now().date()
     for day in (today - timedelta(days=1), today):
-        await service.rate(Invocation(destination, "U1"), "keras-easy", f"ask:{day.isoformat()}", "nailed")
-    assert len(await store.user_ratings(key(destination, "U1"))) == 2
+        await world.rate("U1", "keras-easy", f"ask:{day.isoformat()}", "nailed")
+    assert len(await world.store.user_ratings(world.key("U1"))) == 2
 
 
 @pytest.mark.parametrize("post_id", [0, -1, INTEGER_MAX + 1, 999_999_999_999])
