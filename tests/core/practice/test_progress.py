@@ -9,56 +9,31 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.practice.progress import WEEKS, Progress, monday
-from bot.records import PostRecord, Subscription
+from bot.records import PostRecord
 from bot.schedule.clock import FakeClock
 from bot.seam import Destination
-from bot.service import Invocation, PracticeService
+from bot.service import PracticeService
 from bot.store import SqlStore
+from tests.support.core_support import MONDAY, CoreWorld
 
-MONDAY = date(2026, 11, 23)
 DAYS = [MONDAY + timedelta(days=i) for i in range(5)]  # Monday to Friday
 
 
-async def post(
-    service: PracticeService, clock: FakeClock, subscription: Subscription, day: date
-) -> PostRecord:
-    """Post (09:00 Berlin) and reveal (6 h later) that day's question."""
-    clock.set(datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC))
-    await service.run_due()
-    found = await service.store.latest_post(subscription.id)
-    assert found is not None and found.local_date == day
-    clock.set(datetime(day.year, day.month, day.day, 14, 0, tzinfo=UTC))
-    await service.run_due()
-    return found
-
-
-async def reply(service: PracticeService, posted: PostRecord, user: str) -> None:
-    assert posted.thread is not None
-    await service.record_reply(posted.thread.destination, posted.thread.message_id, user)
-
-
-async def rate(service: PracticeService, posted: PostRecord, user: str, choice: str) -> None:
-    assert posted.thread is not None and posted.question_id is not None
-    await service.rate(
-        Invocation(posted.thread.destination, user), posted.question_id, f"post:{posted.id}", choice
-    )
-
-
 @pytest.fixture
-async def week(service: PracticeService, clock: FakeClock, subscription: Subscription) -> list[PostRecord]:
+async def week(daily: CoreWorld) -> list[PostRecord]:
     """A week of questions: U1 replies Mon, Tue, Thu, Fri and rates Mon (missed) and Tue (nailed);
     U2 replies every day; U3 (opted out) replies Monday."""
-    posts = [await post(service, clock, subscription, day) for day in DAYS]
+    posts = [await daily.revealed_post(day) for day in DAYS]
     for index, posted in enumerate(posts):
-        clock.set(datetime.combine(posted.local_date, datetime.min.time(), UTC) + timedelta(hours=15))
+        daily.clock.set(datetime.combine(posted.local_date, datetime.min.time(), UTC) + timedelta(hours=15))
         if index != 2:
-            await reply(service, posted, "U1")
-        await reply(service, posted, "U2")
-    await rate(service, posts[0], "U1", "missed")
-    await rate(service, posts[1], "U1", "nailed")
-    await reply(service, posts[0], "U3")
-    await service.practice.set_optout(subscription.destination, "U3", True)
-    clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday
+            await daily.reply(posted, "U1")
+        await daily.reply(posted, "U2")
+    await daily.rate_post("U1", posts[0], "missed")
+    await daily.rate_post("U1", posts[1], "nailed")
+    await daily.reply(posts[0], "U3")
+    await daily.service.practice.set_optout(daily.channel, "U3", True)
+    daily.clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday
     return posts
 
 
