@@ -9,14 +9,13 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 import pytest
 
-from bot.content.bank import Filters
 from bot.ops.health import HealthServer
 from bot.ops.metrics import Metrics
+from bot.records import Subscription
 from bot.schedule.clock import FakeClock
-from bot.schedule.rules import Schedule
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
-from bot.store import SqlStore, open_store
+from bot.store import open_store
 from tests.conftest import postgres_schema
 from tests.support.tcp_proxy import TcpProxy
 
@@ -94,13 +93,11 @@ async def test_healthz_turns_unhealthy_when_postgres_goes_away_and_healthy_when_
 async def test_metrics_count_posts_and_commands_in_prometheus_format(
     serve: list[HealthServer],
     service: PracticeService,
-    store: SqlStore,
+    subscription: Subscription,
     destination: Destination,
-    berlin_schedule: Schedule,
     clock: FakeClock,
 ) -> None:
     """A daily post and a command show up as mlq_posts_total and mlq_commands_total."""
-    await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
     clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
     await service.run_due()
     await service.handle_command(Invocation(destination, "U1"), "keras")

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.content.bank import Filters
+from bot.records import Subscription
 from bot.schedule.clock import FakeClock
-from bot.schedule.rules import Schedule
 from bot.schedule.scheduler import PracticeScheduler
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 from bot.store import SqlStore
+from tests.conftest import Subscribe
 from tests.support.fakes import RecordingAdapter
 
 # APScheduler fires on the wall clock, so these tests live in the future: nothing fires while
@@ -28,14 +28,9 @@ def clock() -> FakeClock:
 
 
 async def test_start_wakes_up_at_each_subscriptions_next_post(
-    service: PracticeService,
-    store: SqlStore,
-    destination: Destination,
-    berlin_schedule: Schedule,
-    clock: FakeClock,
+    service: PracticeService, subscription: Subscription
 ) -> None:
     """Monday 07:00 UTC: the Berlin 09:00 subscription means a wake-up at 08:00 UTC today."""
-    await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
     scheduler = PracticeScheduler(service)
     await scheduler.start()
     try:
@@ -47,15 +42,9 @@ async def test_start_wakes_up_at_each_subscriptions_next_post(
 
 
 async def test_start_up_catches_up_and_schedules_the_reveal(
-    service: PracticeService,
-    store: SqlStore,
-    destination: Destination,
-    berlin_schedule: Schedule,
-    clock: FakeClock,
-    adapter: RecordingAdapter,
+    service: PracticeService, subscription: Subscription, clock: FakeClock, adapter: RecordingAdapter
 ) -> None:
     """Started 30 min after the post time: posts at once, then a reveal job at the due time."""
-    await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
     clock.set(MONDAY_POST + timedelta(minutes=30))
     scheduler = PracticeScheduler(service)
     await scheduler.start()
@@ -82,13 +71,11 @@ async def test_subscribing_adds_a_wake_up_at_once(
 
 
 async def test_subscriptions_due_at_the_same_instant_share_one_wake_up(
-    service: PracticeService, store: SqlStore, berlin_schedule: Schedule, clock: FakeClock
+    service: PracticeService, subscribe: Subscribe
 ) -> None:
     """Fifty channels at 09:00 Berlin: one job, whose catch-up posts all fifty."""
     for n in range(50):
-        await store.save_subscription(
-            Destination("fake", f"C{n}", "T1"), berlin_schedule, Filters(), clock.now()
-        )
+        await subscribe(where=Destination("fake", f"C{n}", "T1"))
     scheduler = PracticeScheduler(service)
     await scheduler.start()
     try:
@@ -99,18 +86,14 @@ async def test_subscriptions_due_at_the_same_instant_share_one_wake_up(
 
 async def test_a_wake_up_posts_what_is_due_and_skips_paused_channels(
     service: PracticeService,
+    subscribe: Subscribe,
     store: SqlStore,
-    berlin_schedule: Schedule,
     clock: FakeClock,
     adapter: RecordingAdapter,
 ) -> None:
     """The wake-up runs the catch-up: the active channel is posted, the paused one is not."""
-    active = await store.save_subscription(
-        Destination("fake", "C1", "T1"), berlin_schedule, Filters(), clock.now()
-    )
-    paused = await store.save_subscription(
-        Destination("fake", "C2", "T1"), berlin_schedule, Filters(), clock.now()
-    )
+    active = await subscribe(where=Destination("fake", "C1", "T1"))
+    paused = await subscribe(where=Destination("fake", "C2", "T1"))
     await store.set_paused(paused.id, True, "paused by an admin", clock.now())
     scheduler = PracticeScheduler(service)
     await scheduler.start()
@@ -125,14 +108,9 @@ async def test_a_wake_up_posts_what_is_due_and_skips_paused_channels(
 
 
 async def test_two_schedulers_sharing_one_database_post_once(
-    service_factory: Callable[..., PracticeService],
-    store: SqlStore,
-    destination: Destination,
-    berlin_schedule: Schedule,
-    clock: FakeClock,
+    service_factory: Callable[..., PracticeService], subscription: Subscription, clock: FakeClock
 ) -> None:
     """Two processes start together after the post time: one post between them."""
-    await store.save_subscription(destination, berlin_schedule, Filters(), clock.now())
     clock.set(MONDAY_POST + timedelta(minutes=5))
     first, second = RecordingAdapter(), RecordingAdapter()
     schedulers = [

@@ -8,14 +8,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.content.bank import Filters
 from bot.messages import Notice, NoticeKind, ScheduleCard
 from bot.schedule.clock import FakeClock
 from bot.schedule.rules import Schedule
 from bot.schedule.skip_days import MAX_SKIP_DATES, HolidayError, SkipDays, parse_dates
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
-from bot.store import SqlStore
+from tests.conftest import Subscribe
 
 
 def dates(count: int, start: date = date(2026, 12, 1)) -> list[date]:
@@ -46,14 +45,14 @@ def test_a_long_list_of_dates_is_described_within_bounds() -> None:
 
 async def test_settings_of_a_subscription_saved_with_260_dates_stay_short(
     service: PracticeService,
-    store: SqlStore,
+    subscribe: Subscribe,
     destination: Destination,
     berlin_schedule: Schedule,
     clock: FakeClock,
 ) -> None:
     """Saved before the bound (straight into the store): settings still answer, briefly."""
     schedule = replace(berlin_schedule, skip=SkipDays("GB", frozenset(dates(260, clock.now().date()))))
-    await store.save_subscription(destination, schedule, Filters(), clock.now())
+    await subscribe(schedule=schedule)
     [response] = await service.handle_command(Invocation(destination, "U1"), "settings")
     card = response.message
     assert isinstance(card, ScheduleCard)
