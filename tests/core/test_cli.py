@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.core.conftest import SuggestionDatabase
 from tests.support.fakes import VALID_QUESTION
 from tests.support.paths import ROOT
 
@@ -115,12 +116,13 @@ def test_run_refuses_to_start_on_an_invalid_bank(
     assert "refusing to start" in err and "broken.md:1: missing field 'title'" in err
 
 
-def test_demo_shows_post_reply_and_reveal_in_one_thread(tmp_path: Path) -> None:
-    """`mlq run --demo` with piped input: question, the typed reply, then the answer, then exit 0."""
+def run_demo(tmp_path: Path, typed: str) -> subprocess.CompletedProcess[str]:
+    """Run `mlq run --demo` with `typed` piped in and a 1 s reveal; MLQ_SQLITE_PATH names a file
+    below tmp_path, which the demo should leave alone."""
     env = {**os.environ, "MLQ_DEMO_REVEAL_SECONDS": "1", "MLQ_SQLITE_PATH": str(tmp_path / "x.db")}
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "bot", "run", "--demo"],
-        input="my answer: use a pipeline\n",
+        input=typed,
         capture_output=True,
         text=True,
         timeout=120,
@@ -128,6 +130,11 @@ def test_demo_shows_post_reply_and_reveal_in_one_thread(tmp_path: Path) -> None:
         env=env,
         check=False,
     )
+
+
+def test_demo_shows_post_reply_and_reveal_in_one_thread(tmp_path: Path) -> None:
+    """`mlq run --demo` with piped input: question, the typed reply, then the answer, then exit 0."""
+    done = run_demo(tmp_path, "my answer: use a pipeline\n")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     posted = out.index("[Daily question]")
@@ -139,17 +146,7 @@ def test_demo_shows_post_reply_and_reveal_in_one_thread(tmp_path: Path) -> None:
 
 def test_the_demo_says_its_database_is_temporary(tmp_path: Path) -> None:
     """The demo's database is a temporary folder: its goodbye says so instead of "everything is saved"."""
-    env = {**os.environ, "MLQ_DEMO_REVEAL_SECONDS": "1", "MLQ_SQLITE_PATH": str(tmp_path / "x.db")}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--demo"],
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
+    done = run_demo(tmp_path, "")
     goodbye = done.stdout.rstrip().splitlines()[-1]
     assert "temporary" in goodbye and "saved" not in goodbye, goodbye
     assert not (tmp_path / "x.db").exists()  # and MLQ_SQLITE_PATH was left alone
@@ -290,32 +287,13 @@ def test_schedule_show_refuses_an_unknown_country(capsys: pytest.CaptureFixture[
 
 
 @pytest.fixture
-def suggested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def suggested(suggestion_database: SuggestionDatabase) -> Path:
     """A database holding one suggestion, as `/mlquestion suggest` leaves it."""
-    import asyncio
-    from datetime import UTC, datetime
-
-    from bot.store import open_store
-    from bot.store.sql_store import sqlite_url
-
-    database = tmp_path / "bot.db"
-    monkeypatch.setenv("MLQ_SQLITE_PATH", str(database))
-
-    async def add() -> None:
-        store = await open_store(sqlite_url(database))
-        await store.add_suggestion(
-            "slack:T1:U1",
-            "slack:T1:C1",
-            "keras",
-            None,
-            "Why freeze BatchNormalization layers when fine-tuning?",
-            "Their moving statistics would drift on the small new dataset.",
-            datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
-        )
-        await store.close()
-
-    asyncio.run(add())
-    return tmp_path
+    return suggestion_database(
+        "slack:T1:U1",
+        "Why freeze BatchNormalization layers when fine-tuning?",
+        "Their moving statistics would drift on the small new dataset.",
+    )
 
 
 def test_content_suggestions_lists_new_suggestions(

@@ -3,40 +3,20 @@ by the moderator's terminal, and `mlq content accept` writes no control characte
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.store import open_store
-from bot.store.sql_store import sqlite_url
+from tests.core.conftest import SuggestionDatabase
 
 HOSTILE = "Why scale\x1b[2J\x1b]0;pwned\x07 features\x9b31m?\u202e"
 
 
 @pytest.fixture
-def hostile_suggestion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def hostile_suggestion(suggestion_database: SuggestionDatabase) -> Path:
     """A database holding a suggestion stored before text was cleaned at the edge (SQLite kept it)."""
-    database = tmp_path / "bot.db"
-    monkeypatch.setenv("MLQ_SQLITE_PATH", str(database))
-
-    async def add() -> None:
-        store = await open_store(sqlite_url(database))
-        await store.add_suggestion(
-            "slack:T1:U\x1b[31m1",
-            "slack:T1:C1",
-            "keras",
-            None,
-            HOSTILE,
-            "Distances\x00 depend on units.",
-            datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
-        )
-        await store.close()
-
-    asyncio.run(add())
-    return tmp_path
+    return suggestion_database("slack:T1:U\x1b[31m1", HOSTILE, "Distances\x00 depend on units.")
 
 
 def test_suggestions_show_escape_sequences_as_text(

@@ -13,6 +13,14 @@ from bot.schedule.clock import FakeClock
 from bot.seam import Destination
 
 
+def accepted_by_another_process(clock: FakeClock) -> str:
+    """Issue U1 a link with one process's settings and verify it with another's; return whose it is."""
+    first, second = signin_links(load_settings(), clock), signin_links(load_settings(), clock)
+    assert first is not None and second is not None
+    link = first.issue(Destination("slack", "C1", "T1"), "U1", False)
+    return second.verify(link.rsplit("/", 1)[1]).user_id
+
+
 def test_the_dashboard_is_off_unless_a_port_is_set(clock: FakeClock) -> None:
     """No MLQ_WEB_PORT: no dashboard, and no sign-in links."""
     settings = load_settings()
@@ -58,10 +66,7 @@ def test_links_are_signed_with_the_configured_secret(
     """Two processes with the same MLQ_WEB_SECRET accept each other's links."""
     monkeypatch.setenv("MLQ_WEB_PORT", "8000")
     monkeypatch.setenv("MLQ_WEB_SECRET", "a-web-secret-for-the-tests-0123456789")
-    first, second = signin_links(load_settings(), clock), signin_links(load_settings(), clock)
-    assert first is not None and second is not None
-    link = first.issue(Destination("slack", "C1", "T1"), "U1", False)
-    assert second.verify(link.rsplit("/", 1)[1]).user_id == "U1"
+    assert accepted_by_another_process(clock) == "U1"
 
 
 def test_without_a_secret_the_key_comes_from_the_platform_tokens(
@@ -70,10 +75,7 @@ def test_without_a_secret_the_key_comes_from_the_platform_tokens(
     """Replicas with the same Slack token agree on the key without MLQ_WEB_SECRET."""
     monkeypatch.setenv("MLQ_WEB_PORT", "8000")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token-not-real")
-    first, second = signin_links(load_settings(), clock), signin_links(load_settings(), clock)
-    assert first is not None and second is not None
-    link = first.issue(Destination("slack", "C1", "T1"), "U1", False)
-    assert second.verify(link.rsplit("/", 1)[1]).user_id == "U1"
+    assert accepted_by_another_process(clock) == "U1"
 
 
 def test_with_nothing_to_derive_from_the_key_is_this_processs_and_says_so(
