@@ -154,7 +154,13 @@ class _Parser:
         if not isinstance(meta, dict) or not isinstance(node, yaml.MappingNode):
             self.problem(1, "front matter must be a YAML mapping of field: value")
             return None, {}
-        key_lines = {str(key.value): key.start_mark.line + self.meta_first_line for key, _ in node.value}
+        key_lines: dict[str, int] = {}
+        for key, _ in node.value:
+            name, line = str(key.value), key.start_mark.line + self.meta_first_line
+            if name in key_lines:
+                # YAML keeps the last value silently, so an edit to the first one would be lost.
+                self.problem(line, f"field '{name}' appears twice (first on line {key_lines[name]})")
+            key_lines[name] = line
         return meta, key_lines
 
     def _salvage(self, meta_text: str) -> tuple[dict[str, Any], dict[str, int]]:

@@ -105,6 +105,11 @@ CASES = [
         "needs a 'review' mapping",
     ),
     (lambda t: t.replace("---\nid:", "id:", 1), "^", "missing YAML front matter"),
+    (
+        lambda t: t.replace("tags: [sample]", "tags: [sample]\ntags: [sample, twice]"),
+        "tags: [sample, twice]",
+        "field 'tags' appears twice (first on line 7)",
+    ),
 ]
 
 
