@@ -20,6 +20,8 @@ from rapidfuzz import fuzz
 
 _STEMMER = snowballstemmer.stemmer("english")
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|whereas|while|although)\s+", re.I)
+# Clause boundaries: a negation in one clause ("X aren't the same: Y does Z") says nothing of the next.
+_CLAUSES = re.compile(r"[,:()\u2013\u2014]|\s-\s")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _BRITISH = re.compile(r"(?<=[a-z])is(e|ed|es|ing|ation|ations|er|ers)\b")
 
@@ -57,6 +59,28 @@ for _a, _b in (
     ("keys", "queries"),
     ("row", "column"),
     ("rows", "columns"),
+    # Terms interview answers confuse with their partner, so a sentence with the wrong one is wrong.
+    ("sparse", "dense"),
+    ("min", "max"),
+    ("positives", "negatives"),
+    ("numerator", "denominator"),
+    ("convex", "concave"),
+    ("supervised", "unsupervised"),
+    ("generative", "discriminative"),
+    ("stateful", "stateless"),
+    ("laplace", "gaussian"),
+    ("mse", "mae"),
+    ("ddp", "fsdp"),
+    ("prefill", "decode"),
+    ("float16", "bfloat16"),
+    ("fp16", "bf16"),
+    ("encoder-only", "decoder-only"),
+    ("compute-bound", "memory-bound"),
+    ("bidirectional", "causal"),
+    ("draft", "target"),
+    ("view", "reshape"),
+    ("jailbreak", "injection"),
+    ("canary", "blue-green"),
 ):
     SWAPS[_a], SWAPS[_b] = _b, _a
 
@@ -66,6 +90,7 @@ class Sentence:
     text: str
     words: tuple[str, ...]  # normalised words, in order
     stems: tuple[str, ...]
+    clauses: tuple[int, ...] = ()  # the clause (split at , : ( ) and dashes) each word is in
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +114,14 @@ def normalise(text: str) -> str:
 def sentences(answer: str) -> list[Sentence]:
     out = []
     for part in _SENTENCES.split(normalise(answer)):
-        words = tuple(_WORD.findall(part))
+        words: list[str] = []
+        clauses: list[int] = []
+        for index, clause in enumerate(_CLAUSES.split(part)):
+            found = _WORD.findall(clause)
+            words += found
+            clauses += [index] * len(found)
         if words:
-            out.append(Sentence(part.strip(), words, tuple(stem(w) for w in words)))
+            out.append(Sentence(part.strip(), tuple(words), tuple(stem(w) for w in words), tuple(clauses)))
     return out
 
 
@@ -138,7 +168,8 @@ def find_swapped(phrase: str, in_sentences: list[Sentence]) -> Match | None:
     terms, negative = phrase_terms(phrase)
     for index, term in enumerate(terms):
         partner = SWAPS.get(term)
-        if partner is None:
+        # With both partners in the phrase ("reshape returns a view") a swap is not a mistake.
+        if partner is None or partner in terms:
             continue
         swapped_terms = (*terms[:index], partner, *terms[index + 1 :])
         for sentence in in_sentences:
@@ -165,7 +196,20 @@ def _positions(terms: tuple[str, ...], sentence: Sentence, share: float = 1.0) -
             best = chosen
     if best is None or max(best) - min(best) > MAX_GAP_PER_TERM * len(terms):
         return None
+    if not _in_order(terms, found_all, best):
+        return None
     return best
+
+
+def _in_order(terms: tuple[str, ...], found_all: list[list[int]], chosen: list[int]) -> bool:
+    """Single-letter symbols keep the phrase's order: "p(x)/q(x)" is not "q(x)/p(x)"."""
+    said = [term for term, found in zip(terms, found_all, strict=True) if found]
+    first: dict[str, int] = {}
+    for term, position in zip(said, chosen, strict=True):
+        if len(term) == 1 and term.isalpha():
+            first.setdefault(term, position)
+    positions = list(first.values())
+    return positions == sorted(positions)
 
 
 def _locations(term: str, sentence: Sentence) -> list[int]:
@@ -184,5 +228,10 @@ def _locations(term: str, sentence: Sentence) -> list[int]:
 
 def _negated(sentence: Sentence, start: int, end: int) -> bool:
     """A negation just before the matched words, or among them ("L1 does not set weights to zero")."""
-    window = sentence.words[max(0, start - NEGATION_WINDOW) : end]
-    return any(w in NEGATORS or w.endswith("n't") for w in window)
+    first = max(0, start - NEGATION_WINDOW)
+    clause = sentence.clauses[start] if sentence.clauses else None
+    return any(
+        (w in NEGATORS or w.endswith("n't"))
+        and (i >= start or clause is None or sentence.clauses[i] == clause)
+        for i, w in enumerate(sentence.words[first:end], start=first)
+    )
