@@ -12,7 +12,10 @@ from bot.messages import (
     AnswerCard,
     AnswerForm,
     CardKind,
+    DataExport,
     FeedbackCard,
+    ForgetConfirm,
+    Forgotten,
     LeaderboardCard,
     Message,
     MockSummary,
@@ -254,6 +257,11 @@ def render_feedback(card: FeedbackCard, width: int | None = None) -> str:
     return "\n".join(lines)
 
 
+# The console has no buttons: the person types the confirmation (see ConsoleAdapter).
+FORGET_WORD = "forget me"
+FORGET_PROMPT = f"Type `{FORGET_WORD}` to delete it all, or anything else to keep it."
+
+
 def render(message: Message, zone: ZoneInfo, width: int | None = None) -> str:
     """Render any core message as plain text wrapped to `width` (default: the terminal's)."""
     if isinstance(message, QuestionCard):
@@ -274,4 +282,8 @@ def render(message: Message, zone: ZoneInfo, width: int | None = None) -> str:
         return render_feedback(message, width)
     if isinstance(message, MockSummary):
         return render_notice(Notice(mock_summary_text(message)), width)
+    if isinstance(message, DataExport | Forgotten):
+        return render_notice(Notice(message.text), width)
+    if isinstance(message, ForgetConfirm):
+        return render_notice(Notice(f"{message.text}\n{FORGET_PROMPT}"), width)
     return render_notice(message, width)
