@@ -3,7 +3,9 @@
 Lines starting with `/mlquestion` are commands, `/answer` shows the last on-demand answer,
 `/check` writes an answer to the last question shown and gets feedback on it (a mock interview's
 "Answer"), `/rate nailed|partly|missed` rates the last answer shown (`/rate` alone takes the rating
-feedback suggested), `/quit` (or the end of input, Ctrl-D)
+feedback suggested), `/mlquestion export` writes your data's files to a folder (MLQ_EXPORT_DIR, or
+the working directory) and `/mlquestion forget-me` waits for `forget me` typed to confirm, `/quit`
+(or the end of input, Ctrl-D)
 exits, and any other line is a reply in the current daily question's thread (counted as taking
 part; the text is only echoed). Output is wrapped to the terminal's width.
 """
@@ -16,16 +18,26 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.console.render import render, render_answer, render_notice, render_question, terminal_width
+from adapters.console.render import (
+    FORGET_WORD,
+    render,
+    render_answer,
+    render_notice,
+    render_question,
+    terminal_width,
+)
 from bot.messages import (
     AnswerCard,
     AnswerForm,
     CardKind,
     CheckPrompt,
+    DataExport,
     FeedbackCard,
+    ForgetConfirm,
     Message,
     MockSummary,
     Notice,
@@ -48,7 +60,8 @@ class ConsoleAdapter:
 
     Keeps in memory only what a terminal shows: the current thread and the last on-demand question.
     `on_end_of_input` runs when the input ends (Ctrl-D); by default it is `on_quit`. A non-empty
-    `prompt` is shown whenever a line can be typed.
+    `prompt` is shown whenever a line can be typed. Exports are written to `export_dir` (None: the
+    working directory at the time).
     """
 
     platform = "console"
@@ -66,6 +79,7 @@ class ConsoleAdapter:
         on_end_of_input: Callable[[], None] | None = None,
         prompt: str = "",
         width: Callable[[], int] = terminal_width,
+        export_dir: Path | None = None,
     ) -> None:
         self.service = service
         self.stdin = stdin
@@ -76,6 +90,9 @@ class ConsoleAdapter:
         self.prompt = prompt
         self.width = width
         self.user_id = user_id
+        self.export_dir = export_dir
+        # A `forget-me` waiting for its typed confirmation (the next line decides).
+        self._forget_pending = False
         self._prompt_shown = False
         self._listening = False
         self.current_thread: ThreadRef | None = None
@@ -187,6 +204,9 @@ class ConsoleAdapter:
             self._listening = False
             self.on_quit()
             return
+        if self._forget_pending:
+            await self._confirm_forget(text)
+            return
         if self._answer is not None:
             await self._fill_answer(self._answer, text)
             return
@@ -208,6 +228,10 @@ class ConsoleAdapter:
                 message = response.message
                 if isinstance(message, SuggestForm):
                     self._form = []
+                if isinstance(message, DataExport):
+                    await self._save_export(message)
+                    continue
+                self._forget_pending = isinstance(message, ForgetConfirm)
                 self._show(message)
             return
         if text.startswith("/"):
@@ -317,6 +341,38 @@ class ConsoleAdapter:
             # Nothing typed is lost: show it back so it can be pasted again.
             self._print(f"  your question: {question}\n  your answer: {answer}")
 
+    async def _save_export(self, export: DataExport) -> None:
+        """Write the export's files into the export folder and say where; a folder we cannot write
+        to gets a message naming it and nothing half-written is reported as done."""
+        folder = self.export_dir or Path.cwd()
+        try:
+            written = await asyncio.to_thread(_write_files, folder, export)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            self._print(
+                render_notice(
+                    Notice(
+                        f"Could not write the export to {folder} ({reason}). Set MLQ_EXPORT_DIR to a "
+                        "folder you can write to, then run `/mlquestion export` again.",
+                        NoticeKind.ERROR,
+                    ),
+                    self.width(),
+                )
+            )
+            return
+        files = "\n".join(f"  {path}" for path in written)
+        self._print(render_notice(Notice(export.text), self.width()) + "\nWritten:\n" + files)
+
+    async def _confirm_forget(self, text: str) -> None:
+        """Forget the console's user only when the confirmation word is typed exactly."""
+        self._forget_pending = False
+        if text.strip().lower() != FORGET_WORD:
+            self._print(render_notice(Notice("Nothing was deleted."), self.width()))
+            return
+        response = await self.service.forget(Invocation(CHANNEL, self.user_id))
+        self.last_rating = self.last_check = None
+        self._print(render(response.message, self.zone, self.width()))
+
     async def _latest_thread(self) -> ThreadRef | None:
         subscription = await self.service.store.get_subscription(CHANNEL)
         if subscription is None:
@@ -340,3 +396,15 @@ class ConsoleAdapter:
             self.stdout.write(self.prompt)
             self._prompt_shown = True
             self.stdout.flush()
+
+
+def _write_files(folder: Path, export: DataExport) -> list[Path]:
+    """Write each file (names come from the core, never from input) and return their paths."""
+    if not folder.is_dir():
+        raise NotADirectoryError(20, "not a folder", str(folder))
+    written = []
+    for file in export.files:
+        path = folder / file.name
+        path.write_bytes(file.content)
+        written.append(path)
+    return written
