@@ -564,9 +564,10 @@ class FakeDiscord:
             body, uploads = _multipart(request.headers["Content-Type"], raw)
         given = dict(request.query) if request.method == "GET" else body
         self._uploads = uploads  # read by the (synchronous) handler below, then dropped
+        headers: dict[str, str] = {}
         try:
             if sum(len(data) for _, data in uploads.values()) > UPLOAD_LIMIT:
-                status, payload, headers = 413, {"message": "Request entity too large", "code": 40005}, {}
+                status, payload = 413, {"message": "Request entity too large", "code": 40005}
             else:
                 status, payload, headers = self._answer(
                     request.method, path, request.headers.get("Authorization"), given
