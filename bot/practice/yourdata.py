@@ -203,6 +203,30 @@ def anki_deck(questions: list[Question], now: datetime) -> bytes:
     return out.getvalue()
 
 
+async def participation_csv(bank: QuestionBank, store: Store, destination: Destination) -> bytes:
+    """A channel's participation for its admins: one row per daily question sent there, oldest
+    first, with how many people took part (replied in its thread or rated under its reveal).
+
+    Counts only, never names: the dashboard's leaderboard names people who have not opted out, and
+    a file that leaves the dashboard should not carry what an opt-out or `forget-me` withdrew."""
+    posts = await store.destination_posts(destination)
+    people: dict[int, int] = dict.fromkeys((post.id for post in posts), 0)
+    for participant in await store.post_participants(posts):
+        people[participant.post_id] += 1
+    rows = [
+        [
+            post.local_date.isoformat(),
+            post.posted_at.isoformat() if post.posted_at else "",
+            post.question_id or "",
+            *_labels(bank, post.question_id or ""),
+            str(people[post.id]),
+        ]
+        for post in posts
+    ]
+    header = ["date", "posted_at_utc", "question_id", "title", "topic", "difficulty", "people_took_part"]
+    return _csv(header, rows)
+
+
 def _labels(bank: QuestionBank, question_id: str) -> list[str]:
     question = bank.get(question_id)
     if question is None:
