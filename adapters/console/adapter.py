@@ -23,13 +23,13 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from adapters.console.render import (
-    FORGET_WORD,
     render,
     render_answer,
     render_notice,
     render_question,
     terminal_width,
 )
+from adapters.console.yourdata import confirms_forget, save_export
 from bot.messages import (
     AnswerCard,
     AnswerForm,
@@ -342,31 +342,12 @@ class ConsoleAdapter:
             self._print(f"  your question: {question}\n  your answer: {answer}")
 
     async def _save_export(self, export: DataExport) -> None:
-        """Write the export's files into the export folder and say where; a folder we cannot write
-        to gets a message naming it and nothing half-written is reported as done."""
-        folder = self.export_dir or Path.cwd()
-        try:
-            written = await asyncio.to_thread(_write_files, folder, export)
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            self._print(
-                render_notice(
-                    Notice(
-                        f"Could not write the export to {folder} ({reason}). Set MLQ_EXPORT_DIR to a "
-                        "folder you can write to, then run `/mlquestion export` again.",
-                        NoticeKind.ERROR,
-                    ),
-                    self.width(),
-                )
-            )
-            return
-        files = "\n".join(f"  {path}" for path in written)
-        self._print(render_notice(Notice(export.text), self.width()) + "\nWritten:\n" + files)
+        self._print(render_notice(await save_export(export, self.export_dir), self.width()))
 
     async def _confirm_forget(self, text: str) -> None:
         """Forget the console's user only when the confirmation word is typed exactly."""
         self._forget_pending = False
-        if text.strip().lower() != FORGET_WORD:
+        if not confirms_forget(text):
             self._print(render_notice(Notice("Nothing was deleted."), self.width()))
             return
         response = await self.service.forget(Invocation(CHANNEL, self.user_id))
@@ -396,15 +377,3 @@ class ConsoleAdapter:
             self.stdout.write(self.prompt)
             self._prompt_shown = True
             self.stdout.flush()
-
-
-def _write_files(folder: Path, export: DataExport) -> list[Path]:
-    """Write each file (names come from the core, never from input) and return their paths."""
-    if not folder.is_dir():
-        raise NotADirectoryError(20, "not a folder", str(folder))
-    written = []
-    for file in export.files:
-        path = folder / file.name
-        path.write_bytes(file.content)
-        written.append(path)
-    return written

@@ -8,6 +8,7 @@ import textwrap
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from adapters.console.yourdata import FORGET_PROMPT
 from bot.messages import (
     AnswerCard,
     AnswerForm,
@@ -255,11 +256,6 @@ def render_feedback(card: FeedbackCard, width: int | None = None) -> str:
         )
     )
     return "\n".join(lines)
-
-
-# The console has no buttons: the person types the confirmation (see ConsoleAdapter).
-FORGET_WORD = "forget me"
-FORGET_PROMPT = f"Type `{FORGET_WORD}` to delete it all, or anything else to keep it."
 
 
 def render(message: Message, zone: ZoneInfo, width: int | None = None) -> str:
