@@ -82,6 +82,7 @@ class FakeSlack:
     # Files by id: files.getUploadURLExternal's filename and length, the uploaded bytes, and where
     # files.completeUploadExternal shared them (channel_id, initial_comment, title).
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    upload_status: int = 200  # what the upload URL answers (e.g. 413 to refuse the bytes)
     write_delay: float = 0.0
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -278,6 +279,8 @@ class FakeSlack:
         file_id = request.match_info["file_id"]
         if file_id not in self.files:
             return web.Response(status=404, text="not found")
+        if self.upload_status != 200:
+            return web.Response(status=self.upload_status, text="refused")
         data = await request.read()
         await self._record(lambda: self.files[file_id].__setitem__("data", data))
         return web.Response(text=f"OK - {len(data)}")

@@ -84,6 +84,14 @@ async def test_a_refused_upload_says_why_and_shares_nothing(slack_world: SlackWo
     assert uploaded(slack_world) == {}
 
 
+async def test_bytes_refused_by_the_upload_url_are_reported_without_the_url(slack_world: SlackWorld) -> None:
+    """The upload URL answers 413: the reply says the upload was refused and names no URL."""
+    slack_world.fake.upload_status = 413
+    reply = await slack_world.command("export")
+    assert "the file upload was refused" in reply["text"] and "/upload/" not in reply["text"]
+    assert slack_world.fake.calls_to("files.completeUploadExternal") == []
+
+
 async def test_forget_me_asks_with_two_buttons(slack_world: SlackWorld) -> None:
     """An ephemeral question with a red confirm button and a keep button; nothing deleted yet."""
     await rate(slack_world, ALICE, "keras-easy", "missed")
