@@ -109,5 +109,5 @@ async def _tell(respond: AsyncRespond, notice: Notice) -> None:
 
 async def _replace(respond: AsyncRespond, message: Any) -> None:
     """Put the outcome where the question was (the buttons go, so nothing is clicked twice)."""
-    (rendered,) = R.render(message)
-    await respond(response_type="ephemeral", replace_original=True, **rendered.payload())
+    for index, rendered in enumerate(R.render(message)):
+        await respond(response_type="ephemeral", replace_original=index == 0, **rendered.payload())

@@ -3,6 +3,8 @@
 The export is the person's own ratings and review schedule as CSV, and an Anki deck (genanki) of the
 questions whose latest rating was Partly or Missed. Forgetting deletes every row kept about the
 account, in one store transaction, and says what went. Platform-neutral: adapters deliver the files.
+A channel's participation CSV for its admins (the web dashboard's download) is built here too, with
+the same CSV conventions.
 """
 
 from __future__ import annotations
