@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
 from bot.records import MockSession, RatingRecord, ReviewCardRecord, WebSession
 from bot.seam import Destination, ThreadRef
 from bot.store import SqlStore
@@ -129,3 +133,31 @@ async def test_a_moderators_name_is_cleared_from_what_they_reviewed(store: SqlSt
     assert counts["moderation marks"] == 1
     (kept,) = await store.user_suggestions(OTHER)
     assert kept.rejected_reason == "duplicate"
+
+
+# A trigger that refuses to delete suggestions, so forgetting fails part-way (after the ratings,
+# replies and cards were deleted in the same transaction).
+_REFUSE_DELETES = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_delete BEFORE DELETE ON suggestions BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+        "CREATE TRIGGER refuse_delete BEFORE DELETE ON suggestions "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_delete()",
+    ],
+}
+
+
+async def test_a_failure_part_way_deletes_nothing(store: SqlStore) -> None:
+    """The database refuses one of the deletes: the ones before it are rolled back too."""
+    await keep_everything_about(store, ME)
+    async with store.engine.begin() as conn:
+        for statement in _REFUSE_DELETES[store.engine.dialect.name]:
+            await conn.execute(text(statement))
+    with pytest.raises(DBAPIError):
+        await store.forget_user(ME, "U1", "slack", "T1")
+    assert len(await store.user_ratings(ME)) == 1 and len(await store.review_cards_of(ME)) == 1
+    assert await store.replied_threads(ME) == {"slack:C1:1.0"}
+    assert await store.leaderboard_optouts({ME}) == {ME}
