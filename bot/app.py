@@ -248,6 +248,7 @@ def build_adapters(
             on_quit=stop.set,
             on_end_of_input=(lambda: None) if scripted_demo else stop.set,
             prompt=PROMPT if options.interactive else "",
+            export_dir=settings.export_dir,
         )
         adapters.append(console)
     for adapter in adapters:

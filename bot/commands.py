@@ -36,6 +36,8 @@ USAGE = """\
 `/mlquestion suggest` — suggest a question and answer for the bank
 `/mlquestion link` · `/mlquestion link CODE` · `/mlquestion unlink` — one review schedule across platforms
 `/mlquestion dashboard` — a private one-time link to your web dashboard (charts of your progress)
+`/mlquestion export` — your ratings and review schedule as CSV, and an Anki deck of what to revisit
+`/mlquestion forget-me` — delete everything kept about you (asks you to confirm first)
 `/mlquestion topics` — the topics, difficulties and tracks
 `/mlquestion help` — this help
 Channel admins:
@@ -141,6 +143,16 @@ class Dashboard:
 
 
 @dataclass(frozen=True, slots=True)
+class Export:
+    """The caller's own ratings and review schedule as files, privately."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetMe:
+    """Ask to delete everything kept about the caller (nothing is deleted before they confirm)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Unsubscribe:
     pass
 
@@ -179,6 +191,8 @@ Command = (
     | Link
     | Unlink
     | Dashboard
+    | Export
+    | ForgetMe
 )
 ADMIN_COMMANDS = (Subscribe, Unsubscribe, Pause, Resume)
 _SIMPLE: dict[str, Command] = {
@@ -193,6 +207,9 @@ _SIMPLE: dict[str, Command] = {
     "suggest": Suggest(),
     "unlink": Unlink(),
     "dashboard": Dashboard(),
+    "export": Export(),
+    "forget-me": ForgetMe(),
+    "forgetme": ForgetMe(),
 }
 _LINK_CODE = re.compile(r"[A-Z0-9]{8}")  # what `link` hands out (see bot.practice.flows)
 _LEADERBOARD: dict[str, Command] = {

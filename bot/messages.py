@@ -251,6 +251,57 @@ class MockSummary:
     ended: str  # "finished", "stopped" or "expired"
 
 
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """One file of a data export: its name (safe for any platform), bytes and media type."""
+
+    name: str
+    content: bytes
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class DataExport:
+    """A person's own data as files, always private: `text` (Markdown) says what each file holds."""
+
+    text: str
+    files: tuple[ExportFile, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetConfirm:
+    """Asks the person to confirm `forget-me`: `text` says what will be deleted. Adapters show a
+    confirm and a cancel control (buttons, or a typed word) and call `PracticeService.forget` with
+    the confirming person's own invocation: nobody can confirm for someone else."""
+
+    text: str
+    confirm_label: str = "Delete everything about me"
+    cancel_label: str = "Keep my data"
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What `forget-me` deleted: (kind, rows) for every kind, zero counts included."""
+
+    deleted: tuple[tuple[str, int], ...]
+
+    @property
+    def text(self) -> str:
+        """The counts as Markdown, the kinds with nothing to delete grouped on one line."""
+        found = [f"• {kind}: {count}" for kind, count in self.deleted if count]
+        none = [kind for kind, count in self.deleted if not count]
+        lines = ["**Deleted everything kept about you here.**", *found]
+        if not found:
+            lines.append("There was nothing kept about you.")
+        if none:
+            lines.append("Nothing to delete: " + ", ".join(none) + ".")
+        lines.append(
+            "You are gone from leaderboards and participation counts (they were made from your "
+            "replies and ratings). Anything new you do is kept again, as before."
+        )
+        return "\n".join(lines)
+
+
 Message = (
     QuestionCard
     | AnswerCard
@@ -262,6 +313,9 @@ Message = (
     | AnswerForm
     | FeedbackCard
     | MockSummary
+    | DataExport
+    | ForgetConfirm
+    | Forgotten
 )
 
 

@@ -29,6 +29,7 @@ from bot.ops.metrics import Metrics
 from bot.practice.answers import answer_form, assess, feedback_card, tidy_answer
 from bot.practice.flows import Practice, user_key
 from bot.practice.mock import MockInterviews, is_mock_context
+from bot.practice.yourdata import YourData
 from bot.records import PostRecord, Subscription, SubscriptionOptions
 from bot.schedule.clock import Clock
 from bot.schedule.cycle import CycleContext, ScheduleListener, ServiceConfig, new_owner_id
@@ -102,6 +103,7 @@ class PracticeService:
         self.feedback = feedback or OfflineEngine()
         self.signin = signin  # None: the web dashboard is off
         self.mock = MockInterviews(bank, self.practice, clock, self.feedback)
+        self.yourdata = YourData(bank, store, clock)
         self.daily = DailyCycle(
             CycleContext(
                 bank,
@@ -188,6 +190,10 @@ class PracticeService:
             return [await self.practice.unlink(invocation.destination, invocation.user_id)]
         if isinstance(command, C.Dashboard):
             return [self.dashboard(invocation)]
+        if isinstance(command, C.Export):
+            return [await self.yourdata.export(invocation.destination, invocation.user_id)]
+        if isinstance(command, C.ForgetMe):
+            return [self.yourdata.forget_prompt()]
         return [await self._lifecycle(invocation.destination, command)]
 
     async def ask(self, invocation: Invocation, filters: Filters) -> Response:
@@ -249,6 +255,13 @@ class PracticeService:
                 "Sign out there when you are done."
             )
         )
+
+    async def forget(self, invocation: Invocation) -> Response:
+        """`forget-me` was confirmed: delete everything kept about the confirming person."""
+        self.metrics.commands.labels(invocation.destination.platform, "forget").inc()
+        response = await self.yourdata.forget(invocation.destination, invocation.user_id)
+        log.info("forgotten: destination=%s user=%s", invocation.destination.key, invocation.user_id)
+        return response
 
     def answer(self, question_id: str, review: bool = False) -> AnswerCard | None:
         """Return the model answer of a question (for "Show answer" buttons), with rating buttons

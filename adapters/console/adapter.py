@@ -3,7 +3,9 @@
 Lines starting with `/mlquestion` are commands, `/answer` shows the last on-demand answer,
 `/check` writes an answer to the last question shown and gets feedback on it (a mock interview's
 "Answer"), `/rate nailed|partly|missed` rates the last answer shown (`/rate` alone takes the rating
-feedback suggested), `/quit` (or the end of input, Ctrl-D)
+feedback suggested), `/mlquestion export` writes your data's files to a folder (MLQ_EXPORT_DIR, or
+the working directory) and `/mlquestion forget-me` waits for `forget me` typed to confirm, `/quit`
+(or the end of input, Ctrl-D)
 exits, and any other line is a reply in the current daily question's thread (counted as taking
 part; the text is only echoed). Output is wrapped to the terminal's width.
 """
@@ -16,16 +18,26 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.console.render import render, render_answer, render_notice, render_question, terminal_width
+from adapters.console.render import (
+    render,
+    render_answer,
+    render_notice,
+    render_question,
+    terminal_width,
+)
+from adapters.console.yourdata import confirms_forget, save_export
 from bot.messages import (
     AnswerCard,
     AnswerForm,
     CardKind,
     CheckPrompt,
+    DataExport,
     FeedbackCard,
+    ForgetConfirm,
     Message,
     MockSummary,
     Notice,
@@ -48,7 +60,8 @@ class ConsoleAdapter:
 
     Keeps in memory only what a terminal shows: the current thread and the last on-demand question.
     `on_end_of_input` runs when the input ends (Ctrl-D); by default it is `on_quit`. A non-empty
-    `prompt` is shown whenever a line can be typed.
+    `prompt` is shown whenever a line can be typed. Exports are written to `export_dir` (None: the
+    working directory at the time).
     """
 
     platform = "console"
@@ -66,6 +79,7 @@ class ConsoleAdapter:
         on_end_of_input: Callable[[], None] | None = None,
         prompt: str = "",
         width: Callable[[], int] = terminal_width,
+        export_dir: Path | None = None,
     ) -> None:
         self.service = service
         self.stdin = stdin
@@ -76,6 +90,9 @@ class ConsoleAdapter:
         self.prompt = prompt
         self.width = width
         self.user_id = user_id
+        self.export_dir = export_dir
+        # A `forget-me` waiting for its typed confirmation (the next line decides).
+        self._forget_pending = False
         self._prompt_shown = False
         self._listening = False
         self.current_thread: ThreadRef | None = None
@@ -187,6 +204,9 @@ class ConsoleAdapter:
             self._listening = False
             self.on_quit()
             return
+        if self._forget_pending:
+            await self._confirm_forget(text)
+            return
         if self._answer is not None:
             await self._fill_answer(self._answer, text)
             return
@@ -208,6 +228,10 @@ class ConsoleAdapter:
                 message = response.message
                 if isinstance(message, SuggestForm):
                     self._form = []
+                if isinstance(message, DataExport):
+                    await self._save_export(message)
+                    continue
+                self._forget_pending = isinstance(message, ForgetConfirm)
                 self._show(message)
             return
         if text.startswith("/"):
@@ -316,6 +340,19 @@ class ConsoleAdapter:
         if isinstance(response.message, Notice) and response.message.kind is NoticeKind.ERROR:
             # Nothing typed is lost: show it back so it can be pasted again.
             self._print(f"  your question: {question}\n  your answer: {answer}")
+
+    async def _save_export(self, export: DataExport) -> None:
+        self._print(render_notice(await save_export(export, self.export_dir), self.width()))
+
+    async def _confirm_forget(self, text: str) -> None:
+        """Forget the console's user only when the confirmation word is typed exactly."""
+        self._forget_pending = False
+        if not confirms_forget(text):
+            self._print(render_notice(Notice("Nothing was deleted."), self.width()))
+            return
+        response = await self.service.forget(Invocation(CHANNEL, self.user_id))
+        self.last_rating = self.last_check = None
+        self._print(render(response.message, self.zone, self.width()))
 
     async def _latest_thread(self) -> ThreadRef | None:
         subscription = await self.service.store.get_subscription(CHANNEL)

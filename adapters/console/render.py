@@ -8,11 +8,15 @@ import textwrap
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from adapters.console.yourdata import FORGET_PROMPT
 from bot.messages import (
     AnswerCard,
     AnswerForm,
     CardKind,
+    DataExport,
     FeedbackCard,
+    ForgetConfirm,
+    Forgotten,
     LeaderboardCard,
     Message,
     MockSummary,
@@ -274,4 +278,8 @@ def render(message: Message, zone: ZoneInfo, width: int | None = None) -> str:
         return render_feedback(message, width)
     if isinstance(message, MockSummary):
         return render_notice(Notice(mock_summary_text(message)), width)
+    if isinstance(message, DataExport | Forgotten):
+        return render_notice(Notice(message.text), width)
+    if isinstance(message, ForgetConfirm):
+        return render_notice(Notice(f"{message.text}\n{FORGET_PROMPT}"), width)
     return render_notice(message, width)

@@ -7,6 +7,7 @@ The commands and buttons on a client are added by whoever builds it (`commands.n
 from __future__ import annotations
 
 import asyncio
+import io
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ from adapters.discord.markdown import clip
 from adapters.discord.options import check_options
 from adapters.discord.render import CONTENT_LIMIT, Outgoing
 from bot.content.bank import Filters
+from bot.messages import ExportFile
 from bot.seam import PlatformSetupError
 
 PLATFORM = "discord"
@@ -78,6 +80,10 @@ class Interactions(Protocol):
 
     async def guild_message(self, message: discord.Message) -> None:
         """Any message in a server channel or thread the bot can see (the author, never the text)."""
+        ...
+
+    async def forget_clicked(self, interaction: BotInteraction, confirm: bool) -> None:
+        """A forget-me button: forget the clicking person (`confirm`), or say nothing was deleted."""
         ...
 
 
@@ -191,11 +197,17 @@ class Reply:
     private: bool
     message: Outgoing
     view: discord.ui.View | None = None
+    files: tuple[ExportFile, ...] = ()  # attached to the message (your data's export)
 
-    def parts(self) -> dict[str, Any]:
+    def parts(self, edit: bool = False) -> dict[str, Any]:
+        """The keyword arguments of a send, or of an edit (`edit`: files go in as `attachments`)."""
         parts: dict[str, Any] = {"content": self.message.content, "embeds": list(self.message.embeds)}
         if self.view is not None:
             parts["view"] = self.view
+        if self.files:
+            # A discord.File is read once when sent: every send gets its own.
+            made = [discord.File(io.BytesIO(f.content), filename=f.name) for f in self.files]
+            parts["attachments" if edit else "files"] = made
         if self.message.mentions is not None:
             parts["allowed_mentions"] = self.message.mentions
         return parts
@@ -228,7 +240,7 @@ async def deliver(
         elif original_pending:
             original_pending = False
             if reply.private or not deferred_privately:
-                await interaction.edit_original_response(**reply.parts())
+                await interaction.edit_original_response(**reply.parts(edit=True))
                 continue
             # The deferred original is private: keep it short and post the public part after it.
             await interaction.edit_original_response(content="✅ Done: the reply is posted in the channel.")

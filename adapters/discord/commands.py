@@ -13,7 +13,7 @@ import logging
 import discord
 from discord import app_commands
 
-from adapters.discord import mock, practice
+from adapters.discord import mock, practice, yourdata
 from adapters.discord.client import (
     BotClient,
     BotInteraction,
@@ -201,6 +201,7 @@ def new_client(interactions: Interactions | None, config: DiscordConfig) -> BotC
     client.tree.add_command(ChannelCommands())
     practice.install(client)
     mock.install(client)
+    yourdata.install(client)
     client.tree.error(_command_failed)
     # Registered before the gateway connects, so clicks on messages posted before a restart work.
     client.add_dynamic_items(*PERSISTENT_BUTTONS)

@@ -15,11 +15,15 @@ import discord
 
 from adapters.discord.client import Reply, handler_of
 from adapters.discord.render import render
+from adapters.discord.yourdata import BUTTONS as YOUR_DATA_BUTTONS
+from adapters.discord.yourdata import forget_view
 from bot.messages import (
     AnswerCard,
     CardKind,
     CheckPrompt,
+    DataExport,
     FeedbackCard,
+    ForgetConfirm,
     Message,
     QuestionCard,
     RatingPrompt,
@@ -252,20 +256,31 @@ def view_for(message: Message) -> discord.ui.View | None:
             view.add_item(item)
     elif isinstance(message, AnswerCard | FeedbackCard) and message.rating is not None:
         view = rating_view(message.rating)
+    elif isinstance(message, ForgetConfirm):
+        view = forget_view(message)
     else:
         return None
     return view if view.children else None
 
 
 def replies_for(response: Response) -> list[Reply]:
-    """Render a core response as replies; its buttons go under the last message."""
+    """Render a core response as replies; its buttons (and an export's files) go with the last message."""
     outgoing = render(response.message)
     view = view_for(response.message)
+    files = response.message.files if isinstance(response.message, DataExport) else ()
     last = len(outgoing) - 1
     return [
-        Reply(response.private, out, view if index == last else None) for index, out in enumerate(outgoing)
+        Reply(response.private, out, view, files) if index == last else Reply(response.private, out)
+        for index, out in enumerate(outgoing)
     ]
 
 
 # Every persistent button: registered on a client before it connects, so old messages' clicks work.
-PERSISTENT_BUTTONS: Final = (AnswerButton, ShareButton, RateButton, ReviewAnswerButton, CheckButton)
+PERSISTENT_BUTTONS: Final = (
+    AnswerButton,
+    ShareButton,
+    RateButton,
+    ReviewAnswerButton,
+    CheckButton,
+    *YOUR_DATA_BUTTONS,
+)

@@ -25,6 +25,7 @@ from adapters.discord.practice import DiscordPractice
 from bot.content.bank import Filters
 from bot.messages import Notice, NoticeKind, QuestionCard, Response
 from bot.practice.mock import is_mock_context
+from bot.practice.yourdata import cancelled
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
 
@@ -133,6 +134,17 @@ class DiscordInteractions:
     async def guild_message(self, message: discord.Message) -> None:
         await self.practice.guild_message(message)
 
+    # Your data (see yourdata.py) -----------------------------------------------------------------------
+
+    async def forget_clicked(self, interaction: BotInteraction, confirm: bool) -> None:
+        """Forget the person who clicked (never anyone the message names), or keep everything."""
+        invocation = self.channel_invocation(interaction)
+        if invocation is None:
+            await tell(interaction, "This works in a server only; nothing was deleted.")
+            return
+        work = self.service.forget(invocation) if confirm else _ready_one(cancelled())
+        await self.respond(interaction, _listed(work), defer=False)
+
     # Shared by the handlers -----------------------------------------------------------------------
 
     def channel_invocation(self, interaction: BotInteraction) -> Invocation | None:
@@ -190,6 +202,10 @@ class DiscordInteractions:
 
 async def _ready(responses: list[Response]) -> list[Response]:
     return responses
+
+
+async def _ready_one(response: Response) -> Response:
+    return response
 
 
 async def _listed(work: Awaitable[Response]) -> list[Response]:

@@ -51,7 +51,10 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"`/mlquestion link ([A-Z0-9]+)`"), r"`/mlquestion-link code:\1`"),
     (re.compile(r"`/mlquestion mock (?:stop|end)`"), "`/mlquestion-mock stop:True`"),
     (re.compile(r"`/mlquestion mock\b[^`]*`"), "`/mlquestion-mock`"),
-    (re.compile(r"`/mlquestion (review|stats|suggest|leaderboard|link|unlink)`"), r"`/mlquestion-\1`"),
+    (
+        re.compile(r"`/mlquestion (review|stats|suggest|leaderboard|link|unlink|export|forget-me)`"),
+        r"`/mlquestion-\1`",
+    ),
 )
 
 

@@ -14,7 +14,10 @@ from bot.messages import (
     AnswerCard,
     AnswerForm,
     CardKind,
+    DataExport,
     FeedbackCard,
+    ForgetConfirm,
+    Forgotten,
     LeaderboardCard,
     Message,
     MockSummary,
@@ -307,4 +310,6 @@ def render(message: Message) -> list[Outgoing]:
         return feedback_messages(message)
     if isinstance(message, MockSummary):
         return [Outgoing(embeds=(summary_embed(message),))]
+    if isinstance(message, DataExport | ForgetConfirm | Forgotten):  # files and buttons: see yourdata
+        return notice_messages(Notice(message.text))
     return notice_messages(message)

@@ -32,6 +32,7 @@ from adapters.slack.commands import SlackCommands
 from adapters.slack.delivery import delivered_in_channel, delivered_in_thread, tagged
 from adapters.slack.inbound import FrontDoor, RefusalLog, well_formed_middleware
 from adapters.slack.practice import SlackPractice
+from adapters.slack.yourdata import SlackYourData
 from bot.messages import AnswerCard, Notice, QuestionCard
 from bot.ops.settings import Settings
 from bot.seam import Delivery, Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
@@ -147,8 +148,9 @@ class SlackAdapter:
         self.bot_user_id: str | None = None
         self.answering = SlackAnswering(service, self.client)
         self.practice = SlackPractice(service, self.client, self.answering)
+        self.yourdata = SlackYourData(service, self.client)
         self.commands = SlackCommands(
-            service, self.client, self.practice, self.answering, config.admin_user_ids
+            service, self.client, self.practice, self.answering, config.admin_user_ids, self.yourdata
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
@@ -276,6 +278,7 @@ class SlackAdapter:
         self.commands.register(self.app)  # /mlquestion, "Post to channel", channel-gone events
         self.practice.register(self.app)  # thread replies, answers, ratings, the suggestion modal
         self.answering.register(self.app)  # "Check my answer" and its modal
+        self.yourdata.register(self.app)  # forget-me's confirm and cancel buttons
 
     # Helpers --------------------------------------------------------------------------------------
 

@@ -19,8 +19,9 @@ from adapters.slack.answering import SlackAnswering
 from adapters.slack.components import SHARE_ACTION
 from adapters.slack.mrkdwn import clean
 from adapters.slack.practice import SlackPractice
+from adapters.slack.yourdata import SlackYourData, forget_message
 from bot import commands as C
-from bot.messages import Notice, NoticeKind, SuggestForm
+from bot.messages import DataExport, ForgetConfirm, Notice, NoticeKind, SuggestForm
 from bot.schedule.cycle import PLATFORM_PAUSE_PREFIX
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
@@ -46,9 +47,9 @@ INVITE_HINT = (
 class SlackCommands:
     """The command, share and channel-event listeners of one Slack adapter.
 
-    Uses the adapter's service, client, practice (which renders and opens the suggestion form) and
-    answering (which sends mock interviews to direct messages); `admin_user_ids` administer
-    channels besides the workspace's admins. Keeps no state.
+    Uses the adapter's service, client, practice (which renders and opens the suggestion form),
+    answering (which sends mock interviews to direct messages) and yourdata (which delivers exports);
+    `admin_user_ids` administer channels besides the workspace's admins. Keeps no state.
     """
 
     def __init__(
@@ -58,11 +59,13 @@ class SlackCommands:
         practice: SlackPractice,
         answering: SlackAnswering,
         admin_user_ids: frozenset[str],
+        yourdata: SlackYourData,
     ) -> None:
         self.service = service
         self.client = client
         self.practice = practice
         self.answering = answering
+        self.yourdata = yourdata
         self.admin_user_ids = admin_user_ids
 
     def register(self, app: AsyncApp) -> None:
@@ -107,6 +110,12 @@ class SlackCommands:
                 refused = await self.practice.open_suggest_form(body, response.message)
                 if refused is not None:
                     await respond(response_type="ephemeral", **R.notice_message(refused).payload())
+                continue
+            if isinstance(response.message, DataExport):
+                await self.yourdata.send_export(user, response.message, respond)
+                continue
+            if isinstance(response.message, ForgetConfirm):
+                await respond(response_type="ephemeral", **forget_message(response.message).payload())
                 continue
             kind = "ephemeral" if response.private else "in_channel"
             for message in await self.practice.render(response.message):

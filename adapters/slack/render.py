@@ -36,7 +36,10 @@ from bot.messages import (
     AnswerCard,
     AnswerForm,
     CardKind,
+    DataExport,
     FeedbackCard,
+    ForgetConfirm,
+    Forgotten,
     LeaderboardCard,
     Message,
     MockSummary,
@@ -289,6 +292,8 @@ def render(message: Message, names: Mapping[str, str] | None = None) -> list[Sla
         return feedback_messages(message)
     if isinstance(message, MockSummary):
         return [summary_message(message)]
+    if isinstance(message, DataExport | ForgetConfirm | Forgotten):  # files and buttons: see yourdata
+        return [notice_message(Notice(message.text))]
     return [notice_message(message)]
 
 

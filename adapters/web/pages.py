@@ -12,9 +12,10 @@ import re
 from aiohttp import web
 
 from adapters.web import charts
-from adapters.web.context import Refused, Viewer, context_of, require_viewer
+from adapters.web.context import Refused, Viewer, context_of, require_admin, require_viewer
 from adapters.web.render import page
 from bot.practice.progress import Mastery
+from bot.practice.yourdata import participation_csv
 from bot.seam import Destination
 
 _CHANNEL_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -70,15 +71,37 @@ async def channels(request: web.Request) -> web.StreamResponse:
     return page(request, "channels.html", channels=await visible_channels(request, viewer))
 
 
-async def channel(request: web.Request) -> web.StreamResponse:
-    """GET /channels/<id>: participation and leaderboard; for admins, answer rates and hardest questions."""
-    viewer = require_viewer(request)
+async def _visible_channel(request: web.Request, viewer: Viewer) -> Destination:
+    """The channel the URL names, if this person may see it; the same 404 for every other id."""
     channel_id = request.match_info["channel_id"]
     found = None
     if _CHANNEL_ID.fullmatch(channel_id):
         found = next((c for c in await visible_channels(request, viewer) if c.channel_id == channel_id), None)
     if found is None:
         raise Refused(404, "Not found", "There is no channel here that you can see.")
+    return found
+
+
+async def participation_download(request: web.Request) -> web.StreamResponse:
+    """GET /channels/<id>/participation.csv: admins only (re-checked), channels of their workspace."""
+    viewer = require_admin(request)
+    found = await _visible_channel(request, viewer)
+    service = context_of(request).service
+    body = await participation_csv(service.bank, service.store, found)
+    # The id passed _CHANNEL_ID, so it is safe inside the quoted file name.
+    name = f"participation-{found.platform}-{found.channel_id}.csv"
+    return web.Response(
+        body=body,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def channel(request: web.Request) -> web.StreamResponse:
+    """GET /channels/<id>: participation and leaderboard; for admins, answer rates and hardest questions."""
+    viewer = require_viewer(request)
+    found = await _visible_channel(request, viewer)
     progress = await context_of(request).progress.channel(found)
     detailed = viewer.admin
     return page(

@@ -47,6 +47,7 @@ class DashboardServer:
         routes.add_get("/", pages.you)
         routes.add_get("/channels", pages.channels)
         routes.add_get("/channels/{channel_id}", pages.channel)
+        routes.add_get("/channels/{channel_id}/participation.csv", pages.participation_download)
         routes.add_get("/suggestions", moderation.queue)
         routes.add_get("/suggestions/{suggestion_id}", moderation.show)
         routes.add_post("/suggestions/{suggestion_id}/save", moderation.save)

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     )
     sqlite_path: Path = Path("mlquestion.db")
     content_dir: Path = Path("content/questions")
+    # Where the console writes `/mlquestion export` files (None: the working directory).
+    export_dir: Path | None = None
     default_timezone: str = "UTC"
     post_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     reconcile_seconds: int = Field(default=60, ge=5, le=3600)

@@ -111,3 +111,14 @@ class PracticeStore(Protocol):
     async def save_mock(self, session: MockSession, expected_position: int) -> bool:
         """Write progress if the session is still open at `expected_position` (False otherwise)."""
         ...
+
+    # A person's own data: exported on request, and forgotten on request
+    async def review_cards_of(self, person_key: str) -> list[ReviewCardRecord]:
+        """Return every review card of a person, soonest due first."""
+        ...
+
+    async def forget_user(
+        self, user_key: str, user_id: str, platform: str, workspace_id: str | None
+    ) -> dict[str, int]:
+        """Delete everything kept about one account in one transaction; return the count per kind."""
+        ...

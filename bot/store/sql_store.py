@@ -50,6 +50,7 @@ from bot.store.reveals_sql import RevealQueries
 from bot.store.rotation_sql import RotationQueries
 from bot.store.tables import fits_id, posts, reveals, subscriptions
 from bot.store.web_sql import WebQueries
+from bot.store.yourdata_sql import YourDataQueries
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant works; it only has to be the same in every process that migrates this database.
@@ -196,7 +197,9 @@ def _run_upgrade(connection: Connection) -> tuple[str | None, str | None]:
     return before, MigrationContext.configure(connection).get_current_revision()
 
 
-class SqlStore(PostQueries, RevealQueries, RotationQueries, PracticeQueries, MockQueries, WebQueries):
+class SqlStore(
+    PostQueries, RevealQueries, RotationQueries, PracticeQueries, MockQueries, WebQueries, YourDataQueries
+):
     """The Store protocol on one SQLAlchemy async engine; every method is its own transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:

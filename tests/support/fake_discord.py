@@ -16,12 +16,20 @@ Direct messages: `POST /users/@me/channels` opens (or returns) the DM channel wi
 there works unless `close_dms` made that person refuse them (403, code 50007, as Discord answers
 when someone's privacy settings block DMs). Interactions in a DM carry no guild, and the person as
 `user` rather than `member`. No gateway event goes out for DMs (the bot asks for no DM intent).
+
+Files: a message with attachments comes as `multipart/form-data`, its JSON in the `payload_json`
+part and each file in a `files[n]` part that the JSON's `attachments` list declares by `id` n (as
+Discord documents uploads). The fake keeps the bytes (`attachment_bytes`) and answers with the
+attachment objects Discord returns; an undeclared file, a declared one missing, or more than
+`UPLOAD_LIMIT` bytes in one request is refused as Discord refuses them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import email.parser
+import email.policy
 import itertools
 import json
 import re
@@ -44,6 +52,7 @@ COMMAND_IDS = {"mlquestion": 1_300_000_000_000_000_301, "mlquestion-channel": 1_
 DM_CHANNEL = 1
 CANNOT_DM = 50007
 FAKE_TOKEN = "fake-bot-token.0123456789.abcdefghijklmnop"  # made up: the fake accepts only this
+UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes per request: the `attachment_size_limit` of a server without boosts
 RATE_LIMITED = {"message": "You are being rate limited.", "retry_after": 0.2, "global": False}
 
 # A route handler gets the path match and the JSON body (the query, for a GET); returns status, JSON.
@@ -239,6 +248,8 @@ class FakeDiscord:
         self.gateway_queries: list[dict[str, str]] = []
         self.synced: dict[int | None, list[dict[str, Any]]] = {}
         self.closed_dms: set[str] = set()  # people whose privacy settings refuse the bot's DMs
+        self.attachment_bytes: dict[str, bytes] = {}  # attachment id → the uploaded file
+        self._uploads: dict[str, tuple[str, bytes]] = {}  # the current request's files[n] parts
         self._failures: list[_Failure] = []
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._interactions: dict[str, dict[str, Any]] = {}
@@ -548,10 +559,23 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         raw = await request.read()
         body = json.loads(raw) if raw and request.content_type == JSON_TYPE else None
+        uploads: dict[str, tuple[str, bytes]] = {}
+        if raw and request.content_type == "multipart/form-data":
+            body, uploads = _multipart(request.headers["Content-Type"], raw)
         given = dict(request.query) if request.method == "GET" else body
-        status, payload, headers = self._answer(
-            request.method, path, request.headers.get("Authorization"), given
-        )
+        self._uploads = uploads  # read by the (synchronous) handler below, then dropped
+        headers: dict[str, str] = {}
+        try:
+            if sum(len(data) for _, data in uploads.values()) > UPLOAD_LIMIT:
+                status, payload = 413, {"message": "Request entity too large", "code": 40005}
+            else:
+                status, payload, headers = self._answer(
+                    request.method, path, request.headers.get("Authorization"), given
+                )
+            if status < 300 and self._uploads:
+                status, payload = 400, {"message": "Invalid Form Body: undeclared file", "code": 50035}
+        finally:
+            self._uploads = {}
         # Gateway events the call caused go out before its answer, as Discord's usually do.
         outbox, self._outbox = self._outbox, []
         for guild_id, event, data in outbox:
@@ -656,6 +680,7 @@ class FakeDiscord:
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],
             "flags": flags | (body.get("flags") or 0),
+            "attachments": self._attachments(body, []),
         }
         if "message_reference" in body:
             message |= {"type": 19, "message_reference": body["message_reference"]}
@@ -675,9 +700,40 @@ class FakeDiscord:
         for key in ("content", "embeds", "components"):
             if key in body:
                 message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        if "attachments" in body:
+            message["attachments"] = self._attachments(body, message.get("attachments") or [])
         message["flags"] &= ~LOADING
         message["edited_timestamp"] = "2026-11-23T08:00:01.000000+00:00"
         return message
+
+    def _attachments(self, body: dict[str, Any], kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The attachment objects of a message: each declared `{"id": n}` takes the request's
+        `files[n]`; an id of an attachment the message already has keeps it."""
+        existing = {str(a["id"]): a for a in kept}
+        out = []
+        for item in body.get("attachments") or []:
+            if str(item.get("id")) in existing:
+                out.append(existing[str(item["id"])])
+                continue
+            upload = self._uploads.pop(f"files[{item.get('id')}]", None)
+            if upload is None:
+                raise _Rejected(400, 50035, "Invalid Form Body: an attachment without its file")
+            filename, data = upload
+            name = item.get("filename") or filename
+            attachment_id = str(next(self._ids))
+            self.attachment_bytes[attachment_id] = data
+            url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{name}"
+            out.append(
+                {
+                    "id": attachment_id,
+                    "filename": name,
+                    "size": len(data),
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": "application/octet-stream",
+                }
+            )
+        return out
 
     def _thread(self, match: re.Match[str], body: Any) -> tuple[int, Any]:
         channel = self._channel(int(match["channel"]))
@@ -841,3 +897,20 @@ class FakeDiscord:
                 await socket.send(0, data, event)
                 self.events.append((event, data))
                 return
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[Any, dict[str, tuple[str, bytes]]]:
+    """Split a multipart/form-data body: the JSON of `payload_json`, and the files by part name."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    body: Any = None
+    files: dict[str, tuple[str, bytes]] = {}
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        assert isinstance(data, bytes), f"part {name!r} has no body"
+        if name == "payload_json":
+            body = json.loads(data)
+        else:
+            files[str(name)] = (part.get_filename() or "", data)
+    return body, files

@@ -79,6 +79,10 @@ class FakeSlack:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Files by id: files.getUploadURLExternal's filename and length, the uploaded bytes, and where
+    # files.completeUploadExternal shared them (channel_id, initial_comment, title).
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    upload_status: int = 200  # what the upload URL answers (e.g. 413 to refuse the bytes)
     write_delay: float = 0.0
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -137,6 +141,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -237,7 +242,48 @@ class FakeSlack:
         if method == "conversations.info":
             channel = str(args.get("channel"))
             return {"channel": {"id": channel, "is_member": channel in self.members}}
+        if method == "conversations.open":
+            return {"channel": {"id": dm_channel(str(args.get("users")))}}
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(args)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(args)
         return {}
+
+    def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Slack answers with a one-off upload URL and the file's id; the bytes go to the URL next."""
+        if not args.get("filename") or not str(args.get("length") or "").isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self.files) + 1:08d}"
+        self.files[file_id] = {"filename": args["filename"], "length": int(args["length"]), "data": None}
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Share uploaded files in a channel: each must have been uploaded whole, at its length."""
+        listed = args.get("files")
+        listed = json.loads(listed) if isinstance(listed, str) else list(listed or [])
+        shared = []
+        for item in listed:
+            stored = self.files.get(str(item.get("id")))
+            if stored is None or stored["data"] is None or len(stored["data"]) != stored["length"]:
+                return {"ok": False, "error": "invalid_arguments"}
+            stored.update(
+                channel_id=args.get("channel_id"),
+                initial_comment=args.get("initial_comment"),
+                title=item.get("title"),
+            )
+            shared.append({"id": item["id"], "name": stored["filename"], "title": item.get("title")})
+        return {"files": shared}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if file_id not in self.files:
+            return web.Response(status=404, text="not found")
+        if self.upload_status != 200:
+            return web.Response(status=self.upload_status, text="refused")
+        data = await request.read()
+        await self._record(lambda: self.files[file_id].__setitem__("data", data))
+        return web.Response(text=f"OK - {len(data)}")
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()

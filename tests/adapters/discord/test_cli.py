@@ -20,6 +20,8 @@ CREATE_PUBLIC_THREADS, SEND_MESSAGES_IN_THREADS = 1 << 35, 1 << 38
 COMMANDS = [
     "mlquestion",
     "mlquestion-channel",
+    "mlquestion-export",
+    "mlquestion-forget-me",
     "mlquestion-leaderboard",
     "mlquestion-leaderboard-optout",
     "mlquestion-link",
@@ -55,7 +57,7 @@ async def test_sync_to_a_guild_uploads_every_command_over_rest_only(
     assert code == 0
     assert sorted(c["name"] for c in fake_discord.synced[123]) == COMMANDS
     assert fake_discord.identifies == [] and not fake_discord.calls_to("GET", "/gateway/bot")
-    assert "synced 10 commands to guild 123" in capsys.readouterr().out
+    assert "synced 12 commands to guild 123" in capsys.readouterr().out
 
 
 async def test_the_practice_commands_are_top_level_and_for_everyone(

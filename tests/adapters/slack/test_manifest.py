@@ -45,6 +45,9 @@ SCOPE_OF_METHOD = {
     "conversations.info": "channels:read",
     "conversations.history": "channels:history",
     "conversations.replies": "channels:history",
+    "conversations.open": "im:write",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
 SCOPE_OF_EVENT = {
     "channel_archive": "channels:read",
