@@ -221,7 +221,7 @@ class Progress:
             streaks=tuple(streaks),
             calendar=calendar,
             ratings_by_week=_weekly_ratings(ratings, start),
-            by_topic=self._by_topic(ratings),
+            by_topic=self.by_topic(ratings),
             by_track=self._by_track(ratings),
             forecast=_forecast(dues, now),
             due_now=sum(1 for due in dues if due <= now),
@@ -300,7 +300,7 @@ class Progress:
                 latest[rating.question_id] = rating.rating
         return latest
 
-    def _by_topic(self, ratings: list[RatingRecord]) -> tuple[Mastery, ...]:
+    def by_topic(self, ratings: list[RatingRecord]) -> tuple[Mastery, ...]:
         latest = self._latest(ratings)
         counts: dict[str, Counter[str]] = defaultdict(Counter)
         for question_id, value in latest.items():

@@ -43,6 +43,7 @@ from bot.records import DEFAULT_OPTIONS, Subscription, SubscriptionOptions
 from bot.schedule.rules import RevealRule, Schedule
 from bot.schedule.skip_days import SkipDays
 from bot.seam import Destination
+from bot.store.home_sql import HomeQueries
 from bot.store.mock_sql import MockQueries
 from bot.store.posts_sql import PostQueries
 from bot.store.practice_sql import PracticeQueries
@@ -196,7 +197,9 @@ def _run_upgrade(connection: Connection) -> tuple[str | None, str | None]:
     return before, MigrationContext.configure(connection).get_current_revision()
 
 
-class SqlStore(PostQueries, RevealQueries, RotationQueries, PracticeQueries, MockQueries, WebQueries):
+class SqlStore(
+    PostQueries, RevealQueries, RotationQueries, PracticeQueries, MockQueries, WebQueries, HomeQueries
+):
     """The Store protocol on one SQLAlchemy async engine; every method is its own transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -281,6 +284,16 @@ class SqlStore(PostQueries, RevealQueries, RotationQueries, PracticeQueries, Moc
         query = select(subscriptions).order_by(subscriptions.c.id)
         if not include_paused:
             query = query.where(subscriptions.c.paused.is_(False))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_subscription(row) for row in rows]
+
+    async def workspace_subscriptions(self, platform: str, workspace_id: str | None) -> list[Subscription]:
+        query = (
+            select(subscriptions)
+            .where(subscriptions.c.platform == platform, subscriptions.c.workspace_id == (workspace_id or ""))
+            .order_by(subscriptions.c.channel_id)
+        )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_subscription(row) for row in rows]
