@@ -197,14 +197,15 @@ class FakeSlack:
 
     async def _publish(self, args: dict[str, Any]) -> web.Response:
         """views.publish: a home tab view for one user, checked as Slack checks it."""
-        view = args.get("view")
-        view = json.loads(view) if isinstance(view, str) else view
+        sent = args.get("view")
+        view = json.loads(sent) if isinstance(sent, str) else sent
         problems = view_problems(view)
         if not args.get("user_id"):
             problems.append("user_id is required")
         if problems:
             body = {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
             return web.json_response(body)
+        assert isinstance(view, dict)  # view_problems refuses anything else
         user = str(args["user_id"])
         await self._record(lambda: self.published.append((user, view)))
         return web.json_response({"ok": True, "view": {**view, "id": f"V{len(self.published):08d}"}})
