@@ -1,8 +1,8 @@
 """Progress you can see: a person's and a channel's figures, computed from the store.
 
-Platform-neutral plain dataclasses for any page or view that draws them (the web dashboard now, the
-Slack App Home later). Dates of daily questions are the channel's local dates; everything else
-(ratings, review due dates) is by UTC date. Nothing here decides who may see what: callers do.
+Platform-neutral plain dataclasses for any page or view that draws them (the web dashboard, and
+the Slack App Home through `home.py`). Dates of daily questions are the channel's local dates;
+everything else (ratings, review due dates) is by UTC date. Nothing here decides who may see what: callers do.
 """
 
 from __future__ import annotations
