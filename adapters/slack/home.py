@@ -62,16 +62,16 @@ def home_view(summary: HomeSummary) -> dict[str, Any]:
     blocks += [_streak(summary), _reviews(summary)]
     blocks += _list(
         "Topic mastery",
-        [_mastery_line(m) for m in summary.mastery],
-        MASTERY_SHOWN,
+        [_mastery_line(m) for m in summary.mastery[:MASTERY_SHOWN]],
+        len(summary.mastery),
         "Rate your answers (*Nailed it* · *Partly* · *Missed it*) to see your topics here, weakest first.",
         "topics",
         summary.dashboard_url,
     )
     blocks += _list(
         "Your channels",
-        [_channel_line(c) for c in summary.channels],
-        CHANNELS_SHOWN,
+        [_channel_line(c) for c in summary.channels[:CHANNELS_SHOWN]],
+        len(summary.channels),
         "Answer a daily question in its thread (or rate it) and its channel shows up here with your streak.",
         "channels",
         summary.dashboard_url,
@@ -88,8 +88,8 @@ def home_view(summary: HomeSummary) -> dict[str, Any]:
     if summary.subscriptions is not None:
         blocks += _list(
             "Channels' daily questions (admins)",
-            [_subscription_line(s) for s in summary.subscriptions],
-            SUBSCRIPTIONS_SHOWN,
+            [_subscription_line(s) for s in summary.subscriptions[:SUBSCRIPTIONS_SHOWN]],
+            len(summary.subscriptions),
             "No channel has a daily question yet: `/mlquestion subscribe 09:00 Europe/London` in one.",
             "channels",
             summary.dashboard_url,
@@ -133,17 +133,17 @@ def _reviews(summary: HomeSummary) -> SectionBlock:
 def _list(
     title: str,
     lines: Sequence[str],
-    shown: int,
+    total: int,
     empty: str,
     noun: str,
     dashboard_url: str | None,
     extra: int = 0,
 ) -> list[Block]:
-    """A divider, a header and the first `shown` lines in at most SECTIONS_PER_LIST sections, then
-    how many more there are (and where to see them all)."""
-    kept = list(lines[:shown])
-    more = len(lines) - len(kept) + extra
-    if not lines and not extra:
+    """A divider, a header and `lines` (the first rows of `total`, formatted) in at most
+    SECTIONS_PER_LIST sections, then how many more there are (and where to see them all)."""
+    kept = list(lines)
+    more = total - len(kept) + extra
+    if not total and not extra:
         kept = [empty]
     chunks = split_text("\n".join(kept), MAX_SECTION_TEXT)
     if len(chunks) > SECTIONS_PER_LIST:

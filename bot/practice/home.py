@@ -107,8 +107,11 @@ class Home:
         adapter from platform roles, as for admin commands)."""
         now = self.clock.now()
         key = user_key(where, user_id)
-        subscribed = await self.store.workspace_subscriptions(where.platform, where.workspace_id)
         taken_part = await self.store.channels_taken_part(key, where.platform, where.workspace_id)
+        # Members read only their channels' subscriptions; admins see every one anyway.
+        subscribed = await self.store.workspace_subscriptions(
+            where.platform, where.workspace_id, None if is_admin else taken_part
+        )
         mine = sorted(
             (s for s in subscribed if s.destination.channel_id in taken_part),
             key=lambda s: _soonest_first(s, now),

@@ -3,14 +3,18 @@ workspace's subscriptions, their recent mock interviews."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from bot.records import MockSession, Subscription
 
 
 class HomeStore(Protocol):
-    async def workspace_subscriptions(self, platform: str, workspace_id: str | None) -> list[Subscription]:
-        """Return every subscription of a workspace (paused ones too), by channel id."""
+    async def workspace_subscriptions(
+        self, platform: str, workspace_id: str | None, channel_ids: Collection[str] | None = None
+    ) -> list[Subscription]:
+        """Return the subscriptions of a workspace (paused ones too), by channel id: all of them, or
+        those of `channel_ids`."""
         ...
 
     async def channels_taken_part(self, user_key: str, platform: str, workspace_id: str | None) -> set[str]:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -288,15 +288,21 @@ class SqlStore(
             rows = (await conn.execute(query)).all()
         return [_subscription(row) for row in rows]
 
-    async def workspace_subscriptions(self, platform: str, workspace_id: str | None) -> list[Subscription]:
-        query = (
-            select(subscriptions)
-            .where(subscriptions.c.platform == platform, subscriptions.c.workspace_id == (workspace_id or ""))
-            .order_by(subscriptions.c.channel_id)
+    async def workspace_subscriptions(
+        self, platform: str, workspace_id: str | None, channel_ids: Collection[str] | None = None
+    ) -> list[Subscription]:
+        query = select(subscriptions).where(
+            subscriptions.c.platform == platform, subscriptions.c.workspace_id == (workspace_id or "")
         )
+        wanted = sorted(channel_ids) if channel_ids is not None else None
+        rows: list[Row[Any]] = []
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_subscription(row) for row in rows]
+            if wanted is None:
+                rows += (await conn.execute(query)).all()
+            for start in range(0, len(wanted or ()), 500):  # within every database's parameter limit
+                chunk = (wanted or [])[start : start + 500]
+                rows += (await conn.execute(query.where(subscriptions.c.channel_id.in_(chunk)))).all()
+        return sorted((_subscription(row) for row in rows), key=lambda s: s.destination.channel_id)
 
     async def set_paused(self, subscription_id: int, paused: bool, reason: str | None, now: datetime) -> None:
         statement = (
