@@ -10,13 +10,22 @@ from typing import Any
 import pytest
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack.adapter import SlackAdapter
 from adapters.slack.components import REVIEW_ANSWER_ACTION
 from adapters.slack.home import HOME_REVIEW_ACTION, home_view
 from bot.practice.home import ChannelHome, HomeSummary, MockRun, SubscriptionHome
 from bot.practice.progress import Mastery
 from bot.seam import Destination
 from bot.store.transfer import export_store, import_store
-from tests.support.slack_support import POST_AT, TEAM, SlackWorld, action_payload, button_click
+from tests.support.slack_support import (
+    POST_AT,
+    TEAM,
+    FakeSlack,
+    SlackWorld,
+    action_payload,
+    button_click,
+    event_body,
+)
 from tests.support.slack_views import MAX_HOME_BLOCKS, home_click, home_opened, view_problems
 
 ALICE, BOSS = "U0ALICE", "U0BOSS"
@@ -98,6 +107,27 @@ async def test_rating_the_review_in_direct_messages_refreshes_the_home(slack_wor
     await slack_world.press(click)
     await slack_world.fake.wait_until(lambda: len(slack_world.fake.published) > before)
     assert "*Reviews due:* none. The next one is due" in text_of(slack_world.fake.home_of(ALICE))
+
+
+async def test_a_review_click_with_nothing_due_says_when_the_next_one_is(slack_world: SlackWorld) -> None:
+    """A click on a home tab shown before the review was done: the direct message says so."""
+    await rate_missed(slack_world)
+    slack_world.clock.advance(timedelta(days=2))
+    view = await open_home(slack_world)
+    slack_world.clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))  # back before it fell due
+    assert await slack_world.click(home_click(view, HOME_REVIEW_ACTION, ALICE)) == 200
+    await slack_world.fake.wait_until(lambda: bool(slack_world.fake.calls_to("chat.postMessage")))
+    [notice] = slack_world.fake.calls_to("chat.postMessage")
+    assert notice["channel"] == ALICE and "Nothing to review right now" in notice["text"]
+
+
+async def test_the_home_tab_is_published_over_socket_mode(
+    slack_socket: SlackAdapter, fake_slack: FakeSlack
+) -> None:
+    """The same listener serves Socket Mode: an events_api envelope in, views.publish out."""
+    await fake_slack.send_envelope("events_api", event_body(home_opened(ALICE)))
+    await fake_slack.wait_until(lambda: bool(fake_slack.published))
+    assert fake_slack.home_of(ALICE)["type"] == "home"
 
 
 async def test_a_rating_publishes_no_home_that_was_never_opened(slack_world: SlackWorld) -> None:
