@@ -112,10 +112,10 @@ class Home:
         subscribed = await self.store.workspace_subscriptions(
             where.platform, where.workspace_id, None if is_admin else taken_part
         )
-        mine = sorted(
-            (s for s in subscribed if s.destination.channel_id in taken_part),
-            key=lambda s: _soonest_first(s, now),
-        )
+        # Each next post once: an admin's list and their own channels share them.
+        upcoming = {s.id: _next_post(s, now) for s in subscribed}
+        soonest_first = sorted(subscribed, key=lambda s: _soonest_first(s, upcoming[s.id], now))
+        mine = [s for s in soonest_first if s.destination.channel_id in taken_part]
         ratings = await self.store.user_ratings(key)
         person = await self.store.person_of(key)
         queue = await self.store.review_queue(person, limit=1)
@@ -125,15 +125,19 @@ class Home:
             reviews_due=await self.store.count_due(person, now),
             next_review_at=queue[0].due if queue else None,
             mastery=self.progress.by_topic(ratings),
-            channels=await self._channels(mine[:CHANNELS_SHOWN], key, _rated_posts(ratings), now),
+            channels=await self._channels(mine[:CHANNELS_SHOWN], upcoming, key, _rated_posts(ratings)),
             more_channels=max(0, len(mine) - CHANNELS_SHOWN),
             mocks=tuple(_mock_run(m, now) for m in await self.store.recent_mocks(key, MOCKS_SHOWN)),
-            subscriptions=_subscriptions(subscribed, now) if is_admin else None,
+            subscriptions=_subscriptions(soonest_first, upcoming) if is_admin else None,
             dashboard_url=self.dashboard_url,
         )
 
     async def _channels(
-        self, subscriptions: list[Subscription], key: str, rated: set[int], now: datetime
+        self,
+        subscriptions: list[Subscription],
+        upcoming: dict[int, datetime | None],
+        key: str,
+        rated: set[int],
     ) -> tuple[ChannelHome, ...]:
         replied = await self.store.replied_threads(key) if subscriptions else set()
         found = []
@@ -146,7 +150,7 @@ class Home:
             }
             run = streak(posts, took)
             found.append(
-                ChannelHome(subscription.destination, _next_post(subscription, now), run.current, run.longest)
+                ChannelHome(subscription.destination, upcoming[subscription.id], run.current, run.longest)
             )
         return tuple(found)
 
@@ -162,20 +166,23 @@ def _next_post(subscription: Subscription, now: datetime) -> datetime | None:
     return upcoming[0].post_at if upcoming else None
 
 
-def _soonest_first(subscription: Subscription, now: datetime) -> tuple[bool, datetime, str]:
-    upcoming = _next_post(subscription, now)
+def _soonest_first(
+    subscription: Subscription, upcoming: datetime | None, now: datetime
+) -> tuple[bool, datetime, str]:
     return upcoming is None, upcoming or now, subscription.destination.channel_id
 
 
-def _subscriptions(subscribed: list[Subscription], now: datetime) -> tuple[SubscriptionHome, ...]:
+def _subscriptions(
+    soonest_first: list[Subscription], upcoming: dict[int, datetime | None]
+) -> tuple[SubscriptionHome, ...]:
     rows = []
-    for subscription in sorted(subscribed, key=lambda s: _soonest_first(s, now)):
+    for subscription in soonest_first:
         schedule = subscription.schedule
         rows.append(
             SubscriptionHome(
                 subscription.destination,
                 f"{schedule.post_time:%H:%M} {schedule.zone.key}, {format_days(schedule.days)}",
-                _next_post(subscription, now),
+                upcoming[subscription.id],
                 (subscription.paused_reason or "paused") if subscription.paused else None,
             )
         )
