@@ -235,6 +235,7 @@ class SlackHome:
             self.service.metrics.platform_errors.labels(PLATFORM, code).inc()
             log.warning("views.publish for user=%s failed: %s", user, code)
             return False
+        log.info("home published: user=%s admin=%s channels=%d", user, is_admin, len(summary.channels))
         self._opened[(team, user)] = None
         self._opened.move_to_end((team, user))
         while len(self._opened) > OPENED_KEPT:
