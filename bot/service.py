@@ -28,6 +28,7 @@ from bot.messages import (
 from bot.ops.metrics import Metrics
 from bot.practice.answers import answer_form, assess, feedback_card, tidy_answer
 from bot.practice.flows import Practice, user_key
+from bot.practice.home import Home, HomeSummary
 from bot.practice.mock import MockInterviews, is_mock_context
 from bot.practice.yourdata import YourData
 from bot.records import PostRecord, Subscription, SubscriptionOptions
@@ -104,6 +105,7 @@ class PracticeService:
         self.signin = signin  # None: the web dashboard is off
         self.mock = MockInterviews(bank, self.practice, clock, self.feedback)
         self.yourdata = YourData(bank, store, clock)
+        self.homes = Home(bank, store, clock, signin.base_url if signin is not None else None)
         self.daily = DailyCycle(
             CycleContext(
                 bank,
@@ -262,6 +264,12 @@ class PracticeService:
         response = await self.yourdata.forget(invocation.destination, invocation.user_id)
         log.info("forgotten: destination=%s user=%s", invocation.destination.key, invocation.user_id)
         return response
+
+    async def home(self, invocation: Invocation) -> HomeSummary:
+        """The caller's home (Slack's App Home): streaks, reviews, mastery, mock interviews, and
+        every subscription of the workspace when the adapter found them an admin."""
+        self.metrics.commands.labels(invocation.destination.platform, "home").inc()
+        return await self.homes.summary(invocation.destination, invocation.user_id, invocation.is_admin)
 
     def answer(self, question_id: str, review: bool = False) -> AnswerCard | None:
         """Return the model answer of a question (for "Show answer" buttons), with rating buttons

@@ -3,9 +3,10 @@
 It posts and reveals over the Web API, rendering core messages as Block Kit (`render`) and tagging
 each send with its delivery key (`delivery`). The listeners for `/mlquestion`, sharing and channel
 events live in `commands`; thread replies, ratings, reviews and the suggestion modal in `practice`;
-"Check my answer" and mock interviews in direct messages in `answering`; what arrives is bounded,
-authenticated and checked in `inbound` before Bolt sees it. It keeps no state of its own beyond
-the bot's identity and small bounded caches (display names, recently seen event ids).
+"Check my answer" and mock interviews in direct messages in `answering`; the App Home tab in `home`;
+what arrives is bounded, authenticated and checked in `inbound` before Bolt sees it. It keeps no
+state of its own beyond the bot's identity and small bounded caches (display names, recently seen
+event ids, who opened the App Home).
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render as R
+from adapters.slack.admins import SlackAdmins
 from adapters.slack.answering import SlackAnswering
 from adapters.slack.commands import SlackCommands
 from adapters.slack.delivery import delivered_in_channel, delivered_in_thread, tagged
+from adapters.slack.home import SlackHome
 from adapters.slack.inbound import FrontDoor, RefusalLog, well_formed_middleware
 from adapters.slack.practice import SlackPractice
 from adapters.slack.yourdata import SlackYourData
@@ -147,10 +150,12 @@ class SlackAdapter:
             self.app.middleware(well_formed_middleware(self.refusals))
         self.bot_user_id: str | None = None
         self.answering = SlackAnswering(service, self.client)
-        self.practice = SlackPractice(service, self.client, self.answering)
+        admins = SlackAdmins(self.client, config.admin_user_ids)
+        self.home = SlackHome(service, self.client, admins)
+        self.practice = SlackPractice(service, self.client, self.answering, rated=self.home.refresh)
         self.yourdata = SlackYourData(service, self.client)
         self.commands = SlackCommands(
-            service, self.client, self.practice, self.answering, config.admin_user_ids, self.yourdata
+            service, self.client, self.practice, self.answering, admins, self.yourdata
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
@@ -279,6 +284,7 @@ class SlackAdapter:
         self.practice.register(self.app)  # thread replies, answers, ratings, the suggestion modal
         self.answering.register(self.app)  # "Check my answer" and its modal
         self.yourdata.register(self.app)  # forget-me's confirm and cancel buttons
+        self.home.register(self.app)  # the App Home tab and its "Start a review" button
 
     # Helpers --------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render as R
+from adapters.slack.admins import SlackAdmins
 from adapters.slack.answering import SlackAnswering
 from adapters.slack.components import SHARE_ACTION
 from adapters.slack.mrkdwn import clean
@@ -48,8 +49,8 @@ class SlackCommands:
     """The command, share and channel-event listeners of one Slack adapter.
 
     Uses the adapter's service, client, practice (which renders and opens the suggestion form),
-    answering (which sends mock interviews to direct messages) and yourdata (which delivers exports);
-    `admin_user_ids` administer channels besides the workspace's admins. Keeps no state.
+    answering (which sends mock interviews to direct messages), admins (who may change a channel's
+    subscription; the App Home asks the same) and yourdata (which delivers exports). Keeps no state.
     """
 
     def __init__(
@@ -58,15 +59,15 @@ class SlackCommands:
         client: AsyncWebClient,
         practice: SlackPractice,
         answering: SlackAnswering,
-        admin_user_ids: frozenset[str],
+        admins: SlackAdmins,
         yourdata: SlackYourData,
     ) -> None:
         self.service = service
         self.client = client
         self.practice = practice
         self.answering = answering
+        self.admins = admins
         self.yourdata = yourdata
-        self.admin_user_ids = admin_user_ids
 
     def register(self, app: AsyncApp) -> None:
         app.command("/mlquestion")(self._on_command)
@@ -90,7 +91,7 @@ class SlackCommands:
         kind = type(command).__name__ if command is not None else "unparsed"
         log.info("command: destination=%s user=%s command=%s", destination.key, user, kind)
         if isinstance(command, C.ADMIN_COMMANDS):
-            is_admin = await self._is_admin(user)
+            is_admin = await self.admins.is_admin(user)
             if (
                 is_admin
                 and isinstance(command, C.Subscribe | C.Resume)
@@ -152,18 +153,6 @@ class SlackCommands:
             destination.key,
             event.get("type"),
         )
-
-    async def _is_admin(self, user_id: str) -> bool:
-        """Workspace admins and owners, and users named in MLQ_ADMIN_USER_IDS, administer channels."""
-        if user_id in self.admin_user_ids:
-            return True
-        try:
-            info = await self.client.users_info(user=user_id)
-        except SlackApiError as exc:
-            log.warning("users.info failed for user=%s: %s", user_id, exc.response.get("error"))
-            return False
-        user = info.get("user") or {}
-        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
     async def _is_member(self, destination: Destination) -> bool:
         try:

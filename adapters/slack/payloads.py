@@ -88,8 +88,11 @@ def payload_problem(body: dict[str, Any]) -> str | None:
         actions, channel = body.get("actions") or [], body.get("channel")
         if not actions or not all(isinstance(a.get("action_id"), str) for a in actions):
             return "block_actions without an action_id"
-        # Our buttons all sit in messages, whose clicks name their channel.
-        if not isinstance(channel, dict) or not isinstance(channel.get("id"), str):
+        # Our buttons sit in messages, whose clicks name their channel, and in the App Home view,
+        # whose clicks name none (the view says it is the home tab).
+        view = body.get("view")
+        from_home = isinstance(view, dict) and view.get("type") == "home"
+        if not from_home and (not isinstance(channel, dict) or not isinstance(channel.get("id"), str)):
             return "block_actions without channel.id"
     elif kind == "view_submission" and not isinstance(body.get("view"), dict):
         return "view_submission without a view"

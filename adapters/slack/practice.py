@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -117,12 +117,22 @@ class UserNames:
 
 
 class SlackPractice:
-    """The practice listeners and renderers of one Slack adapter (its service, client and app)."""
+    """The practice listeners and renderers of one Slack adapter (its service, client and app).
 
-    def __init__(self, service: PracticeService, client: AsyncWebClient, answering: SlackAnswering) -> None:
+    `rated(team, user)` runs after a rating is recorded (the App Home shows the new figures).
+    """
+
+    def __init__(
+        self,
+        service: PracticeService,
+        client: AsyncWebClient,
+        answering: SlackAnswering,
+        rated: Callable[[str, str], Awaitable[None]] | None = None,
+    ) -> None:
         self.service = service
         self.client = client
         self.answering = answering
+        self.rated = rated
         self.names = UserNames(client)
         self._seen: OrderedDict[str, None] = OrderedDict()
 
@@ -195,6 +205,9 @@ class SlackPractice:
         response = await self.service.rate(invocation, prompt.question_id, prompt.context, choice)
         # In a mock interview the reply is the next question (or the summary), in the direct messages.
         await self.answering.reply_to_click(body, respond, response)
+        recorded = not (isinstance(response.message, Notice) and response.message.kind is NoticeKind.ERROR)
+        if recorded and self.rated is not None:
+            await self.rated(invocation.destination.workspace_id or "", invocation.user_id)
 
     # Suggestions ------------------------------------------------------------------------------------
 

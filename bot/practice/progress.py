@@ -1,8 +1,8 @@
 """Progress you can see: a person's and a channel's figures, computed from the store.
 
-Platform-neutral plain dataclasses for any page or view that draws them (the web dashboard now, the
-Slack App Home later). Dates of daily questions are the channel's local dates; everything else
-(ratings, review due dates) is by UTC date. Nothing here decides who may see what: callers do.
+Platform-neutral plain dataclasses for any page or view that draws them (the web dashboard, and
+the Slack App Home through `home.py`). Dates of daily questions are the channel's local dates;
+everything else (ratings, review due dates) is by UTC date. Nothing here decides who may see what: callers do.
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ class Progress:
             streaks=tuple(streaks),
             calendar=calendar,
             ratings_by_week=_weekly_ratings(ratings, start),
-            by_topic=self._by_topic(ratings),
+            by_topic=self.by_topic(ratings),
             by_track=self._by_track(ratings),
             forecast=_forecast(dues, now),
             due_now=sum(1 for due in dues if due <= now),
@@ -300,7 +300,7 @@ class Progress:
                 latest[rating.question_id] = rating.rating
         return latest
 
-    def _by_topic(self, ratings: list[RatingRecord]) -> tuple[Mastery, ...]:
+    def by_topic(self, ratings: list[RatingRecord]) -> tuple[Mastery, ...]:
         latest = self._latest(ratings)
         counts: dict[str, Counter[str]] = defaultdict(Counter)
         for question_id, value in latest.items():

@@ -65,6 +65,17 @@ class MockQueries:
         async with self.engine.begin() as conn:
             return (await conn.execute(statement)).rowcount == 1
 
+    async def recent_mocks(self, user_key: str, limit: int) -> list[MockSession]:
+        """The person's latest sessions (ended or not), newest first."""
+        query = (
+            select(mock_sessions)
+            .where(mock_sessions.c.user_key == user_key)
+            .order_by(mock_sessions.c.id.desc())
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            return [_session(row) for row in await conn.execute(query)]
+
 
 def _values(session: MockSession) -> dict[str, Any]:
     return {

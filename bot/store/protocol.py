@@ -11,6 +11,7 @@ from bot.content.bank import Filters
 from bot.records import DEFAULT_OPTIONS, PostClaim, PostRecord, Subscription, SubscriptionOptions
 from bot.schedule.rules import Schedule
 from bot.seam import Destination, ThreadRef
+from bot.store.home_protocol import HomeStore
 from bot.store.practice_protocol import PracticeStore
 from bot.store.web_protocol import WebStore
 
@@ -48,7 +49,7 @@ class SentPost:
     posted_at: datetime
 
 
-class Store(PracticeStore, WebStore, Protocol):
+class Store(PracticeStore, WebStore, HomeStore, Protocol):
     async def close(self) -> None: ...
 
     async def ping(self) -> bool:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -43,6 +43,7 @@ from bot.records import DEFAULT_OPTIONS, Subscription, SubscriptionOptions
 from bot.schedule.rules import RevealRule, Schedule
 from bot.schedule.skip_days import SkipDays
 from bot.seam import Destination
+from bot.store.home_sql import HomeQueries
 from bot.store.mock_sql import MockQueries
 from bot.store.posts_sql import PostQueries
 from bot.store.practice_sql import PracticeQueries
@@ -198,7 +199,14 @@ def _run_upgrade(connection: Connection) -> tuple[str | None, str | None]:
 
 
 class SqlStore(
-    PostQueries, RevealQueries, RotationQueries, PracticeQueries, MockQueries, WebQueries, YourDataQueries
+    PostQueries,
+    RevealQueries,
+    RotationQueries,
+    PracticeQueries,
+    MockQueries,
+    WebQueries,
+    YourDataQueries,
+    HomeQueries,
 ):
     """The Store protocol on one SQLAlchemy async engine; every method is its own transaction."""
 
@@ -287,6 +295,22 @@ class SqlStore(
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_subscription(row) for row in rows]
+
+    async def workspace_subscriptions(
+        self, platform: str, workspace_id: str | None, channel_ids: Collection[str] | None = None
+    ) -> list[Subscription]:
+        query = select(subscriptions).where(
+            subscriptions.c.platform == platform, subscriptions.c.workspace_id == (workspace_id or "")
+        )
+        wanted = sorted(channel_ids) if channel_ids is not None else None
+        rows: list[Row[Any]] = []
+        async with self.engine.connect() as conn:
+            if wanted is None:
+                rows += (await conn.execute(query)).all()
+            for start in range(0, len(wanted or ()), 500):  # within every database's parameter limit
+                chunk = (wanted or [])[start : start + 500]
+                rows += (await conn.execute(query.where(subscriptions.c.channel_id.in_(chunk)))).all()
+        return sorted((_subscription(row) for row in rows), key=lambda s: s.destination.channel_id)
 
     async def set_paused(self, subscription_id: int, paused: bool, reason: str | None, now: datetime) -> None:
         statement = (

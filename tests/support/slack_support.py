@@ -36,6 +36,7 @@ from bot.seam import Destination, reply_key
 from bot.service import PracticeService
 from bot.store import SqlStore
 from tests.support.log_scan import SCAN
+from tests.support.slack_views import view_problems
 
 BOT_TOKEN = "xoxb-test-bot-token-not-real"
 APP_TOKEN = "xapp-test-app-token-not-real"
@@ -76,6 +77,7 @@ class FakeSlack:
     members: set[str] = field(default_factory=set)
     names: dict[str, str] = field(default_factory=dict)  # user id → display name (users.info)
     views: list[dict[str, Any]] = field(default_factory=list)  # modals opened with views.open
+    published: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # views.publish: user, view
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -185,6 +187,8 @@ class FakeSlack:
                 "error": failure.error or ("ratelimited" if failure.status == 429 else "fatal_error"),
             }
             return web.json_response(body, status=failure.status, headers=headers)
+        if method == "views.publish":
+            return await self._publish(args)
         if method in WRITE_METHODS and self.write_delay:
             await asyncio.sleep(self.write_delay)
         answer = {"ok": True, **self._answer(method, args)}
@@ -195,6 +199,27 @@ class FakeSlack:
                 action, self._trip_action = self._trip_action, None
                 action()
         return web.json_response(answer)
+
+    async def _publish(self, args: dict[str, Any]) -> web.Response:
+        """views.publish: a home tab view for one user, checked as Slack checks it."""
+        sent = args.get("view")
+        view = json.loads(sent) if isinstance(sent, str) else sent
+        problems = view_problems(view)
+        if not args.get("user_id"):
+            problems.append("user_id is required")
+        if problems:
+            body = {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+            return web.json_response(body)
+        assert isinstance(view, dict)  # view_problems refuses anything else
+        user = str(args["user_id"])
+        await self._record(lambda: self.published.append((user, view)))
+        return web.json_response({"ok": True, "view": {**view, "id": f"V{len(self.published):08d}"}})
+
+    def home_of(self, user: str) -> dict[str, Any]:
+        """The view last published as `user`'s home tab."""
+        views = [view for who, view in self.published if who == user]
+        assert views, f"no home view published for {user}"
+        return views[-1]
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

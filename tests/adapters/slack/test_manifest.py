@@ -12,6 +12,7 @@ import yaml
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.cli import MANIFEST
 from adapters.slack.commands import GONE_EVENTS
+from adapters.slack.home import HOME_EVENTS
 from adapters.slack.practice import MESSAGE_EVENTS
 from bot.cli import main as mlq
 from bot.content.bank import Filters
@@ -41,6 +42,7 @@ SCOPE_OF_METHOD = {
     "chat.update": "chat:write",
     "chat.postEphemeral": "chat:write",
     "views.open": None,  # a modal needs the trigger_id of a user's action, no scope
+    "views.publish": None,  # a user's Home tab: no scope
     "users.info": "users:read",
     "conversations.info": "channels:read",
     "conversations.history": "channels:history",
@@ -50,6 +52,7 @@ SCOPE_OF_METHOD = {
     "files.completeUploadExternal": "files:write",
 }
 SCOPE_OF_EVENT = {
+    "app_home_opened": None,
     "channel_archive": "channels:read",
     "channel_deleted": "channels:read",
     "channel_left": "channels:read",
@@ -81,9 +84,9 @@ def test_mlq_slack_manifest_prints_the_shipped_file(capsys: pytest.CaptureFixtur
 
 def test_every_event_the_adapter_handles_is_subscribed_with_its_scope(manifest: dict[str, Any]) -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    handled = {*GONE_EVENTS, *MESSAGE_EVENTS}
+    handled = {*GONE_EVENTS, *MESSAGE_EVENTS, *HOME_EVENTS}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == handled
-    assert {SCOPE_OF_EVENT[event] for event in handled} <= scopes
+    assert {SCOPE_OF_EVENT[event] for event in handled} <= scopes | {None}
 
 
 async def test_every_web_api_method_the_adapter_calls_has_its_scope(
