@@ -1,11 +1,13 @@
 """The Slack adapter: the practice core on slack-bolt (async), in Socket Mode or HTTP mode.
 
-It posts and reveals over the Web API, rendering core messages as Block Kit (`render`) and tagging
-each send with its delivery key (`delivery`). The listeners for `/mlquestion`, sharing and channel
-events live in `commands`; thread replies, ratings, reviews and the suggestion modal in `practice`;
-"Check my answer" and mock interviews in direct messages in `answering`; what arrives is bounded,
-authenticated and checked in `inbound` before Bolt sees it. It keeps no state of its own beyond
-the bot's identity and small bounded caches (display names, recently seen event ids).
+It posts and reveals over the Web API with the token of the channel's workspace (`workspaces`:
+one bot token, or one per team installed through OAuth, see `oauth`), rendering core messages as
+Block Kit (`render`) and tagging each send with its delivery key (`delivery`). The listeners for
+`/mlquestion`, sharing and channel events live in `commands`; thread replies, ratings, reviews and
+the suggestion modal in `practice`; "Check my answer" and mock interviews in direct messages in
+`answering`; what arrives is bounded, authenticated and checked in `inbound` before Bolt sees it.
+It keeps no state of its own beyond the bot's identity and small bounded caches (display names,
+recently seen event ids, each team's bot token for a short while).
 """
 
 from __future__ import annotations
@@ -25,13 +27,16 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack import render as R
 from adapters.slack.answering import SlackAnswering
 from adapters.slack.commands import SlackCommands
 from adapters.slack.delivery import delivered_in_channel, delivered_in_thread, tagged
 from adapters.slack.inbound import FrontDoor, RefusalLog, well_formed_middleware
+from adapters.slack.oauth import Revocations, SlackOAuthConfig, oauth_settings, workspace_clients
 from adapters.slack.practice import SlackPractice
+from adapters.slack.workspaces import NotInstalled, SlackClients
 from bot.messages import AnswerCard, Notice, QuestionCard
 from bot.ops.settings import Settings
 from bot.seam import Delivery, Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
@@ -68,7 +73,10 @@ class SlackConfigError(PlatformSetupError):
 
 @dataclass(frozen=True, slots=True)
 class SlackConfig:
-    bot_token: str
+    """How the adapter reaches Slack: one workspace's `bot_token`, or `oauth` for any number of
+    workspaces (HTTP mode only)."""
+
+    bot_token: str | None
     mode: Literal["socket", "http"]
     api_url: str = "https://slack.com/api/"
     app_token: str | None = None
@@ -81,10 +89,17 @@ class SlackConfig:
     rate_limit_retries: int = 2
     server_error_retries: int = 2
     connection_retries: int = 2
+    oauth: SlackOAuthConfig | None = None
+
+    def __repr__(self) -> str:  # tokens and secrets stay out of logs and tracebacks
+        return f"SlackConfig(mode={self.mode!r}, api_url={self.api_url!r}, oauth={self.oauth!r})"
 
 
 def slack_config(settings: Settings) -> SlackConfig:
-    """Pick the mode from what is configured: Socket Mode with an app token, else HTTP mode."""
+    """Pick the mode from what is configured: Socket Mode with an app token, else HTTP mode; many
+    workspaces (OAuth, HTTP mode only) with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET."""
+    if settings.slack_multi_workspace:
+        return _multi_workspace_config(settings)
     if settings.slack_bot_token is None:
         raise SlackConfigError("SLACK_BOT_TOKEN is not set")
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
@@ -112,13 +127,58 @@ def slack_config(settings: Settings) -> SlackConfig:
     )
 
 
+def _multi_workspace_config(settings: Settings) -> SlackConfig:
+    if settings.slack_client_id is None or settings.slack_client_secret is None:
+        raise SlackConfigError(
+            "installing to many workspaces needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"
+        )
+    if settings.slack_bot_token is not None:
+        raise SlackConfigError(
+            "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: unset SLACK_BOT_TOKEN to install to many "
+            "workspaces (each gets its own token), or the client id and secret for one workspace"
+        )
+    if settings.slack_mode == "socket":
+        raise SlackConfigError(
+            "installing to many workspaces needs HTTP mode (Slack's OAuth redirect is an HTTP request): "
+            "set MLQ_SLACK_MODE=http or auto"
+        )
+    if settings.slack_signing_secret is None:
+        raise SlackConfigError(
+            "installing to many workspaces runs in HTTP mode, which needs SLACK_SIGNING_SECRET"
+        )
+    oauth = SlackOAuthConfig(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        scopes=settings.slack_scopes,
+        redirect_uri=settings.slack_redirect_uri,
+        install_path=settings.slack_install_path,
+        redirect_path=settings.slack_redirect_path,
+        state_seconds=settings.slack_state_seconds,
+        rotation_minutes=settings.slack_token_rotation_minutes,
+    )
+    return SlackConfig(
+        bot_token=None,
+        mode="http",
+        api_url=settings.slack_api_url,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        host=settings.slack_host,
+        port=settings.slack_port,
+        path=settings.slack_path,
+        admin_user_ids=frozenset(settings.admin_user_ids),
+        oauth=oauth,
+    )
+
+
 class SlackAdapter:
-    """Implements the core's ChatAdapter for one Slack workspace (one bot token)."""
+    """Implements the core's ChatAdapter for one Slack workspace (one bot token) or for every
+    workspace that installed the app (OAuth; `engine` holds the installation tables)."""
 
     platform = PLATFORM
     sole_handler = False  # HTTP mode behind a load balancer spreads one user over replicas
 
-    def __init__(self, service: PracticeService, config: SlackConfig) -> None:
+    def __init__(
+        self, service: PracticeService, config: SlackConfig, engine: AsyncEngine | None = None
+    ) -> None:
         self.service = service
         self.config = config
         self.client = AsyncWebClient(
@@ -131,8 +191,15 @@ class SlackAdapter:
             ],
         )
         _quiet_sdk_debug_logs()
+        oauth = None
+        if config.oauth is not None:
+            if engine is None:
+                raise SlackConfigError("installing to many workspaces needs the bot's database")
+            oauth = oauth_settings(config.oauth, engine)
+        self.clients = workspace_clients(self.client, oauth) if oauth else SlackClients(self.client)
         self.app = AsyncApp(
             client=self.client,
+            oauth_settings=oauth,
             signing_secret=config.signing_secret or "",
             # HTTP mode: `inbound.FrontDoor` verifies each request on its raw bytes before Bolt sees
             # it (Bolt's own check would parse first and log refused bodies). Socket Mode requests
@@ -145,11 +212,12 @@ class SlackAdapter:
             # HTTP requests are checked at the front door; envelopes only get this far.
             self.app.middleware(well_formed_middleware(self.refusals))
         self.bot_user_id: str | None = None
-        self.answering = SlackAnswering(service, self.client)
-        self.practice = SlackPractice(service, self.client, self.answering)
+        self.answering = SlackAnswering(service, self.clients)
+        self.practice = SlackPractice(service, self.clients, self.answering)
         self.commands = SlackCommands(
-            service, self.client, self.practice, self.answering, config.admin_user_ids
+            service, self.clients, self.practice, self.answering, config.admin_user_ids
         )
+        self.revocations = Revocations(service, self.clients) if oauth else None
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._register_listeners()
@@ -159,8 +227,9 @@ class SlackAdapter:
     async def post_question(
         self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
     ) -> ThreadRef:
+        client = await self._client_for(destination)
         if delivery is not None and delivery.retry:
-            found = await delivered_in_channel(self.client, destination, delivery.key)
+            found = await delivered_in_channel(client, destination, delivery.key)
             if found is not None:
                 log.warning(
                     "found %s in %s (sent before a crash): not posting again", delivery.key, destination.key
@@ -168,7 +237,11 @@ class SlackAdapter:
                 return ThreadRef(destination, found, found)
         message = R.question_message(card)
         response = await self._call(
-            destination, "chat_postMessage", channel=destination.channel_id, **tagged(message, delivery)
+            client,
+            destination,
+            "chat_postMessage",
+            channel=destination.channel_id,
+            **tagged(message, delivery),
         )
         ts = str(response["ts"])
         return ThreadRef(destination, ts, ts)
@@ -178,8 +251,9 @@ class SlackAdapter:
     ) -> None:
         thread_ts = thread.thread_id or thread.message_id
         retry = delivery is not None and delivery.retry
-        present = await delivered_in_thread(self.client, thread) if retry else set()
-        for index, message in enumerate(await self.practice.render(card)):
+        client = await self._client_for(thread.destination)
+        present = await delivered_in_thread(client, thread) if retry else set()
+        for index, message in enumerate(await self.practice.render(card, thread.destination.workspace_id)):
             part = Delivery(f"{delivery.key}:{index}") if delivery is not None else None
             if part is not None and part.key in present:
                 log.warning(
@@ -187,6 +261,7 @@ class SlackAdapter:
                 )
                 continue
             await self._call(
+                client,
                 thread.destination,
                 "chat_postMessage",
                 channel=thread.destination.channel_id,
@@ -197,6 +272,7 @@ class SlackAdapter:
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         message = R.question_message(card)
         await self._call(
+            await self._client_for(thread.destination),
             thread.destination,
             "chat_update",
             channel=thread.destination.channel_id,
@@ -210,12 +286,21 @@ class SlackAdapter:
         extra = {"thread_ts": thread.thread_id or thread.message_id} if thread else {}
         message = R.notice_message(notice)
         await self._call(
-            destination, "chat_postMessage", channel=destination.channel_id, **extra, **message.payload()
+            await self._client_for(destination),
+            destination,
+            "chat_postMessage",
+            channel=destination.channel_id,
+            **extra,
+            **message.payload(),
         )
 
     async def start(self) -> None:
         """Check the token, then connect Socket Mode or serve HTTP; return once ready."""
         self._reuse_connections()
+        if self.clients.multi_workspace:
+            # No token to check: each workspace's arrives when it installs the app.
+            await self._serve_http()
+            return
         try:
             identity = await self.client.auth_test()
         except SlackApiError as exc:
@@ -233,6 +318,9 @@ class SlackAdapter:
                 "slack connected in Socket Mode as %s (team %s)", self.bot_user_id, identity.get("team_id")
             )
             return
+        await self._serve_http()
+
+    async def _serve_http(self) -> None:
         # lingering_time=0: a request refused from its headers (413, a bad signature) is answered and
         # its connection closed, instead of aiohttp reading and discarding its body for up to 10 s.
         self._runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None, lingering_time=0)
@@ -263,6 +351,11 @@ class SlackAdapter:
         return door.web_app()
 
     @property
+    def install_url(self) -> str:
+        """Where "Add to Slack" starts (multi-workspace mode), once the HTTP server listens."""
+        return self.address + self.config.oauth.install_path if self.config.oauth else ""
+
+    @property
     def address(self) -> str:
         """Where the HTTP-mode server listens (resolves port 0 to the real port)."""
         if self._runner is None or not self._runner.addresses:
@@ -276,6 +369,8 @@ class SlackAdapter:
         self.commands.register(self.app)  # /mlquestion, "Post to channel", channel-gone events
         self.practice.register(self.app)  # thread replies, answers, ratings, the suggestion modal
         self.answering.register(self.app)  # "Check my answer" and its modal
+        if self.revocations is not None:
+            self.revocations.register(self.app)  # app_uninstalled, tokens_revoked
 
     # Helpers --------------------------------------------------------------------------------------
 
@@ -298,11 +393,23 @@ class SlackAdapter:
                 connector=aiohttp.TCPConnector(limit=CONNECTIONS),
             )
 
-    async def _call(self, destination: Destination, method: str, **arguments: Any) -> Any:
+    async def _client_for(self, destination: Destination) -> AsyncWebClient:
+        """The client with the destination's workspace token; a workspace without one (uninstalled,
+        revoked, refused at refresh) can't take posts: DestinationUnavailable."""
+        self._reuse_connections()
+        try:
+            return await self.clients.for_team(destination.workspace_id)
+        except NotInstalled as exc:
+            self.service.metrics.platform_errors.labels(PLATFORM, exc.reason).inc()
+            raise DestinationUnavailable(destination, exc.reason) from None
+
+    async def _call(
+        self, client: AsyncWebClient, destination: Destination, method: str, **arguments: Any
+    ) -> Any:
         """Call the Web API; errors meaning the channel is unusable become DestinationUnavailable."""
         self._reuse_connections()
         try:
-            return await getattr(self.client, method)(**arguments)
+            return await getattr(client, method)(**arguments)
         except SlackApiError as exc:
             code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
             self.service.metrics.platform_errors.labels(PLATFORM, code).inc()

@@ -12,13 +12,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render as R
 from adapters.slack.answering import SlackAnswering
 from adapters.slack.components import SHARE_ACTION
 from adapters.slack.mrkdwn import clean
 from adapters.slack.practice import SlackPractice
+from adapters.slack.workspaces import SlackClients
 from bot import commands as C
 from bot.messages import Notice, NoticeKind, SuggestForm
 from bot.schedule.cycle import PLATFORM_PAUSE_PREFIX
@@ -54,13 +54,13 @@ class SlackCommands:
     def __init__(
         self,
         service: PracticeService,
-        client: AsyncWebClient,
+        clients: SlackClients,
         practice: SlackPractice,
         answering: SlackAnswering,
         admin_user_ids: frozenset[str],
     ) -> None:
         self.service = service
-        self.client = client
+        self.clients = clients
         self.practice = practice
         self.answering = answering
         self.admin_user_ids = admin_user_ids
@@ -87,7 +87,7 @@ class SlackCommands:
         kind = type(command).__name__ if command is not None else "unparsed"
         log.info("command: destination=%s user=%s command=%s", destination.key, user, kind)
         if isinstance(command, C.ADMIN_COMMANDS):
-            is_admin = await self._is_admin(user)
+            is_admin = await self._is_admin(user, destination.workspace_id)
             if (
                 is_admin
                 and isinstance(command, C.Subscribe | C.Resume)
@@ -109,11 +109,11 @@ class SlackCommands:
                     await respond(response_type="ephemeral", **R.notice_message(refused).payload())
                 continue
             kind = "ephemeral" if response.private else "in_channel"
-            for message in await self.practice.render(response.message):
+            for message in await self.practice.render(response.message, destination.workspace_id):
                 await respond(response_type=kind, **message.payload())
         direct = [response for response in responses if response.direct]
         if direct:
-            await self.answering.send_direct(user, direct, respond)
+            await self.answering.send_direct(destination.workspace_id, user, direct, respond)
 
     async def _on_share(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -144,12 +144,12 @@ class SlackCommands:
             event.get("type"),
         )
 
-    async def _is_admin(self, user_id: str) -> bool:
+    async def _is_admin(self, user_id: str, team: str | None) -> bool:
         """Workspace admins and owners, and users named in MLQ_ADMIN_USER_IDS, administer channels."""
         if user_id in self.admin_user_ids:
             return True
         try:
-            info = await self.client.users_info(user=user_id)
+            info = await (await self.clients.for_team(team)).users_info(user=user_id)
         except SlackApiError as exc:
             log.warning("users.info failed for user=%s: %s", user_id, exc.response.get("error"))
             return False
@@ -158,7 +158,8 @@ class SlackCommands:
 
     async def _is_member(self, destination: Destination) -> bool:
         try:
-            info = await self.client.conversations_info(channel=destination.channel_id)
+            client = await self.clients.for_team(destination.workspace_id)
+            info = await client.conversations_info(channel=destination.channel_id)
         except SlackApiError as exc:
             # A private channel the bot is not in is invisible to it: channel_not_found.
             log.info("conversations.info on %s: %s", destination.key, exc.response.get("error"))
