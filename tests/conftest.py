@@ -38,6 +38,7 @@ from tests.support.fakes import RecordingAdapter
 pytest_plugins = [
     "tests.support.log_scan",
     "tests.support.slack_support",
+    "tests.support.slack_workspaces",
     "tests.support.discord_support",
     "tests.support.fake_llm",
     "tests.support.process_support",

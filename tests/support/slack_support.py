@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
 import aiohttp
@@ -36,6 +36,9 @@ from bot.seam import Destination, reply_key
 from bot.service import PracticeService
 from bot.store import SqlStore
 from tests.support.log_scan import SCAN
+
+if TYPE_CHECKING:
+    from tests.support.slack_workspaces import FakeWorkspaces
 
 BOT_TOKEN = "xoxb-test-bot-token-not-real"
 APP_TOKEN = "xapp-test-app-token-not-real"
@@ -80,6 +83,9 @@ class FakeSlack:
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     write_delay: float = 0.0
+    # Several workspaces installed through OAuth, each with its own tokens and channels (None: one
+    # workspace, any token accepted).
+    workspaces: FakeWorkspaces | None = None
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -165,6 +171,9 @@ class FakeSlack:
             args.update({k: v[0] for k, v in parse_qs(raw).items()})
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
         await self._record(lambda: self.calls.append(WebCall(method, args, token)))
+        refused = self.workspaces.refusal(method, args, token) if self.workspaces is not None else None
+        if refused is not None:
+            return web.json_response({"ok": False, "error": refused})
         pending = self.failures.get(method) or []
         matching = [
             f
@@ -182,7 +191,7 @@ class FakeSlack:
             return web.json_response(body, status=failure.status, headers=headers)
         if method in WRITE_METHODS and self.write_delay:
             await asyncio.sleep(self.write_delay)
-        answer = {"ok": True, **self._answer(method, args)}
+        answer = {"ok": True, **self._answer(method, args, token)}
         if method in WRITE_METHODS and self._trip_action is not None:
             self._trip_left -= 1
             if self._trip_left == 0:
@@ -191,7 +200,9 @@ class FakeSlack:
                 action()
         return web.json_response(answer)
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if self.workspaces is not None and method in self.workspaces.methods:
+            return self.workspaces.answer(method, args, token)
         if method == "auth.test":
             return {"user_id": BOT_USER, "team_id": TEAM, "bot_id": "B0BOT", "url": "https://fake.slack/"}
         if method == "apps.connections.open":
