@@ -100,17 +100,17 @@ class FakeWorkspaces:
             return {"ok": False, "error": "invalid_client_id"}
         self.exchanges.append(dict(args))
         if args.get("grant_type") == "refresh_token":
-            team = self.refresh_tokens.get(str(args.get("refresh_token")))
-            if team is None:
+            refreshed = self.refresh_tokens.get(str(args.get("refresh_token")))
+            if refreshed is None:
                 return {"ok": False, "error": "invalid_refresh_token"}
-            for old in [t for t, owner in self.tokens.items() if owner == team]:
+            for old in [t for t, owner in self.tokens.items() if owner == refreshed]:
                 self.retired[old] = "token_expired"
                 del self.tokens[old]
-            return self._grant(team)
-        team = self.codes.pop(str(args.get("code")), None)
-        if team is None:
+            return self._grant(refreshed)
+        installed = self.codes.pop(str(args.get("code")), "")
+        if not installed:
             return {"ok": False, "error": "invalid_code"}
-        return self._grant(team)
+        return self._grant(installed)
 
     def _grant(self, team: str) -> dict[str, Any]:
         token = f"xoxb-{team}-{next(self._serial)}-not-real"
