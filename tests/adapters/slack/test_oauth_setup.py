@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from pydantic import SecretStr
@@ -15,6 +16,8 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Connection, MetaData
 
 from adapters.slack.adapter import SlackAdapter, SlackConfigError, slack_config
+from adapters.slack.cli import MANIFEST
+from bot.cli import main as mlq
 from bot.ops.settings import SLACK_BOT_SCOPES, Settings
 from bot.store import SqlStore
 from tests.support.slack_support import BOT_TOKEN, SIGNING_SECRET, FakeSlack
@@ -87,3 +90,40 @@ async def test_single_workspace_mode_serves_no_install_pages(
     async with http_client.get(slack_http.address + "/slack/install") as response:
         assert response.status == 404
     assert {call.token for call in fake_slack.calls} == {BOT_TOKEN}
+
+
+def test_the_multi_workspace_manifest_points_slack_at_the_bots_https_address(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`mlq slack manifest --multi-workspace URL`: HTTP mode on URL, the OAuth redirect, token rotation
+    and the revocation events, with the same command and scopes as the shipped manifest."""
+    assert mlq(["slack", "manifest", "--multi-workspace", "https://bot.example.org/"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    shipped = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    settings = printed["settings"]
+    assert settings["socket_mode_enabled"] is False and settings["token_rotation_enabled"] is True
+    assert printed["oauth_config"]["redirect_urls"] == ["https://bot.example.org/slack/oauth_redirect"]
+    assert printed["oauth_config"]["scopes"] == shipped["oauth_config"]["scopes"]
+    events_url = "https://bot.example.org/slack/events"
+    assert (
+        settings["event_subscriptions"]["request_url"]
+        == settings["interactivity"]["request_url"]
+        == events_url
+    )
+    assert [c["url"] for c in printed["features"]["slash_commands"]] == [events_url]
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        *shipped["settings"]["event_subscriptions"]["bot_events"],
+        "app_uninstalled",
+        "tokens_revoked",
+    }
+
+
+def test_the_scopes_asked_at_install_are_the_manifests() -> None:
+    """ "Add to Slack" asks for the bot scopes the manifest declares (SLACK_SCOPES unset)."""
+    shipped = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    assert set(SLACK_BOT_SCOPES) == set(shipped["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_multi_workspace_manifest_needs_an_https_address(capsys: pytest.CaptureFixture[str]) -> None:
+    assert mlq(["slack", "manifest", "--multi-workspace", "http://bot.example.org"]) == 2
+    assert "https" in capsys.readouterr().out
