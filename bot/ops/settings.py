@@ -183,7 +183,8 @@ class Settings(BaseSettings):
     @classmethod
     def _scopes(cls, value: object) -> object:
         if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
+            # Blank (an .env template line left empty) means the manifest's scopes, not none at all.
+            return tuple(part.strip() for part in value.split(",") if part.strip()) or SLACK_BOT_SCOPES
         return value
 
     @field_validator("slack_client_id", "slack_redirect_uri", mode="before")

@@ -55,9 +55,15 @@ def test_an_inconsistent_multi_workspace_configuration_names_the_variable(
     assert CLIENT_SECRET not in str(error.value)
 
 
-def test_the_scopes_can_be_set_as_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SLACK_SCOPES", "commands, chat:write")
-    assert Settings().slack_scopes == ("commands", "chat:write")
+@pytest.mark.parametrize(
+    ("value", "scopes"),
+    [("commands, chat:write", ("commands", "chat:write")), ("", SLACK_BOT_SCOPES), (" , ", SLACK_BOT_SCOPES)],
+)
+def test_slack_scopes_is_a_comma_separated_list_and_blank_means_the_manifests(
+    monkeypatch: pytest.MonkeyPatch, value: str, scopes: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("SLACK_SCOPES", value)
+    assert Settings().slack_scopes == scopes
 
 
 def _missing(connection: Connection) -> list[Any]:
