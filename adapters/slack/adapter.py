@@ -327,6 +327,8 @@ class SlackAdapter:
         await self._runner.setup()
         await web.TCPSite(self._runner, self.config.host, self.config.port).start()
         log.info("slack HTTP mode listening on %s%s", self.address, self.config.path)
+        if self.config.oauth is not None:
+            log.info("slack installs to many workspaces: Add to Slack at %s", self.install_url)
 
     async def stop(self) -> None:
         if self._socket is not None:

@@ -3,7 +3,9 @@ need (created by our migration on SQLite and PostgreSQL), and single-workspace m
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -17,8 +19,10 @@ from sqlalchemy import Connection, MetaData
 
 from adapters.slack.adapter import SlackAdapter, SlackConfigError, slack_config
 from adapters.slack.cli import MANIFEST
+from bot.app import RunOptions, build_adapters
 from bot.cli import main as mlq
 from bot.ops.settings import SLACK_BOT_SCOPES, Settings
+from bot.service import PracticeService
 from bot.store import SqlStore
 from tests.support.slack_support import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.support.slack_workspaces import CLIENT_ID, CLIENT_SECRET
@@ -133,3 +137,14 @@ def test_the_scopes_asked_at_install_are_the_manifests() -> None:
 def test_the_multi_workspace_manifest_needs_an_https_address(capsys: pytest.CaptureFixture[str]) -> None:
     assert mlq(["slack", "manifest", "--multi-workspace", "http://bot.example.org"]) == 2
     assert "https" in capsys.readouterr().out
+
+
+async def test_mlq_run_builds_the_multi_workspace_adapter_on_the_stores_database(
+    service: PracticeService, store: SqlStore
+) -> None:
+    """The composition root hands the store's engine to Slack, whose OAuth flow keeps tokens there."""
+    settings = _settings(**OAUTH, slack_signing_secret=SecretStr(SIGNING_SECRET))
+    stop = asyncio.Event()
+    (adapter,) = build_adapters(settings, RunOptions(), service, ZoneInfo("UTC"), stop, store.engine)
+    assert isinstance(adapter, SlackAdapter) and adapter.clients.multi_workspace
+    assert adapter.app.oauth_flow is not None
