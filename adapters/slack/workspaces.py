@@ -118,6 +118,11 @@ class SlackClients:
                 bot=bot, minutes_before_expiration=self.rotate_minutes
             )
         except SlackTokenRotationError as exc:
+            # Another replica may have refreshed it a moment ago, spending the refresh token we read.
+            latest = await installations.async_find_bot(enterprise_id=None, team_id=team_id)
+            if latest is not None and latest.bot_token and latest.bot_token != bot.bot_token:
+                log.info("the bot token of team %s was refreshed by another process", team_id)
+                return latest
             code = str(exc.api_error.response.get("error") or "unknown_error")
             log.warning("refreshing the bot token of team %s failed: %s", team_id, code)
             raise NotInstalled(team_id, code) from None

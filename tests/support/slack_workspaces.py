@@ -44,7 +44,8 @@ class FakeWorkspaces:
     """Slack's records of the app's installs: one-time codes, live and retired tokens, channels.
 
     `token_lifetime` (seconds) turns token rotation on: tokens then come with a refresh token and
-    `expires_in`, and a refresh retires the token it replaces.
+    `expires_in`, and a refresh retires the token it replaces and spends its refresh token (the
+    strictest reading of Slack's rotation: a refresh token works once).
     """
 
     channels: dict[str, str] = field(default_factory=lambda: {CHANNEL_A: TEAM_A, CHANNEL_B: TEAM_B})
@@ -100,7 +101,7 @@ class FakeWorkspaces:
             return {"ok": False, "error": "invalid_client_id"}
         self.exchanges.append(dict(args))
         if args.get("grant_type") == "refresh_token":
-            refreshed = self.refresh_tokens.get(str(args.get("refresh_token")))
+            refreshed = self.refresh_tokens.pop(str(args.get("refresh_token")), None)
             if refreshed is None:
                 return {"ok": False, "error": "invalid_refresh_token"}
             for old in [t for t, owner in self.tokens.items() if owner == refreshed]:

@@ -4,12 +4,15 @@ every call, uninstalls and revocations, token rotation; through real Bolt over H
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import pytest
 from slack_sdk.oauth.installation_store import Bot
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
 from adapters.slack.adapter import SlackAdapter
+from adapters.slack.workspaces import SlackClients
 from bot.content.bank import Filters
 from bot.records import Subscription
 from bot.schedule.clock import FakeClock
@@ -249,3 +252,48 @@ async def test_an_expiring_token_is_refreshed_before_the_post_and_the_new_one_sa
     assert tokens_used(fake_slack, "chat.postMessage", CHANNEL_A) == [new]
     bot = await installed_bot(slack_oauth, TEAM_A)
     assert bot is not None and bot.bot_token == new
+
+
+class FirstReadStale(AsyncInstallationStore):
+    """The store as a replica saw it just before another replica refreshed the token: the first read
+    returns the earlier bot row, later reads and writes go to the real store."""
+
+    def __init__(self, store: AsyncInstallationStore, stale: Bot) -> None:
+        self.store = store
+        self.stale: Bot | None = stale
+
+    async def async_find_bot(self, **where: Any) -> Bot | None:
+        if self.stale is not None:
+            bot, self.stale = self.stale, None
+            return bot
+        return await self.store.async_find_bot(**where)
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        await self.store.async_save_bot(bot)
+
+
+async def test_a_token_another_replica_just_refreshed_is_used_not_refreshed_again(
+    slack_oauth: SlackAdapter,
+    http_client: aiohttp.ClientSession,
+    fake_slack: FakeSlack,
+    workspaces: FakeWorkspaces,
+) -> None:
+    """Two replicas refresh at once: the loser's refresh token is spent, so it takes the token the
+    winner saved instead of pausing the workspace."""
+    workspaces.token_lifetime = int(timedelta(minutes=30).total_seconds())
+    await install(http_client, slack_oauth, fake_slack, TEAM_A)
+    stale = await installed_bot(slack_oauth, TEAM_A)
+    assert stale is not None and slack_oauth.clients.installations is not None
+    await slack_oauth.clients.for_team(TEAM_A)  # the first replica refreshes
+    late = SlackClients(
+        slack_oauth.client,
+        FirstReadStale(slack_oauth.clients.installations, stale),
+        slack_oauth.clients.rotator,
+    )
+    client = await late.for_team(TEAM_A)
+    assert client.token == workspaces.token_of(TEAM_A) != stale.bot_token
+    assert [grant.get("grant_type") for grant in workspaces.exchanges] == [
+        None,
+        "refresh_token",
+        "refresh_token",
+    ]
