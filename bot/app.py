@@ -245,7 +245,8 @@ def build_adapters(
     adapters: list[ChatAdapter] = []
     if settings.slack_enabled and not options.demo:
         # Imported here so the console default never loads the Slack stack.
-        from adapters.slack.adapter import SlackAdapter, slack_config
+        from adapters.slack.adapter import SlackAdapter
+        from adapters.slack.config import slack_config
 
         adapters.append(SlackAdapter(service, slack_config(settings), engine))
     if settings.discord_enabled and not options.demo:

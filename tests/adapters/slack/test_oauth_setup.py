@@ -17,8 +17,9 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Connection, MetaData
 
-from adapters.slack.adapter import SlackAdapter, SlackConfigError, slack_config
+from adapters.slack.adapter import SlackAdapter
 from adapters.slack.cli import MANIFEST
+from adapters.slack.config import SlackConfigError, slack_config
 from bot.app import RunOptions, build_adapters
 from bot.cli import main as mlq
 from bot.ops.settings import SLACK_BOT_SCOPES, Settings
