@@ -166,6 +166,20 @@ async def test_a_command_is_handled_with_the_token_of_the_workspace_it_came_from
     assert await store.get_subscription(Destination("slack", CHANNEL_B, TEAM_B)) is not None
 
 
+async def test_a_mock_interview_reaches_the_app_home_messages_with_its_workspaces_token(
+    slack_oauth: SlackAdapter, http_client: aiohttp.ClientSession, fake_slack: FakeSlack
+) -> None:
+    """`/mlquestion mock` from workspace B: the direct messages (the app's Messages tab) go out with
+    B's token."""
+    await install(http_client, slack_oauth, fake_slack, TEAM_A)
+    token_b = await install(http_client, slack_oauth, fake_slack, TEAM_B)
+    form = in_team(command_form(fake_slack, "mock count 3"), TEAM_B, CHANNEL_B)
+    assert await send(http_client, slack_oauth, form) == 200
+    await fake_slack.wait_until(lambda: bool(fake_slack.responses))
+    direct = tokens_used(fake_slack, "chat.postMessage", "U0ALICE")
+    assert len(direct) == 2 and set(direct) == {token_b}  # the intro and question 1
+
+
 # Uninstalls and revocations ----------------------------------------------------------------------
 
 
