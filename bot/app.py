@@ -31,6 +31,8 @@ from bot.store import open_store
 from bot.store.sql_store import sqlite_url
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from adapters.web.server import DashboardServer
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,7 @@ async def run(settings: Settings, options: RunOptions, clock: Clock | None = Non
         raise NoTerminal(
             "no platform token is set, and standard input is not a terminal, so the console would "
             "have nobody to read from. Set SLACK_BOT_TOKEN (with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET) "
+            "or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (with SLACK_SIGNING_SECRET), "
             "and/or DISCORD_TOKEN (with DISCORD_APPLICATION_ID), or run mlq in a terminal."
         )
     with ExitStack() as temporary:
@@ -117,7 +120,7 @@ async def _serve(settings: Settings, options: RunOptions, bank: QuestionBank, ur
         signin=signin_links(settings, clock),
     )
     stop = asyncio.Event()
-    adapters = build_adapters(settings, options, service, zone, stop)
+    adapters = build_adapters(settings, options, service, zone, stop, engine=store.engine)
     console = next((a for a in adapters if isinstance(a, ConsoleAdapter)), None)
     scheduler = PracticeScheduler(service, timedelta(seconds=settings.reconcile_seconds))
     loop = asyncio.get_running_loop()
@@ -195,7 +198,12 @@ def signin_links(settings: Settings, clock: Clock) -> SignInLinks | None:
         return None
     platform = [
         value.get_secret_value()
-        for value in (settings.slack_bot_token, settings.slack_signing_secret, settings.discord_token)
+        for value in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_client_secret,
+            settings.discord_token,
+        )
         if value is not None
     ]
     explicit = settings.web_secret.get_secret_value() if settings.web_secret is not None else None
@@ -224,15 +232,23 @@ def _health_server(
 
 
 def build_adapters(
-    settings: Settings, options: RunOptions, service: PracticeService, zone: ZoneInfo, stop: asyncio.Event
+    settings: Settings,
+    options: RunOptions,
+    service: PracticeService,
+    zone: ZoneInfo,
+    stop: asyncio.Event,
+    engine: AsyncEngine | None = None,
 ) -> list[ChatAdapter]:
-    """Slack and/or Discord when their tokens are set; the console otherwise (and in the demo)."""
+    """Slack and/or Discord when their tokens are set; the console otherwise (and in the demo).
+
+    `engine` is the store's: Slack installed to many workspaces keeps their tokens in it."""
     adapters: list[ChatAdapter] = []
     if settings.slack_enabled and not options.demo:
         # Imported here so the console default never loads the Slack stack.
-        from adapters.slack.adapter import SlackAdapter, slack_config
+        from adapters.slack.adapter import SlackAdapter
+        from adapters.slack.config import slack_config
 
-        adapters.append(SlackAdapter(service, slack_config(settings)))
+        adapters.append(SlackAdapter(service, slack_config(settings), engine))
     if settings.discord_enabled and not options.demo:
         from adapters.discord.adapter import DiscordAdapter, discord_config
 

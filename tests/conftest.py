@@ -38,6 +38,7 @@ from tests.support.fakes import RecordingAdapter
 pytest_plugins = [
     "tests.support.log_scan",
     "tests.support.slack_support",
+    "tests.support.slack_workspaces",
     "tests.support.discord_support",
     "tests.support.fake_llm",
     "tests.support.process_support",
@@ -48,6 +49,10 @@ PLATFORM_VARIABLES = (
     "SLACK_BOT_TOKEN",
     "SLACK_APP_TOKEN",
     "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_SCOPES",
+    "SLACK_REDIRECT_URI",
     "DISCORD_TOKEN",
     "DISCORD_APPLICATION_ID",
     "DATABASE_URL",

@@ -1,19 +1,20 @@
 """The Slack adapter: the practice core on slack-bolt (async), in Socket Mode or HTTP mode.
 
-It posts and reveals over the Web API, rendering core messages as Block Kit (`render`) and tagging
-each send with its delivery key (`delivery`). The listeners for `/mlquestion`, sharing and channel
-events live in `commands`; thread replies, ratings, reviews and the suggestion modal in `practice`;
-"Check my answer" and mock interviews in direct messages in `answering`; the App Home tab in `home`;
-what arrives is bounded, authenticated and checked in `inbound` before Bolt sees it. It keeps no
-state of its own beyond the bot's identity and small bounded caches (display names, recently seen
-event ids, who opened the App Home).
+It posts and reveals over the Web API with the token of the channel's workspace (`workspaces`:
+one bot token, or one per team installed through OAuth, see `oauth`), rendering core messages as
+Block Kit (`render`) and tagging each send with its delivery key (`delivery`). The listeners for
+`/mlquestion`, sharing and channel events live in `commands`; thread replies, ratings, reviews and
+the suggestion modal in `practice`; "Check my answer" and mock interviews in direct messages in
+`answering`; the App Home tab in `home`; export and forget-me in `yourdata`; what arrives is
+bounded, authenticated and checked in `inbound` before Bolt sees it. It keeps no state of its own
+beyond the bot's identity and small bounded caches (display names, recently seen event ids, who
+opened the App Home, each team's bot token for a short while).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -26,19 +27,25 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack import render as R
 from adapters.slack.admins import SlackAdmins
 from adapters.slack.answering import SlackAnswering
 from adapters.slack.commands import SlackCommands
+
+# Re-exported: tests and benchmarks build the adapter with these from here.
+from adapters.slack.config import SlackConfig as SlackConfig
+from adapters.slack.config import SlackConfigError as SlackConfigError
 from adapters.slack.delivery import delivered_in_channel, delivered_in_thread, tagged
 from adapters.slack.home import SlackHome
 from adapters.slack.inbound import FrontDoor, RefusalLog, well_formed_middleware
+from adapters.slack.oauth import Revocations, oauth_settings, workspace_clients
 from adapters.slack.practice import SlackPractice
+from adapters.slack.workspaces import NotInstalled, SlackClients
 from adapters.slack.yourdata import SlackYourData
 from bot.messages import AnswerCard, Notice, QuestionCard
-from bot.ops.settings import Settings
-from bot.seam import Delivery, Destination, DestinationUnavailable, PlatformSetupError, ThreadRef
+from bot.seam import Delivery, Destination, DestinationUnavailable, ThreadRef
 from bot.service import PracticeService
 
 log = logging.getLogger(__name__)
@@ -66,63 +73,16 @@ UNAVAILABLE_CODES = frozenset(
 SDK_LOGGERS = ("slack_sdk", "slack_bolt")
 
 
-class SlackConfigError(PlatformSetupError):
-    """Slack is configured inconsistently; the message names the environment variables."""
-
-
-@dataclass(frozen=True, slots=True)
-class SlackConfig:
-    bot_token: str
-    mode: Literal["socket", "http"]
-    api_url: str = "https://slack.com/api/"
-    app_token: str | None = None
-    signing_secret: str | None = None
-    host: str = "0.0.0.0"  # noqa: S104 — HTTP mode serves Slack's requests on every interface
-    port: int = 3000
-    path: str = "/slack/events"
-    admin_user_ids: frozenset[str] = frozenset()
-    # Retries per call: bounded, so a platform outage never holds a send forever.
-    rate_limit_retries: int = 2
-    server_error_retries: int = 2
-    connection_retries: int = 2
-
-
-def slack_config(settings: Settings) -> SlackConfig:
-    """Pick the mode from what is configured: Socket Mode with an app token, else HTTP mode."""
-    if settings.slack_bot_token is None:
-        raise SlackConfigError("SLACK_BOT_TOKEN is not set")
-    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    mode = settings.slack_mode
-    if mode == "auto":
-        mode = "socket" if app_token else "http"
-    if mode == "socket" and not app_token:
-        raise SlackConfigError("Socket Mode needs SLACK_APP_TOKEN (an xapp- app-level token)")
-    if mode == "http" and not secret:
-        raise SlackConfigError(
-            "Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) "
-            "besides SLACK_BOT_TOKEN"
-        )
-    return SlackConfig(
-        bot_token=settings.slack_bot_token.get_secret_value(),
-        mode=mode,
-        api_url=settings.slack_api_url,
-        app_token=app_token,
-        signing_secret=secret,
-        host=settings.slack_host,
-        port=settings.slack_port,
-        path=settings.slack_path,
-        admin_user_ids=frozenset(settings.admin_user_ids),
-    )
-
-
 class SlackAdapter:
-    """Implements the core's ChatAdapter for one Slack workspace (one bot token)."""
+    """Implements the core's ChatAdapter for one Slack workspace (one bot token) or for every
+    workspace that installed the app (OAuth; `engine` holds the installation tables)."""
 
     platform = PLATFORM
     sole_handler = False  # HTTP mode behind a load balancer spreads one user over replicas
 
-    def __init__(self, service: PracticeService, config: SlackConfig) -> None:
+    def __init__(
+        self, service: PracticeService, config: SlackConfig, engine: AsyncEngine | None = None
+    ) -> None:
         self.service = service
         self.config = config
         self.client = AsyncWebClient(
@@ -135,8 +95,15 @@ class SlackAdapter:
             ],
         )
         _quiet_sdk_debug_logs()
+        oauth = None
+        if config.oauth is not None:
+            if engine is None:
+                raise SlackConfigError("installing to many workspaces needs the bot's database")
+            oauth = oauth_settings(config.oauth, engine)
+        self.clients = workspace_clients(self.client, oauth) if oauth else SlackClients(self.client)
         self.app = AsyncApp(
             client=self.client,
+            oauth_settings=oauth,
             signing_secret=config.signing_secret or "",
             # HTTP mode: `inbound.FrontDoor` verifies each request on its raw bytes before Bolt sees
             # it (Bolt's own check would parse first and log refused bodies). Socket Mode requests
@@ -149,14 +116,15 @@ class SlackAdapter:
             # HTTP requests are checked at the front door; envelopes only get this far.
             self.app.middleware(well_formed_middleware(self.refusals))
         self.bot_user_id: str | None = None
-        self.answering = SlackAnswering(service, self.client)
-        admins = SlackAdmins(self.client, config.admin_user_ids)
-        self.home = SlackHome(service, self.client, admins)
-        self.practice = SlackPractice(service, self.client, self.answering, rated=self.home.refresh)
-        self.yourdata = SlackYourData(service, self.client)
+        self.answering = SlackAnswering(service, self.clients)
+        admins = SlackAdmins(self.clients, config.admin_user_ids)
+        self.home = SlackHome(service, self.clients, admins)
+        self.practice = SlackPractice(service, self.clients, self.answering, rated=self.home.refresh)
+        self.yourdata = SlackYourData(service, self.clients)
         self.commands = SlackCommands(
-            service, self.client, self.practice, self.answering, admins, self.yourdata
+            service, self.clients, self.practice, self.answering, admins, self.yourdata
         )
+        self.revocations = Revocations(service, self.clients) if oauth else None
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._register_listeners()
@@ -166,8 +134,9 @@ class SlackAdapter:
     async def post_question(
         self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
     ) -> ThreadRef:
+        client = await self._client_for(destination)
         if delivery is not None and delivery.retry:
-            found = await delivered_in_channel(self.client, destination, delivery.key)
+            found = await delivered_in_channel(client, destination, delivery.key)
             if found is not None:
                 log.warning(
                     "found %s in %s (sent before a crash): not posting again", delivery.key, destination.key
@@ -175,7 +144,11 @@ class SlackAdapter:
                 return ThreadRef(destination, found, found)
         message = R.question_message(card)
         response = await self._call(
-            destination, "chat_postMessage", channel=destination.channel_id, **tagged(message, delivery)
+            client,
+            destination,
+            "chat_postMessage",
+            channel=destination.channel_id,
+            **tagged(message, delivery),
         )
         ts = str(response["ts"])
         return ThreadRef(destination, ts, ts)
@@ -185,8 +158,9 @@ class SlackAdapter:
     ) -> None:
         thread_ts = thread.thread_id or thread.message_id
         retry = delivery is not None and delivery.retry
-        present = await delivered_in_thread(self.client, thread) if retry else set()
-        for index, message in enumerate(await self.practice.render(card)):
+        client = await self._client_for(thread.destination)
+        present = await delivered_in_thread(client, thread) if retry else set()
+        for index, message in enumerate(await self.practice.render(card, thread.destination.workspace_id)):
             part = Delivery(f"{delivery.key}:{index}") if delivery is not None else None
             if part is not None and part.key in present:
                 log.warning(
@@ -194,6 +168,7 @@ class SlackAdapter:
                 )
                 continue
             await self._call(
+                client,
                 thread.destination,
                 "chat_postMessage",
                 channel=thread.destination.channel_id,
@@ -204,6 +179,7 @@ class SlackAdapter:
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         message = R.question_message(card)
         await self._call(
+            await self._client_for(thread.destination),
             thread.destination,
             "chat_update",
             channel=thread.destination.channel_id,
@@ -217,12 +193,21 @@ class SlackAdapter:
         extra = {"thread_ts": thread.thread_id or thread.message_id} if thread else {}
         message = R.notice_message(notice)
         await self._call(
-            destination, "chat_postMessage", channel=destination.channel_id, **extra, **message.payload()
+            await self._client_for(destination),
+            destination,
+            "chat_postMessage",
+            channel=destination.channel_id,
+            **extra,
+            **message.payload(),
         )
 
     async def start(self) -> None:
         """Check the token, then connect Socket Mode or serve HTTP; return once ready."""
         self._reuse_connections()
+        if self.clients.multi_workspace:
+            # No token to check: each workspace's arrives when it installs the app.
+            await self._serve_http()
+            return
         try:
             identity = await self.client.auth_test()
         except SlackApiError as exc:
@@ -240,12 +225,17 @@ class SlackAdapter:
                 "slack connected in Socket Mode as %s (team %s)", self.bot_user_id, identity.get("team_id")
             )
             return
+        await self._serve_http()
+
+    async def _serve_http(self) -> None:
         # lingering_time=0: a request refused from its headers (413, a bad signature) is answered and
         # its connection closed, instead of aiohttp reading and discarding its body for up to 10 s.
         self._runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None, lingering_time=0)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.config.host, self.config.port).start()
         log.info("slack HTTP mode listening on %s%s", self.address, self.config.path)
+        if self.config.oauth is not None:
+            log.info("slack installs to many workspaces: Add to Slack at %s", self.install_url)
 
     async def stop(self) -> None:
         if self._socket is not None:
@@ -270,6 +260,11 @@ class SlackAdapter:
         return door.web_app()
 
     @property
+    def install_url(self) -> str:
+        """Where "Add to Slack" starts (multi-workspace mode), once the HTTP server listens."""
+        return self.address + self.config.oauth.install_path if self.config.oauth else ""
+
+    @property
     def address(self) -> str:
         """Where the HTTP-mode server listens (resolves port 0 to the real port)."""
         if self._runner is None or not self._runner.addresses:
@@ -285,6 +280,8 @@ class SlackAdapter:
         self.answering.register(self.app)  # "Check my answer" and its modal
         self.yourdata.register(self.app)  # forget-me's confirm and cancel buttons
         self.home.register(self.app)  # the App Home tab and its "Start a review" button
+        if self.revocations is not None:
+            self.revocations.register(self.app)  # app_uninstalled, tokens_revoked
 
     # Helpers --------------------------------------------------------------------------------------
 
@@ -307,11 +304,23 @@ class SlackAdapter:
                 connector=aiohttp.TCPConnector(limit=CONNECTIONS),
             )
 
-    async def _call(self, destination: Destination, method: str, **arguments: Any) -> Any:
+    async def _client_for(self, destination: Destination) -> AsyncWebClient:
+        """The client with the destination's workspace token; a workspace without one (uninstalled,
+        revoked, refused at refresh) can't take posts: DestinationUnavailable."""
+        self._reuse_connections()
+        try:
+            return await self.clients.for_team(destination.workspace_id)
+        except NotInstalled as exc:
+            self.service.metrics.platform_errors.labels(PLATFORM, exc.reason).inc()
+            raise DestinationUnavailable(destination, exc.reason) from None
+
+    async def _call(
+        self, client: AsyncWebClient, destination: Destination, method: str, **arguments: Any
+    ) -> Any:
         """Call the Web API; errors meaning the channel is unusable become DestinationUnavailable."""
         self._reuse_connections()
         try:
-            return await getattr(self.client, method)(**arguments)
+            return await getattr(client, method)(**arguments)
         except SlackApiError as exc:
             code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
             self.service.metrics.platform_errors.labels(PLATFORM, code).inc()

@@ -22,7 +22,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render as R
@@ -34,6 +33,7 @@ from adapters.slack.components import (
     parse_prompt_value,
 )
 from adapters.slack.payloads import PLATFORM, action, click_destination, input_value, view_metadata
+from adapters.slack.workspaces import SlackClients
 from bot.messages import AnswerForm, Message, MockSummary, Notice, NoticeKind, Response
 from bot.practice.answers import tidy_answer
 from bot.seam import Destination
@@ -69,9 +69,9 @@ class SlackAnswering:
     """The check button and answer modal listeners, and mock interview delivery to direct messages
     (uses the adapter's service and client; keeps no state)."""
 
-    def __init__(self, service: PracticeService, client: AsyncWebClient) -> None:
+    def __init__(self, service: PracticeService, clients: SlackClients) -> None:
         self.service = service
-        self.client = client
+        self.clients = clients
 
     def register(self, app: AsyncApp) -> None:
         app.action(CHECK_ACTION)(self._on_check)
@@ -102,7 +102,8 @@ class SlackAnswering:
         }
         view = answer_view(form, json.dumps(metadata, separators=(",", ":")))
         try:
-            await self.client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
+            client = await self.clients.for_team(destination.workspace_id)
+            await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
         except SlackApiError as exc:
             code = self._failed("views.open", user, exc)
             text = f"The answer form didn't open (Slack said `{code}`). Press the button again."
@@ -136,13 +137,14 @@ class SlackAnswering:
     async def send_private(self, reply: PrivateReply, messages: Sequence[R.SlackMessage]) -> None:
         """Messages for one person: posted in their direct messages with the bot, or ephemeral in the
         channel; the click's response_url carries what Slack refuses (a channel the bot isn't in)."""
-        channel = reply.destination.channel_id
+        channel, team = reply.destination.channel_id, reply.destination.workspace_id
         sent = 0
         if reply.direct:
-            sent, _ = await self._post_all(channel, messages)
+            sent, _ = await self._post_all(team, channel, messages)
         for message in messages[sent:]:
             try:
-                await self.client.chat_postEphemeral(channel=channel, user=reply.user, **message.payload())
+                client = await self.clients.for_team(team)
+                await client.chat_postEphemeral(channel=channel, user=reply.user, **message.payload())
                 continue
             except SlackApiError as exc:
                 self._failed("chat.postEphemeral", reply.user, exc)
@@ -164,12 +166,15 @@ class SlackAnswering:
         it, where it doesn't stay in the conversation."""
         messages = R.render(response.message)
         if response.direct and in_direct_message(body) and not _is_error(response):
-            sent, _ = await self._post_all(click_destination(body).channel_id, messages)
+            where = click_destination(body)
+            sent, _ = await self._post_all(where.workspace_id, where.channel_id, messages)
             messages = messages[sent:]
         for message in messages:
             await respond(response_type="ephemeral", replace_original=False, **message.payload())
 
-    async def send_direct(self, user: str, responses: Sequence[Response], respond: AsyncRespond) -> None:
+    async def send_direct(
+        self, team: str | None, user: str, responses: Sequence[Response], respond: AsyncRespond
+    ) -> None:
         """A command's direct replies (a mock interview): to the person's direct messages with the bot,
         with a note where they typed it. An error stays where they typed it (nothing started); if
         Slack refuses the direct message, the interview continues here, ephemeral, and says so."""
@@ -181,7 +186,7 @@ class SlackAnswering:
                 messages += R.render(response.message)
         if not messages:
             return
-        sent, refusal = await self._post_all(user, messages)
+        sent, refusal = await self._post_all(team, user, messages)
         if refusal is None:
             summary = any(isinstance(r.message, MockSummary) for r in responses)
             await _tell(respond, Notice(SUMMARY_IN_DIRECT_MESSAGES if summary else IN_DIRECT_MESSAGES))
@@ -194,13 +199,16 @@ class SlackAnswering:
         for rendered in messages[sent:]:
             await respond(response_type="ephemeral", **rendered.payload())
 
-    async def _post_all(self, channel: str, messages: Sequence[R.SlackMessage]) -> tuple[int, str | None]:
+    async def _post_all(
+        self, team: str | None, channel: str, messages: Sequence[R.SlackMessage]
+    ) -> tuple[int, str | None]:
         """Post messages in order to a channel or direct message (a user id opens the person's direct
         messages with the bot); return how many Slack took and, if it refused one (then this stops),
         Slack's error code."""
+        client = await self.clients.for_team(team)
         for sent, message in enumerate(messages):
             try:
-                await self.client.chat_postMessage(channel=channel, **message.payload())
+                await client.chat_postMessage(channel=channel, **message.payload())
             except SlackApiError as exc:
                 return sent, self._failed("chat.postMessage", channel, exc)
         return len(messages), None

@@ -12,7 +12,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render as R
 from adapters.slack.admins import SlackAdmins
@@ -20,6 +19,7 @@ from adapters.slack.answering import SlackAnswering
 from adapters.slack.components import SHARE_ACTION
 from adapters.slack.mrkdwn import clean
 from adapters.slack.practice import SlackPractice
+from adapters.slack.workspaces import SlackClients
 from adapters.slack.yourdata import SlackYourData, forget_message
 from bot import commands as C
 from bot.messages import DataExport, ForgetConfirm, Notice, NoticeKind, SuggestForm
@@ -56,14 +56,14 @@ class SlackCommands:
     def __init__(
         self,
         service: PracticeService,
-        client: AsyncWebClient,
+        clients: SlackClients,
         practice: SlackPractice,
         answering: SlackAnswering,
         admins: SlackAdmins,
         yourdata: SlackYourData,
     ) -> None:
         self.service = service
-        self.client = client
+        self.clients = clients
         self.practice = practice
         self.answering = answering
         self.admins = admins
@@ -91,7 +91,7 @@ class SlackCommands:
         kind = type(command).__name__ if command is not None else "unparsed"
         log.info("command: destination=%s user=%s command=%s", destination.key, user, kind)
         if isinstance(command, C.ADMIN_COMMANDS):
-            is_admin = await self.admins.is_admin(user)
+            is_admin = await self.admins.is_admin(user, destination.workspace_id)
             if (
                 is_admin
                 and isinstance(command, C.Subscribe | C.Resume)
@@ -113,17 +113,17 @@ class SlackCommands:
                     await respond(response_type="ephemeral", **R.notice_message(refused).payload())
                 continue
             if isinstance(response.message, DataExport):
-                await self.yourdata.send_export(user, response.message, respond)
+                await self.yourdata.send_export(user, destination.workspace_id, response.message, respond)
                 continue
             if isinstance(response.message, ForgetConfirm):
                 await respond(response_type="ephemeral", **forget_message(response.message).payload())
                 continue
             kind = "ephemeral" if response.private else "in_channel"
-            for message in await self.practice.render(response.message):
+            for message in await self.practice.render(response.message, destination.workspace_id):
                 await respond(response_type=kind, **message.payload())
         direct = [response for response in responses if response.direct]
         if direct:
-            await self.answering.send_direct(user, direct, respond)
+            await self.answering.send_direct(destination.workspace_id, user, direct, respond)
 
     async def _on_share(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -156,7 +156,8 @@ class SlackCommands:
 
     async def _is_member(self, destination: Destination) -> bool:
         try:
-            info = await self.client.conversations_info(channel=destination.channel_id)
+            client = await self.clients.for_team(destination.workspace_id)
+            info = await client.conversations_info(channel=destination.channel_id)
         except SlackApiError as exc:
             # A private channel the bot is not in is invisible to it: channel_not_found.
             log.info("conversations.info on %s: %s", destination.key, exc.response.get("error"))

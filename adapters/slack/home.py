@@ -29,12 +29,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 from slack_sdk.models.views import View
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render as R
 from adapters.slack.admins import SlackAdmins
 from adapters.slack.mrkdwn import MAX_SECTION_TEXT, date_token, escape, split_text, truncate
 from adapters.slack.payloads import PLATFORM
+from adapters.slack.workspaces import NotInstalled, SlackClients
 from bot.practice.home import ChannelHome, HomeSummary, MockRun, SubscriptionHome
 from bot.practice.progress import Mastery
 from bot.seam import Destination
@@ -213,9 +213,9 @@ def _plural(count: int, noun: str) -> str:
 class SlackHome:
     """The App Home listeners of one Slack adapter (its service, client and admin check)."""
 
-    def __init__(self, service: PracticeService, client: AsyncWebClient, admins: SlackAdmins) -> None:
+    def __init__(self, service: PracticeService, clients: SlackClients, admins: SlackAdmins) -> None:
         self.service = service
-        self.client = client
+        self.clients = clients
         self.admins = admins
         self._opened: OrderedDict[tuple[str, str], None] = OrderedDict()
 
@@ -226,10 +226,14 @@ class SlackHome:
 
     async def publish(self, team: str, user: str) -> bool:
         """Build the person's summary and publish it as their home tab; False if Slack refused."""
-        is_admin = await self.admins.is_admin(user)
+        is_admin = await self.admins.is_admin(user, team)
         summary = await self.service.home(Invocation(_direct(team, user), user, is_admin))
         try:
-            await self.client.views_publish(user_id=user, view=home_view(summary))
+            client = await self.clients.for_team(team)
+            await client.views_publish(user_id=user, view=home_view(summary))
+        except NotInstalled:
+            log.warning("views.publish for user=%s: workspace %s is not installed", user, team)
+            return False
         except SlackApiError as exc:
             code = str(exc.response.get("error") or "unknown_error")
             self.service.metrics.platform_errors.labels(PLATFORM, code).inc()
@@ -260,10 +264,15 @@ class SlackHome:
         user = str(body["user"]["id"])
         team = str((body.get("team") or {}).get("id") or body["user"].get("team_id") or "")
         responses = await self.service.handle_command(Invocation(_direct(team, user), user), "review")
+        try:
+            client = await self.clients.for_team(team)
+        except NotInstalled:
+            log.warning("a review for user=%s: workspace %s is not installed", user, team)
+            return
         for response in responses:
             for message in R.render(response.message):
                 try:
-                    await self.client.chat_postMessage(channel=user, **message.payload())
+                    await client.chat_postMessage(channel=user, **message.payload())
                 except SlackApiError as exc:
                     code = str(exc.response.get("error") or "unknown_error")
                     self.service.metrics.platform_errors.labels(PLATFORM, code).inc()

@@ -9,6 +9,10 @@ else. Every refusal is one WARNING line naming the status and the reason, never 
 authenticated and parsed; the same shape check runs on them as a Bolt middleware, which
 acknowledges and drops a bad one.
 
+With OAuth on (many workspaces), the front door also serves the install flow's two browser pages,
+"Add to Slack" and Slack's redirect back; they carry no signature (a browser sends them), and Bolt's
+OAuth flow checks the redirect's one-time state against its store and the browser's cookie.
+
 `FrontDoor` holds its app, verifier and refusal log and no other state.
 """
 
@@ -124,7 +128,30 @@ class FrontDoor:
     def web_app(self) -> web.Application:
         application = web.Application(client_max_size=self.max_body)
         application.router.add_post(self.path, self.handle, expect_handler=self._expect)
+        flow = self.app.oauth_flow
+        if flow is not None:
+            application.router.add_get(flow.install_path, self.install)
+            application.router.add_get(flow.redirect_uri_path, self.redirected)
         return application
+
+    async def install(self, request: web.Request) -> web.StreamResponse:
+        """ "Add to Slack": a page linking to Slack's consent screen, with a fresh state (also a cookie)."""
+        flow = self.app.oauth_flow
+        if flow is None:  # the route exists only with OAuth on
+            raise web.HTTPNotFound
+        return await to_aiohttp_response(await flow.handle_installation(_browser_request(request)))
+
+    async def redirected(self, request: web.Request) -> web.StreamResponse:
+        """Slack's redirect after consent: the state is checked, the code exchanged for the team's
+        token and the installation saved; the browser gets a page saying how it went."""
+        flow = self.app.oauth_flow
+        if flow is None:
+            raise web.HTTPNotFound
+        response = await flow.handle_callback(_browser_request(request))
+        if response.status >= 400:
+            # Why it failed is on the page; the log says only that it did (the query holds the code).
+            log.warning("refused a Slack install redirect from %s: %d", request.remote, response.status)
+        return await to_aiohttp_response(response)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
@@ -203,6 +230,11 @@ class FrontDoor:
     def _refuse(self, request: web.Request, refusal: Refused) -> web.Response:
         self.refusals.refused(refusal.status, refusal.reason, request.remote or "an unknown address")
         return web.json_response({"error": _ERRORS[refusal.status]}, status=refusal.status)
+
+
+def _browser_request(request: web.Request) -> AsyncBoltRequest:
+    """A browser's GET as Bolt's OAuth flow reads it: the query string and the headers (the cookie)."""
+    return AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
 
 
 def well_formed_middleware(

@@ -17,7 +17,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render as R
@@ -35,6 +34,7 @@ from adapters.slack.components import (
 )
 from adapters.slack.mrkdwn import clean
 from adapters.slack.payloads import action, click_destination, input_value, view_metadata
+from adapters.slack.workspaces import SlackClients
 from bot.messages import Message, Notice, NoticeKind, Response, SuggestForm
 from bot.seam import Destination
 from bot.service import Invocation, PracticeService
@@ -69,34 +69,36 @@ def is_thread_reply(event: dict[str, Any]) -> bool:
 
 
 class UserNames:
-    """Display names by user id (users.info), cached per process: bounded and refreshed after a while.
+    """Display names by (team, user id) (users.info with the team's token), cached per process:
+    bounded and refreshed after a while.
 
     A failed lookup gives the id itself and is not cached, so the next message tries again.
     """
 
     def __init__(
-        self, client: AsyncWebClient, size: int = NAME_CACHE_SIZE, seconds: float = NAME_CACHE_SECONDS
+        self, clients: SlackClients, size: int = NAME_CACHE_SIZE, seconds: float = NAME_CACHE_SECONDS
     ) -> None:
-        self.client = client
+        self.clients = clients
         self.size = size
         self.seconds = seconds
-        self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
         self._lookups = asyncio.Semaphore(NAME_LOOKUPS)
 
-    async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
+    async def names(self, user_ids: Iterable[str], team: str | None = None) -> dict[str, str]:
         wanted = list(dict.fromkeys(user_ids))
-        found = await asyncio.gather(*(self.name(user) for user in wanted))
+        found = await asyncio.gather(*(self.name(user, team) for user in wanted))
         return dict(zip(wanted, found, strict=True))
 
-    async def name(self, user_id: str) -> str:
+    async def name(self, user_id: str, team: str | None = None) -> str:
         now = time.monotonic()
-        cached = self._cache.get(user_id)
+        key = (team or "", user_id)
+        cached = self._cache.get(key)
         if cached is not None and cached[1] > now:
-            self._cache.move_to_end(user_id)
+            self._cache.move_to_end(key)
             return cached[0]
         async with self._lookups:
             try:
-                info = await self.client.users_info(user=user_id)
+                info = await (await self.clients.for_team(team)).users_info(user=user_id)
             except SlackApiError as exc:
                 log.warning("users.info failed for user=%s: %s", user_id, exc.response.get("error"))
                 return user_id
@@ -109,8 +111,8 @@ class UserNames:
             or user.get("name")
             or user_id
         )
-        self._cache[user_id] = (name, now + self.seconds)
-        self._cache.move_to_end(user_id)
+        self._cache[key] = (name, now + self.seconds)
+        self._cache.move_to_end(key)
         while len(self._cache) > self.size:
             self._cache.popitem(last=False)
         return name
@@ -125,15 +127,15 @@ class SlackPractice:
     def __init__(
         self,
         service: PracticeService,
-        client: AsyncWebClient,
+        clients: SlackClients,
         answering: SlackAnswering,
         rated: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
         self.service = service
-        self.client = client
+        self.clients = clients
         self.answering = answering
         self.rated = rated
-        self.names = UserNames(client)
+        self.names = UserNames(clients)
         self._seen: OrderedDict[str, None] = OrderedDict()
 
     def register(self, app: AsyncApp) -> None:
@@ -143,10 +145,10 @@ class SlackPractice:
         app.action(RATE_ACTION)(self._on_rate)
         app.view(SUGGEST_CALLBACK)(self._on_suggest_submit)
 
-    async def render(self, message: Message) -> list[R.SlackMessage]:
-        """Render a core message, looking up the names of people it names without notifying."""
+    async def render(self, message: Message, team: str | None) -> list[R.SlackMessage]:
+        """Render a core message, looking up (in `team`) the names of people it names without notifying."""
         needed = R.names_needed(message)
-        return R.render(message, await self.names.names(needed) if needed else None)
+        return R.render(message, await self.names.names(needed, team) if needed else None)
 
     # Participation ---------------------------------------------------------------------------------
 
@@ -189,7 +191,7 @@ class SlackPractice:
             notice = Notice(f"The question `{echo}` is no longer in the bank.", NoticeKind.ERROR)
             await _reply(respond, R.render(notice))
         else:
-            await _reply(respond, await self.render(answer))
+            await _reply(respond, await self.render(answer, click_destination(body).workspace_id))
 
     async def _on_rate(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         """A rating button: recorded for whoever clicked it, confirmed to them alone."""
@@ -221,7 +223,8 @@ class SlackPractice:
             }
         )
         try:
-            await self.client.views_open(
+            client = await self.clients.for_team(str(command.get("team_id") or ""))
+            await client.views_open(
                 trigger_id=str(command.get("trigger_id") or ""), view=suggest_view(form, metadata)
             )
         except SlackApiError as exc:
@@ -262,7 +265,8 @@ class SlackPractice:
         """
         for message in R.render(response.message):
             try:
-                await self.client.chat_postEphemeral(
+                client = await self.clients.for_team(destination.workspace_id)
+                await client.chat_postEphemeral(
                     channel=destination.channel_id, user=user, **message.payload()
                 )
                 continue

@@ -16,12 +16,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks as B
 from adapters.slack import render as R
 from adapters.slack.mrkdwn import mrkdwn
 from adapters.slack.payloads import PLATFORM, click_destination
+from adapters.slack.workspaces import NotInstalled, SlackClients
 from bot.messages import DataExport, ForgetConfirm, Notice, NoticeKind
 from bot.practice.yourdata import cancelled
 from bot.service import Invocation, PracticeService
@@ -50,20 +50,24 @@ def forget_message(confirm: ForgetConfirm) -> R.SlackMessage:
 class SlackYourData:
     """Export delivery and the forget-me buttons (uses the adapter's service and client)."""
 
-    def __init__(self, service: PracticeService, client: AsyncWebClient) -> None:
+    def __init__(self, service: PracticeService, clients: SlackClients) -> None:
         self.service = service
-        self.client = client
+        self.clients = clients
 
     def register(self, app: AsyncApp) -> None:
         app.action(FORGET_ACTION)(self._on_forget)
         app.action(KEEP_ACTION)(self._on_keep)
 
-    async def send_export(self, user: str, export: DataExport, respond: AsyncRespond) -> None:
-        """Upload the files to the person's direct messages with the bot; say so, or why not."""
+    async def send_export(
+        self, user: str, team: str | None, export: DataExport, respond: AsyncRespond
+    ) -> None:
+        """Upload the files to the person's direct messages with the bot (with the token of their
+        workspace); say so, or why not."""
         try:
-            opened = await self.client.conversations_open(users=user)
+            client = await self.clients.for_team(team)
+            opened = await client.conversations_open(users=user)
             channel = str((opened.get("channel") or {}).get("id") or "")
-            await self.client.files_upload_v2(
+            await client.files_upload_v2(
                 channel=channel,
                 initial_comment=export.text,
                 file_uploads=[
@@ -76,6 +80,10 @@ class SlackYourData:
             self.service.metrics.platform_errors.labels(PLATFORM, code).inc()
             log.warning("export to user=%s failed: %s", user, code)
             await _tell(respond, _export_failed(f"Slack said `{code}`"))
+            return
+        except NotInstalled:
+            log.warning("export to user=%s failed: workspace %s is not installed", user, team)
+            await _tell(respond, _export_failed("the app is not installed in this workspace"))
             return
         except SlackRequestError:
             # The upload URL refused the bytes; slack-sdk's message would echo the upload URL.

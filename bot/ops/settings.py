@@ -21,6 +21,18 @@ ENV_PREFIX = "MLQ_"
 ENV_FILE = ".env"
 # Variables with our prefix that are not settings: the test suite's and CI's own.
 NOT_SETTINGS = frozenset({"MLQ_TEST_POSTGRES_URL", "MLQ_CI_VENV"})
+# The bot scopes the "Add to Slack" button asks for: those of adapters/slack/manifest.yaml.
+SLACK_BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "channels:history",
+    "groups:history",
+    "im:write",  # /mlquestion export opens a direct message for its files
+    "files:write",
+)
 # The database URL schemes the store has a driver for (the async driver is picked from these).
 DATABASE_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg", "sqlite", "sqlite+aiosqlite")
 
@@ -60,6 +72,18 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias=_env("SLACK_SIGNING_SECRET")
     )
+    # Installs to many workspaces ("Add to Slack"): the app's OAuth credentials instead of a bot token.
+    slack_client_id: str | None = Field(default=None, validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_CLIENT_SECRET"))
+    slack_scopes: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=SLACK_BOT_SCOPES, validation_alias=_env("SLACK_SCOPES", "MLQ_SLACK_SCOPES")
+    )
+    slack_redirect_uri: str | None = Field(default=None, validation_alias=_env("SLACK_REDIRECT_URI"))
+    slack_install_path: str = "/slack/install"
+    slack_redirect_path: str = "/slack/oauth_redirect"
+    # How long an "Add to Slack" click stays valid, and how early a rotating token is refreshed.
+    slack_state_seconds: int = Field(default=600, ge=60, le=3600)
+    slack_token_rotation_minutes: int = Field(default=120, ge=1, le=11 * 60)
     discord_token: SecretStr | None = Field(default=None, validation_alias=_env("DISCORD_TOKEN"))
     discord_application_id: str | None = Field(default=None, validation_alias=_env("DISCORD_APPLICATION_ID"))
 
@@ -159,6 +183,19 @@ class Settings(BaseSettings):
             return tuple(int(part) for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("slack_scopes", mode="before")
+    @classmethod
+    def _scopes(cls, value: object) -> object:
+        if isinstance(value, str):
+            # Blank (an .env template line left empty) means the manifest's scopes, not none at all.
+            return tuple(part.strip() for part in value.split(",") if part.strip()) or SLACK_BOT_SCOPES
+        return value
+
+    @field_validator("slack_client_id", "slack_redirect_uri", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("admin_user_ids", mode="before")
     @classmethod
     def _ids(cls, value: object) -> object:
@@ -166,7 +203,9 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
+    @field_validator(
+        "slack_bot_token", "slack_app_token", "slack_signing_secret", "slack_client_secret", mode="before"
+    )
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         # `SLACK_BOT_TOKEN=` (an .env template left blank) means "not set", not "Slack configured".
@@ -210,7 +249,12 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None
+        return self.slack_bot_token is not None or self.slack_multi_workspace
+
+    @property
+    def slack_multi_workspace(self) -> bool:
+        """Installs to any number of workspaces through OAuth (SLACK_CLIENT_ID is set)."""
+        return self.slack_client_id is not None or self.slack_client_secret is not None
 
     @property
     def discord_enabled(self) -> bool:
@@ -233,6 +277,7 @@ class Settings(BaseSettings):
             self.slack_bot_token,
             self.slack_app_token,
             self.slack_signing_secret,
+            self.slack_client_secret,
             self.discord_token,
             self.llm_api_key,
             self.web_secret,

@@ -79,6 +79,11 @@ class Store(PracticeStore, WebStore, HomeStore, Protocol):
         self, subscription_id: int, paused: bool, reason: str | None, now: datetime
     ) -> None: ...
 
+    async def pause_workspace(self, platform: str, workspace_id: str, reason: str, now: datetime) -> int:
+        """Pause every running subscription of one workspace (a Slack team that uninstalled the
+        app); return how many were paused. Already paused ones keep their own reason."""
+        ...
+
     async def delete_subscription(self, subscription_id: int) -> None: ...
 
     # Rotation history

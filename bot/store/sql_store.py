@@ -321,6 +321,20 @@ class SqlStore(
         async with self.engine.begin() as conn:
             await conn.execute(statement)
 
+    async def pause_workspace(self, platform: str, workspace_id: str, reason: str, now: datetime) -> int:
+        statement = (
+            update(subscriptions)
+            .where(
+                subscriptions.c.platform == platform,
+                subscriptions.c.workspace_id == workspace_id,
+                subscriptions.c.paused.is_(False),
+            )
+            .values(paused=True, paused_reason=reason, updated_at=now)
+        )
+        async with self.engine.begin() as conn:
+            result = await conn.execute(statement)
+        return int(result.rowcount)
+
     async def delete_subscription(self, subscription_id: int) -> None:
         post_ids = select(posts.c.id).where(posts.c.subscription_id == subscription_id)
         async with self.engine.begin() as conn:

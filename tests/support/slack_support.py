@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
 import aiohttp
@@ -37,6 +37,9 @@ from bot.service import PracticeService
 from bot.store import SqlStore
 from tests.support.log_scan import SCAN
 from tests.support.slack_views import view_problems
+
+if TYPE_CHECKING:
+    from tests.support.slack_workspaces import FakeWorkspaces
 
 BOT_TOKEN = "xoxb-test-bot-token-not-real"
 APP_TOKEN = "xapp-test-app-token-not-real"
@@ -86,6 +89,9 @@ class FakeSlack:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     upload_status: int = 200  # what the upload URL answers (e.g. 413 to refuse the bytes)
     write_delay: float = 0.0
+    # Several workspaces installed through OAuth, each with its own tokens and channels (None: one
+    # workspace, any token accepted).
+    workspaces: FakeWorkspaces | None = None
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -172,6 +178,9 @@ class FakeSlack:
             args.update({k: v[0] for k, v in parse_qs(raw).items()})
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
         await self._record(lambda: self.calls.append(WebCall(method, args, token)))
+        refused = self.workspaces.refusal(method, args, token) if self.workspaces is not None else None
+        if refused is not None:
+            return web.json_response({"ok": False, "error": refused})
         pending = self.failures.get(method) or []
         matching = [
             f
@@ -191,7 +200,7 @@ class FakeSlack:
             return await self._publish(args)
         if method in WRITE_METHODS and self.write_delay:
             await asyncio.sleep(self.write_delay)
-        answer = {"ok": True, **self._answer(method, args)}
+        answer = {"ok": True, **self._answer(method, args, token)}
         if method in WRITE_METHODS and self._trip_action is not None:
             self._trip_left -= 1
             if self._trip_left == 0:
@@ -221,7 +230,9 @@ class FakeSlack:
         assert views, f"no home view published for {user}"
         return views[-1]
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if self.workspaces is not None and method in self.workspaces.methods:
+            return self.workspaces.answer(method, args, token)
         if method == "auth.test":
             return {"user_id": BOT_USER, "team_id": TEAM, "bot_id": "B0BOT", "url": "https://fake.slack/"}
         if method == "apps.connections.open":

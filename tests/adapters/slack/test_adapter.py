@@ -19,6 +19,7 @@ from bot.seam import Destination
 from bot.service import PracticeService
 from bot.store import SqlStore
 from tests.support.slack_support import (
+    BOT_TOKEN,
     POST_AT,
     REVEAL_AT,
     TEAM,
@@ -329,7 +330,7 @@ async def test_a_rejected_token_stops_start_up_with_a_message_naming_the_variabl
     fake_slack.fail("auth.test", Failure(error="invalid_auth"))
     with pytest.raises(SlackConfigError) as error:
         await adapter.start()
-    assert "SLACK_BOT_TOKEN" in str(error.value) and adapter.config.bot_token not in str(error.value)
+    assert "SLACK_BOT_TOKEN" in str(error.value) and BOT_TOKEN not in str(error.value)
 
 
 async def test_after_a_crash_the_post_already_in_the_channel_is_found_by_its_metadata_key(

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from adapters.slack.adapter import SlackConfigError, slack_config
+from adapters.slack.config import SlackConfigError, slack_config
 from bot.app import RunOptions, build_adapters
 from bot.ops.settings import Settings
 from bot.service import PracticeService

@@ -23,8 +23,14 @@ LEASE = timedelta(minutes=5)
 
 
 def _differences(connection: Connection) -> list[Any]:
+    """What Alembic would change to reach bot/store/tables.py, leaving out tables (and their indexes)
+    the queries don't define: slack-sdk's installation tables, checked by the Slack adapter's tests."""
     context = MigrationContext.configure(connection, opts={"compare_type": False})
-    return [d for d in compare_metadata(context, metadata) if d[0] != "remove_table"]
+    return [
+        d
+        for d in compare_metadata(context, metadata)
+        if d[0] != "remove_table" and not (d[0] == "remove_index" and d[1].table.name not in metadata.tables)
+    ]
 
 
 async def test_the_migrated_schema_matches_the_table_definitions(store: SqlStore) -> None:
