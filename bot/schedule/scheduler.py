@@ -117,10 +117,17 @@ class PracticeScheduler:
         # and everything already due shares "now".
         now = self.service.clock.now()
         key = "now" if instant <= now else instant.isoformat()
+        job_id = f"wake:{key}"
+        # A job still waiting for this instant (or, for "now", waiting to run at all) covers the
+        # request. A fan-out asks once per post sent and a reschedule once per subscription, and
+        # re-adding a job costs APScheduler a signature check, a lock and a log line each time:
+        # the largest share of a replica's CPU in benchmarks/replicas.py before this check.
+        if self.scheduler.get_job(job_id) is not None:
+            return
         self.scheduler.add_job(
             self._wake,
             DateTrigger(run_date=max(instant, now)),
-            id=f"wake:{key}",
+            id=job_id,
             replace_existing=True,
             # Lateness is judged by the service's grace window, not by APScheduler's.
             misfire_grace_time=int(self.service.config.post_grace.total_seconds()),

@@ -1,0 +1,280 @@
+"""Replicas that add up: 1, 2 and 3 real processes of the bot's scheduler split one daily fan-out
+over a shared PostgreSQL.
+
+Each replica runs its start-up catch-up (the work a wake-up does) over the same due subscriptions,
+with an adapter whose sends each take a fixed time and never limit one another (the platform is not
+the bottleneck). Reported per N: throughput and its ratio to one replica, due → last post, how the
+posts split, duplicates and misses (counted in the database and by the adapters), and CPU; then a
+profile of where the time goes (statement timings in the replicas, samples of pg_stat_activity, CPU
+of the backends). Runs alternate the order of N and repeat.
+
+Run: python -m benchmarks.replicas [--subscriptions 20000] [--latency 0.2] [--concurrency 20]
+     [--replicas 1,2,3] [--repeats 3] [--history 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import statistics
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from benchmarks.common import fill_history, record, subscribe_due_now
+from benchmarks.db_profile import ActivitySampler, machine_ticks
+from benchmarks.replica_process import PLATFORM, replica
+from bot.store import open_store
+from bot.store.sql_store import normalise_url
+
+DATABASE = "mlq_replicas_bench"
+WORKSPACE = "TBENCH"
+
+
+@asynccontextmanager
+async def bench_database() -> AsyncIterator[str]:
+    """Create the benchmark's own database (dropping a leftover one); yield its URL; drop it."""
+    admin_url = normalise_url(
+        os.environ.get("MLQ_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    )
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    async with admin.connect() as conn:
+        await conn.execute(drop)
+        await conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + DATABASE
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(drop)
+        await admin.dispose()
+
+
+async def prepare(url: str, count: int, history: int) -> int:
+    """Migrate, subscribe `count` channels due now, give each `history` past questions; return the
+    last history row's id (rows after it are the runs' own)."""
+    store = await open_store(url)
+    try:
+        await subscribe_due_now(store, count, WORKSPACE)
+        scopes = [f"channel:{PLATFORM}:{WORKSPACE}:C{n:06d}" for n in range(count)]
+        await fill_history(store, count * history, scopes, 1000)
+        async with store.engine.connect() as conn:
+            return int((await conn.execute(text("SELECT coalesce(max(id), 0) FROM asked"))).scalar_one())
+    finally:
+        await store.close()
+
+
+async def reset(engine: AsyncEngine, history_id: int) -> None:
+    """Undo a run: no posts, no reveals, only the history; fresh statistics for the planner."""
+    async with engine.connect() as conn:
+        await conn.execute(text("TRUNCATE posts, reveals RESTART IDENTITY CASCADE"))
+        await conn.execute(text("DELETE FROM asked WHERE id > :last"), {"last": history_id})
+        await conn.execute(text("VACUUM ANALYZE posts, reveals, asked"))
+
+
+async def run_once(
+    url: str,
+    engine: AsyncEngine,
+    replicas: int,
+    args: argparse.Namespace,
+    history_id: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Start `replicas` processes, let them get ready, start them at once; check the outcome."""
+    spawn = multiprocessing.get_context("spawn")
+    go = spawn.Event()
+    pipes, processes = [], []
+    for index in range(replicas):
+        parent, child = spawn.Pipe()
+        # With --cprofile, the first replica of the largest N is profiled (the file is overwritten).
+        cprofile = args.cprofile if args.cprofile and index == 0 and replicas == args.top else ""
+        process = spawn.Process(
+            target=replica,
+            args=(url, args.latency, args.concurrency, seed * 10 + index, child, go, cprofile),
+            daemon=True,
+        )
+        process.start()
+        pipes.append(parent)
+        processes.append(process)
+    for pipe in pipes:
+        if await asyncio.to_thread(pipe.recv) != "ready":
+            raise RuntimeError("a replica failed to start")
+    sampler = ActivitySampler(engine, DATABASE)
+    stop = asyncio.Event()
+    sampling = asyncio.create_task(sampler.run(stop))
+    busy_before, total_before = machine_ticks()
+    go_at = time.time()
+    go.set()
+    results = [await asyncio.to_thread(pipe.recv) for pipe in pipes]
+    busy_after, total_after = machine_ticks()
+    stop.set()
+    await sampling
+    for process in processes:
+        await asyncio.to_thread(process.join, 30)
+    outcome = await check(engine, results, history_id)
+    sent_at = [at for r in results for at in r["sent_at"]]
+    last = max(sent_at) - go_at
+    return outcome | {
+        "replicas": replicas,
+        "last_post_s": last,
+        "throughput": len(sent_at) / last,
+        "split": [len(r["keys"]) for r in results],
+        "replica_cpu_s": sum(r["cpu_s"] for r in results),
+        "replica_wall_s": sum(r["finished"] - r["started"] for r in results),
+        "backend_cpu_s": sampler.backend_cpu(),
+        "machine_busy": (busy_after - busy_before) / max(1, total_after - total_before),
+        "statement_s": sum((Counter(r["statement_s"]) for r in results), Counter()),
+        "statement_calls": sum((Counter(r["statement_calls"]) for r in results), Counter()),
+        "activity": sampler.busy_backends(),
+    }
+
+
+async def check(engine: AsyncEngine, results: list[dict[str, Any]], history_id: int) -> dict[str, Any]:
+    """Compare what the adapters were sent with what the database recorded."""
+    keys = Counter(key for r in results for key in r["keys"])
+    async with engine.connect() as conn:
+        by_status = await conn.execute(text("SELECT status, count(*) AS n FROM posts GROUP BY status"))
+        statuses = {str(row.status): int(row.n) for row in by_status}
+        sent = {
+            f"mlq-post-{row.id}"
+            for row in await conn.execute(text("SELECT id FROM posts WHERE status = 'sent'"))
+        }
+        channels = (await conn.execute(text("SELECT count(*) FROM subscriptions"))).scalar_one()
+        draws = (
+            await conn.execute(text("SELECT count(*) FROM asked WHERE id > :last"), {"last": history_id})
+        ).scalar_one()
+    return {
+        "subscriptions": channels,
+        "statuses": statuses,
+        "duplicates": sum(n - 1 for n in keys.values()),
+        "missed": channels - len(sent & set(keys)),
+        "unrecorded": len(set(keys) - sent),
+        "draws": draws,
+    }
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in runs))
+
+
+def _summed(runs: list[dict[str, Any]], key: str) -> Counter[Any]:
+    total: Counter[Any] = Counter()
+    for run in runs:
+        total.update(run[key])
+    return total
+
+
+def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> list[str]:
+    by_n: dict[int, list[dict[str, Any]]] = {}
+    for run in runs:
+        by_n.setdefault(run["replicas"], []).append(run)
+    base = _median(by_n[min(by_n)], "throughput")
+    lines = [
+        f"{args.subscriptions:,} subscriptions due in the same minute, {args.history} past questions each; "
+        f"every replica is a separate OS process running the scheduler's start-up catch-up with "
+        f"{args.concurrency} sends at a time against an adapter that answers each send after "
+        f"{args.latency * 1000:.0f} ms with no rate limit (one replica's ceiling: "
+        f"{args.concurrency / args.latency:.0f} posts/s). N = {', '.join(map(str, by_n))}, "
+        "alternating order, "
+        f"{args.repeats} repeats; medians. **This machine has 2 CPU cores, shared with the replicas, "
+        "PostgreSQL and other work**, so the figures are bounded by CPU before anything else. "
+        "Target: ≥ 2.6× one replica's throughput at 3.",
+        "",
+        "| replicas | posts/s (each run) | × one replica | due → last post | posts per replica | duplicates "
+        "| missed | replicas' CPU | backends' CPU | machine busy |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n, group in sorted(by_n.items()):
+        throughput = _median(group, "throughput")
+        each = ", ".join(f"{r['throughput']:.0f}" for r in group)
+        split = " / ".join(f"{x:,}" for x in group[-1]["split"])
+        lines.append(
+            f"| {n} | {throughput:.0f} ({each}) | {throughput / base:.2f} "
+            f"| {_median(group, 'last_post_s'):.1f} s | {split} | {sum(r['duplicates'] for r in group)} "
+            f"| {sum(r['missed'] for r in group)} | {_median(group, 'replica_cpu_s'):.1f} s "
+            f"| {_median(group, 'backend_cpu_s'):.1f} s | {_median(group, 'machine_busy') * 100:.0f} % |"
+        )
+    lines += ["", *profile(by_n)]
+    return lines
+
+
+def profile(by_n: dict[int, list[dict[str, Any]]]) -> list[str]:
+    """Statement time per kind (in the replicas) and backend activity (in the server), per N."""
+    ns = sorted(by_n)
+    top = max(ns)
+    seconds = {n: _summed(by_n[n], "statement_s") for n in ns}
+    calls = {n: _summed(by_n[n], "statement_calls") for n in ns}
+    activity = {n: _summed(by_n[n], "activity") for n in ns}
+    runs = {n: len(by_n[n]) for n in ns}
+    lines = [
+        f"Where the time goes. Statements, timed in the replicas (wall time from execute to result, so "
+        f"lock waits count): per run, summed over the replicas; mean per call. At N = {top}:",
+        "",
+        "| statement | " + " | ".join(f"N={n} calls/run | N={n} mean | N={n} s/run" for n in ns) + " |",
+        "|---|" + "---|---|---|" * len(ns),
+    ]
+    for kind, _ in seconds[top].most_common():
+        cells: list[str] = []
+        for n in ns:
+            c = calls[n][kind] / runs[n]
+            mean = seconds[n][kind] / calls[n][kind] * 1000 if calls[n][kind] else 0.0
+            cells.append(f"{c:.0f} | {mean:.1f} ms | {seconds[n][kind] / runs[n]:.2f}")
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Server side: pg_stat_activity sampled every 20 ms; the average number of the database's "
+        "backends in each state (running = on CPU or runnable; waiting = on a lock, I/O or the WAL):",
+        "",
+        "| backend state | statement | " + " | ".join(f"N={n}" for n in ns) + " |",
+        "|---|---|" + "---|" * len(ns),
+    ]
+    for state, kind in [key for key, _ in activity[top].most_common(12)]:
+        shares = " | ".join(f"{activity[n][(state, kind)] / runs[n]:.2f}" for n in ns)
+        lines.append(f"| {state} | {kind} | {shares} |")
+    return lines
+
+
+async def main(args: argparse.Namespace) -> None:
+    counts = [int(n) for n in args.replicas.split(",")]
+    args.top = max(counts)
+    runs: list[dict[str, Any]] = []
+    async with bench_database() as url:
+        history_id = await prepare(url, args.subscriptions, args.history)
+        engine = create_async_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+        try:
+            await reset(engine, history_id)
+            for repeat in range(args.repeats):
+                for n in counts if repeat % 2 == 0 else counts[::-1]:
+                    run = await run_once(url, engine, n, args, history_id, repeat)
+                    print(
+                        f"N={n}: {run['throughput']:.0f} posts/s, last post {run['last_post_s']:.1f} s, "
+                        f"split {run['split']}, duplicates {run['duplicates']}, missed {run['missed']}, "
+                        f"statuses {run['statuses']}, draws {run['draws']}",
+                        flush=True,
+                    )
+                    runs.append(run)
+                    await reset(engine, history_id)
+        finally:
+            await engine.dispose()
+    record("Replicas that add up", report(runs, args))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscriptions", type=int, default=20_000)
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per send")
+    parser.add_argument("--concurrency", type=int, default=20, help="sends at a time per replica")
+    parser.add_argument("--replicas", default="1,2,3")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--history", type=int, default=10, help="past questions per channel")
+    parser.add_argument(
+        "--cprofile", default="", help="write a cProfile of one replica at the largest N here"
+    )
+    asyncio.run(main(parser.parse_args()))
