@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -57,25 +58,56 @@ async def bench_database() -> AsyncIterator[str]:
         await admin.dispose()
 
 
-async def prepare(url: str, count: int, history: int) -> int:
-    """Migrate, subscribe `count` channels due now, give each `history` past questions; return the
-    last history row's id (rows after it are the runs' own)."""
+# Past days' posts, sent and revealed, as a deployment `history` days old has them: the claims and
+# the reads of a fan-out work on a table that is not empty (and the planner's statistics say so).
+PAST_POSTS = text(
+    "INSERT INTO posts (subscription_id, local_date, scheduled_at, reveal_due_at, status, question_id, "
+    "thread_ref, posted_at) "
+    "SELECT s.id, current_date - d, now() - make_interval(days => d), "
+    "now() - make_interval(days => d) + interval '6 hours', 'sent', 'synthetic-00001', "
+    "json_build_object('destination', json_build_object('platform', s.platform, "
+    "'channel_id', s.channel_id, 'workspace_id', s.workspace_id), 'message_id', 'm' || s.id, "
+    "'thread_id', NULL)::text, now() - make_interval(days => d) "
+    "FROM subscriptions s CROSS JOIN generate_series(1, :days) AS d ORDER BY d DESC, s.id"
+)
+PAST_REVEALS = text(
+    "INSERT INTO reveals (post_id, status, revealed_at) SELECT id, 'sent', posted_at FROM posts"
+)
+
+
+@dataclass(frozen=True)
+class History:
+    """The last rows that were there before the runs: anything after them is a run's own."""
+
+    post_id: int
+    asked_id: int
+
+
+async def prepare(url: str, count: int, days: int) -> History:
+    """Migrate, subscribe `count` channels due now, and give each `days` days of history."""
     store = await open_store(url)
     try:
         await subscribe_due_now(store, count, WORKSPACE)
         scopes = [f"channel:{PLATFORM}:{WORKSPACE}:C{n:06d}" for n in range(count)]
-        await fill_history(store, count * history, scopes, 1000)
-        async with store.engine.connect() as conn:
-            return int((await conn.execute(text("SELECT coalesce(max(id), 0) FROM asked"))).scalar_one())
+        await fill_history(store, count * days, scopes, 1000)
+        async with store.engine.begin() as conn:
+            if days:
+                await conn.execute(PAST_POSTS, {"days": days})
+                await conn.execute(PAST_REVEALS)
+            last = text(
+                "SELECT (SELECT coalesce(max(id), 0) FROM posts), (SELECT coalesce(max(id), 0) FROM asked)"
+            )
+            post_id, asked_id = (await conn.execute(last)).one()
+        return History(int(post_id), int(asked_id))
     finally:
         await store.close()
 
 
-async def reset(engine: AsyncEngine, history_id: int) -> None:
-    """Undo a run: no posts, no reveals, only the history; fresh statistics for the planner."""
+async def reset(engine: AsyncEngine, history: History) -> None:
+    """Undo a run (its posts, reveals and draws); fresh statistics for the planner."""
     async with engine.connect() as conn:
-        await conn.execute(text("TRUNCATE posts, reveals RESTART IDENTITY CASCADE"))
-        await conn.execute(text("DELETE FROM asked WHERE id > :last"), {"last": history_id})
+        await conn.execute(text("DELETE FROM posts WHERE id > :last"), {"last": history.post_id})
+        await conn.execute(text("DELETE FROM asked WHERE id > :last"), {"last": history.asked_id})
         await conn.execute(text("VACUUM ANALYZE posts, reveals, asked"))
 
 
@@ -84,7 +116,7 @@ async def run_once(
     engine: AsyncEngine,
     replicas: int,
     args: argparse.Namespace,
-    history_id: int,
+    history: History,
     seed: int,
 ) -> dict[str, Any]:
     """Start `replicas` processes, let them get ready, start them at once; check the outcome."""
@@ -118,7 +150,7 @@ async def run_once(
     await sampling
     for process in processes:
         await asyncio.to_thread(process.join, 30)
-    outcome = await check(engine, results, history_id)
+    outcome = await check(engine, results, history)
     sent_at = [at for r in results for at in r["sent_at"]]
     last = max(sent_at) - go_at
     return outcome | {
@@ -136,19 +168,26 @@ async def run_once(
     }
 
 
-async def check(engine: AsyncEngine, results: list[dict[str, Any]], history_id: int) -> dict[str, Any]:
+async def check(engine: AsyncEngine, results: list[dict[str, Any]], history: History) -> dict[str, Any]:
     """Compare what the adapters were sent with what the database recorded."""
     keys = Counter(key for r in results for key in r["keys"])
     async with engine.connect() as conn:
-        by_status = await conn.execute(text("SELECT status, count(*) AS n FROM posts GROUP BY status"))
+        by_status = await conn.execute(
+            text("SELECT status, count(*) AS n FROM posts WHERE id > :last GROUP BY status"),
+            {"last": history.post_id},
+        )
         statuses = {str(row.status): int(row.n) for row in by_status}
         sent = {
             f"mlq-post-{row.id}"
-            for row in await conn.execute(text("SELECT id FROM posts WHERE status = 'sent'"))
+            for row in await conn.execute(
+                text("SELECT id FROM posts WHERE status = 'sent' AND id > :last"), {"last": history.post_id}
+            )
         }
         channels = (await conn.execute(text("SELECT count(*) FROM subscriptions"))).scalar_one()
         draws = (
-            await conn.execute(text("SELECT count(*) FROM asked WHERE id > :last"), {"last": history_id})
+            await conn.execute(
+                text("SELECT count(*) FROM asked WHERE id > :last"), {"last": history.asked_id}
+            )
         ).scalar_one()
     return {
         "subscriptions": channels,
@@ -177,7 +216,8 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> list[str]:
         by_n.setdefault(run["replicas"], []).append(run)
     base = _median(by_n[min(by_n)], "throughput")
     lines = [
-        f"{args.subscriptions:,} subscriptions due in the same minute, {args.history} past questions each; "
+        f"{args.subscriptions:,} subscriptions due in the same minute, each with {args.history} past days "
+        "(posts, reveals and draws); "
         f"every replica is a separate OS process running the scheduler's start-up catch-up with "
         f"{args.concurrency} sends at a time against an adapter that answers each send after "
         f"{args.latency * 1000:.0f} ms with no rate limit (one replica's ceiling: "
@@ -246,13 +286,13 @@ async def main(args: argparse.Namespace) -> None:
     args.top = max(counts)
     runs: list[dict[str, Any]] = []
     async with bench_database() as url:
-        history_id = await prepare(url, args.subscriptions, args.history)
+        history = await prepare(url, args.subscriptions, args.history)
         engine = create_async_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
         try:
-            await reset(engine, history_id)
+            await reset(engine, history)
             for repeat in range(args.repeats):
                 for n in counts if repeat % 2 == 0 else counts[::-1]:
-                    run = await run_once(url, engine, n, args, history_id, repeat)
+                    run = await run_once(url, engine, n, args, history, repeat)
                     print(
                         f"N={n}: {run['throughput']:.0f} posts/s, last post {run['last_post_s']:.1f} s, "
                         f"split {run['split']}, duplicates {run['duplicates']}, missed {run['missed']}, "
@@ -260,7 +300,7 @@ async def main(args: argparse.Namespace) -> None:
                         flush=True,
                     )
                     runs.append(run)
-                    await reset(engine, history_id)
+                    await reset(engine, history)
         finally:
             await engine.dispose()
     record("Replicas that add up", report(runs, args))
@@ -273,7 +313,7 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=20, help="sends at a time per replica")
     parser.add_argument("--replicas", default="1,2,3")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--history", type=int, default=10, help="past questions per channel")
+    parser.add_argument("--history", type=int, default=10, help="days of past posts per channel")
     parser.add_argument(
         "--cprofile", default="", help="write a cProfile of one replica at the largest N here"
     )

@@ -92,9 +92,8 @@ class PracticeScheduler:
         now = self.service.clock.now()
         for subscription in await self.service.store.list_subscriptions():
             self._schedule(subscription)
-        for post in await self.service.store.posts_awaiting_reveal():
-            if post.reveal_due_at > now:
-                self._wake_at(post.reveal_due_at)
+        for instant in await self.service.store.reveal_times(after=now):
+            self._wake_at(instant)
 
     # ScheduleListener ---------------------------------------------------------------------------
 

@@ -96,7 +96,7 @@ async def test_racing_fan_outs_in_several_chunks_post_each_subscription_once(
     again = await a.run_due()
     assert sum(c.get("posted", 0) for c in counts) == 45 and "posted" not in again
     assert len(adapter.questions) == 45 and len(adapter.delivered) == 45
-    assert await store.post_keys(POST_AT.date()) == {(s.id, POST_AT.date()) for s in subscriptions}
+    assert await store.post_keys([POST_AT.date()]) == {(s.id, POST_AT.date()) for s in subscriptions}
 
 
 async def test_a_chunk_costs_one_claim_one_read_and_two_records(
