@@ -25,14 +25,15 @@ KINDS: tuple[tuple[str, str], ...] = (
     (r"^UPDATE posts SET status=[^=]*lease_until=[^=]*claimed_by=", "claim_posts: take-over UPDATE posts"),
     (r"^INSERT INTO asked ", "record_draws: INSERT asked"),
     (r"^UPDATE posts SET question_id=", "record_draws: UPDATE posts.question_id"),
-    (r"^UPDATE posts SET status=[^=]*thread_ref=", "mark_posts_sent: UPDATE posts"),
+    (r"^UPDATE posts SET .*thread_ref=", "mark_posts_sent: UPDATE posts"),
     (r"^SELECT posts\.id, .* FROM posts WHERE posts\.id IN", "mark_posts_sent: read back"),
     (r"string_agg", "rotations: read the chunk's cycles"),
     (r"FROM subscriptions", "list_subscriptions"),
     (r"^SELECT posts\.subscription_id, posts\.local_date FROM posts", "post_keys"),
     (r"LEFT OUTER JOIN reveals", "posts_awaiting_reveal"),
     (r"^COMMIT", "COMMIT"),
-    (r"^BEGIN", "BEGIN"),
+    (r"^BEGIN", "BEGIN (then the client's next statement)"),
+    (r"^;$", "pool pre-ping (;)"),
 )
 _COMPILED = tuple((re.compile(pattern, re.DOTALL), name) for pattern, name in KINDS)
 

@@ -142,10 +142,12 @@ async def run_once(
     stop = asyncio.Event()
     sampling = asyncio.create_task(sampler.run(stop))
     busy_before, total_before = machine_ticks()
+    load_before = os.getloadavg()[0]
     go_at = time.time()
     go.set()
     results = [await asyncio.to_thread(pipe.recv) for pipe in pipes]
     busy_after, total_after = machine_ticks()
+    load = (load_before + os.getloadavg()[0]) / 2
     stop.set()
     await sampling
     for process in processes:
@@ -156,6 +158,8 @@ async def run_once(
     return outcome | {
         "replicas": replicas,
         "last_post_s": last,
+        "first_post_s": min(sent_at) - go_at,
+        "load": load,
         "throughput": len(sent_at) / last,
         "split": [len(r["keys"]) for r in results],
         "replica_cpu_s": sum(r["cpu_s"] for r in results),
@@ -227,9 +231,9 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> list[str]:
         "PostgreSQL and other work**, so the figures are bounded by CPU before anything else. "
         "Target: ≥ 2.6× one replica's throughput at 3.",
         "",
-        "| replicas | posts/s (each run) | × one replica | due → last post | posts per replica | duplicates "
-        "| missed | replicas' CPU | backends' CPU | machine busy |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| replicas | posts/s (each run) | × one replica | due → first post | due → last post "
+        "| posts per replica | duplicates | missed | replicas' CPU | backends' CPU | machine busy | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n, group in sorted(by_n.items()):
         throughput = _median(group, "throughput")
@@ -237,11 +241,21 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> list[str]:
         split = " / ".join(f"{x:,}" for x in group[-1]["split"])
         lines.append(
             f"| {n} | {throughput:.0f} ({each}) | {throughput / base:.2f} "
-            f"| {_median(group, 'last_post_s'):.1f} s | {split} | {sum(r['duplicates'] for r in group)} "
+            f"| {_median(group, 'first_post_s'):.2f} s | {_median(group, 'last_post_s'):.1f} s | {split} "
+            f"| {sum(r['duplicates'] for r in group)} "
             f"| {sum(r['missed'] for r in group)} | {_median(group, 'replica_cpu_s'):.1f} s "
-            f"| {_median(group, 'backend_cpu_s'):.1f} s | {_median(group, 'machine_busy') * 100:.0f} % |"
+            f"| {_median(group, 'backend_cpu_s'):.1f} s | {_median(group, 'machine_busy') * 100:.0f} % "
+            f"| {_median(group, 'load'):.1f} |"
         )
-    lines += ["", *profile(by_n)]
+    lines += [
+        "",
+        "Duplicates: delivery keys the adapters were sent more than once. Missed: subscriptions whose "
+        "post is not recorded `sent` with a key an adapter was sent. CPU: the replicas' own process "
+        "time during the run, and that of their PostgreSQL backends (from /proc); machine busy: all "
+        "CPUs, everything running on the machine; load: the 1-minute load average.",
+        "",
+        *profile(by_n),
+    ]
     return lines
 
 
@@ -278,7 +292,30 @@ def profile(by_n: dict[int, list[dict[str, Any]]]) -> list[str]:
     for state, kind in [key for key, _ in activity[top].most_common(12)]:
         shares = " | ".join(f"{activity[n][(state, kind)] / runs[n]:.2f}" for n in ns)
         lines.append(f"| {state} | {kind} | {shares} |")
+    lines += ["", *database_limit(by_n[top], top)]
     return lines
+
+
+def database_limit(runs: list[dict[str, Any]], n: int) -> list[str]:
+    """The database's share at N replicas, and the throughput at which it would be the limit."""
+    posts = sum(sum(r["split"]) for r in runs)
+    per_post_ms = sum(r["backend_cpu_s"] for r in runs) / posts * 1000
+    working: dict[str, float] = {}  # per statement kind, backends on average over the runs
+    waiting = 0.0
+    for (state, kind), backends in _summed(runs, "activity").items():
+        if state == "idle in transaction":
+            waiting += backends / len(runs)
+        elif not state.startswith("idle"):
+            working[kind] = working.get(kind, 0.0) + backends / len(runs)
+    total = sum(working.values())
+    top_kind, top = max(working.items(), key=lambda item: item[1], default=("–", 0.0))
+    return [
+        f"At N = {n} the database's backends were working (running, or waiting on a lock, I/O or the "
+        f"WAL) {total:.2f} backends on average, and idle inside a transaction waiting for a replica "
+        f"{waiting:.2f}. They used {per_post_ms:.2f} ms of CPU per post: the database alone would fill "
+        f"one core at about {1000 / per_post_ms:,.0f} posts/s. Its largest share of working time goes "
+        f"to {top_kind} ({top / max(total, 1e-9) * 100:.0f} %).",
+    ]
 
 
 async def main(args: argparse.Namespace) -> None:
