@@ -30,7 +30,7 @@ KINDS: tuple[tuple[str, str], ...] = (
     (r"string_agg", "rotations: read the chunk's cycles"),
     (r"FROM subscriptions", "list_subscriptions"),
     (r"^SELECT posts\.subscription_id, posts\.local_date FROM posts", "post_keys"),
-    (r"LEFT OUTER JOIN reveals", "posts_awaiting_reveal"),
+    (r"LEFT OUTER JOIN reveals", "posts_awaiting_reveal / reveal_times"),
     (r"^COMMIT", "COMMIT"),
     (r"^BEGIN", "BEGIN (then the client's next statement)"),
     (r"^;$", "pool pre-ping (;)"),

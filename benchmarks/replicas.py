@@ -268,8 +268,8 @@ def profile(by_n: dict[int, list[dict[str, Any]]]) -> list[str]:
     activity = {n: _summed(by_n[n], "activity") for n in ns}
     runs = {n: len(by_n[n]) for n in ns}
     lines = [
-        f"Where the time goes. Statements, timed in the replicas (wall time from execute to result, so "
-        f"lock waits count): per run, summed over the replicas; mean per call. At N = {top}:",
+        "Where the time goes. Statements, timed in the replicas (wall time from execute to result, so "
+        "lock waits count): per run, summed over the replicas; mean per call:",
         "",
         "| statement | " + " | ".join(f"N={n} calls/run | N={n} mean | N={n} s/run" for n in ns) + " |",
         "|---|" + "---|---|---|" * len(ns),
