@@ -33,6 +33,7 @@ KINDS: tuple[tuple[str, str], ...] = (
     (r"LEFT OUTER JOIN reveals", "posts_awaiting_reveal / reveal_times"),
     (r"^COMMIT", "COMMIT"),
     (r"^BEGIN", "BEGIN (then the client's next statement)"),
+    (r"^ROLLBACK", "ROLLBACK (the end of a read)"),
     (r"^;$", "pool pre-ping (;)"),
 )
 _COMPILED = tuple((re.compile(pattern, re.DOTALL), name) for pattern, name in KINDS)
