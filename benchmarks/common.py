@@ -21,7 +21,7 @@ from sqlalchemy import insert
 from bot.content.questions import Question
 from bot.content.taxonomy import TOPICS, Difficulty, QuestionType
 from bot.store import SqlStore
-from bot.store.tables import asked
+from bot.store.tables import asked, subscriptions
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -129,6 +129,30 @@ async def fill_history(store: SqlStore, rows: int, scopes: Sequence[str], questi
                 batch = []
         if batch:
             await conn.execute(insert(asked), batch)
+
+
+async def subscribe_due_now(store: SqlStore, count: int, workspace: str) -> None:
+    """Subscribe `count` Slack channels (C000000, C000001…) of a workspace to a daily question due
+    this minute (UTC), subscribed an hour ago so this minute's slot counts as due."""
+    now = datetime.now(UTC)
+    row = {
+        "platform": "slack",
+        "workspace_id": workspace,
+        "post_time": now.strftime("%H:%M"),
+        "timezone": "UTC",
+        "days": "0,1,2,3,4,5,6",
+        "reveal_after_seconds": 6 * 3600,
+        "reveal_at": None,
+        "topics": "",
+        "difficulties": "",
+        "paused": False,
+        "created_at": now - timedelta(hours=1),
+        "updated_at": now - timedelta(hours=1),
+    }
+    async with store.engine.begin() as conn:
+        for start in range(0, count, 2000):
+            rows = [row | {"channel_id": f"C{n:06d}"} for n in range(start, min(count, start + 2000))]
+            await conn.execute(insert(subscriptions), rows)
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:

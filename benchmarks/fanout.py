@@ -32,19 +32,17 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import insert
 
 from adapters.slack.adapter import SlackAdapter, SlackConfig
-from benchmarks.common import record, synthetic_questions
+from benchmarks.common import record, subscribe_due_now, synthetic_questions
 from bot.content.bank import QuestionBank
 from bot.messages import CardKind, question_card
 from bot.schedule.clock import SystemClock
 from bot.schedule.selection import Rotation
 from bot.seam import Delivery, Destination
 from bot.service import PracticeService, ServiceConfig
-from bot.store import SqlStore, open_store
+from bot.store import open_store
 from bot.store.sql_store import sqlite_url
-from bot.store.tables import subscriptions
 from tests.support.process_support import delivered_keys, fresh_database
 from tests.support.slack_support import BOT_TOKEN, TEAM, FakeSlack
 
@@ -128,28 +126,6 @@ async def _fake_slack() -> AsyncIterator[tuple[str, str]]:
         await asyncio.to_thread(process.join, 10)
 
 
-async def _subscribe(store: SqlStore, count: int) -> None:
-    now = datetime.now(UTC)
-    row = {
-        "platform": "slack",
-        "workspace_id": TEAM,
-        "post_time": now.strftime("%H:%M"),
-        "timezone": "UTC",
-        "days": "0,1,2,3,4,5,6",
-        "reveal_after_seconds": 6 * 3600,
-        "reveal_at": None,
-        "topics": "",
-        "difficulties": "",
-        "paused": False,
-        "created_at": now - timedelta(hours=1),
-        "updated_at": now - timedelta(hours=1),
-    }
-    async with store.engine.begin() as conn:
-        for start in range(0, count, 2000):
-            rows = [row | {"channel_id": f"C{n:06d}"} for n in range(start, min(count, start + 2000))]
-            await conn.execute(insert(subscriptions), rows)
-
-
 @asynccontextmanager
 async def _database(kind: str) -> AsyncIterator[str]:
     if kind in ("sqlite", "adapter"):
@@ -208,7 +184,7 @@ async def run(kind: str, count: int, concurrency: int) -> dict[str, Any]:
     async with _fake_slack() as (api_url, control), _database(kind) as url:
         store = await open_store(url)
         if kind != "adapter":
-            await _subscribe(store, count)
+            await subscribe_due_now(store, count, TEAM)
         bank = QuestionBank(synthetic_questions(1000))
         config = ServiceConfig(ZoneInfo("UTC"), send_concurrency=concurrency)
         service = PracticeService(

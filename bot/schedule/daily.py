@@ -93,12 +93,18 @@ class DailyCycle:
             for s in await self.ctx.store.list_subscriptions()
             if s.destination.platform in self.ctx.adapters
         ]
-        done = await self.ctx.store.post_keys(now.date() - timedelta(days=9))
-        due = [
+        latest = [
             (subscription, slot)
             for subscription in subscriptions
             if (slot := latest_slot(subscription.schedule, now)) is not None
-            and (subscription.id, slot.local_date) not in done
+        ]
+        # Only the dates of these slots (today and perhaps yesterday or tomorrow across zones):
+        # every replica reads this at every pass, so days of past posts would cost them all.
+        done = await self.ctx.store.post_keys({slot.local_date for _, slot in latest})
+        due = [
+            (subscription, slot)
+            for subscription, slot in latest
+            if (subscription.id, slot.local_date) not in done
         ]
 
         async def reveal(post: PostRecord) -> None:
@@ -107,6 +113,6 @@ class DailyCycle:
                     counts["reveal-" + await self.revealer.reveal(post)] += 1
 
         await self.poster.post_due(due, limit, counts)
-        awaiting = [p for p in await self.ctx.store.posts_awaiting_reveal() if p.reveal_due_at <= now]
+        awaiting = await self.ctx.store.posts_awaiting_reveal(due_by=now)
         await gather_logged(reveal(p) for p in awaiting)
         return dict(counts)

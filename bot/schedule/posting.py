@@ -97,7 +97,11 @@ class DailyPoster:
                     log.exception("catch-up item failed: claiming a chunk of daily posts")
                     continue
                 counts.update(outcomes)
-                sending.append(asyncio.create_task(self._send_chunk(jobs, limit, stoppable=True)))
+                # A chunk other replicas took entirely has nothing to send; counted as one of the two
+                # chunks in flight, it would make this replica wait for its last chunk's sends to
+                # finish before claiming again, leaving its send slots idle (benchmarks/replicas.py).
+                if jobs:
+                    sending.append(asyncio.create_task(self._send_chunk(jobs, limit, stoppable=True)))
             while sending:
                 counts.update(await _settled(sending.popleft()))
         finally:

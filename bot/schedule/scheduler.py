@@ -92,9 +92,8 @@ class PracticeScheduler:
         now = self.service.clock.now()
         for subscription in await self.service.store.list_subscriptions():
             self._schedule(subscription)
-        for post in await self.service.store.posts_awaiting_reveal():
-            if post.reveal_due_at > now:
-                self._wake_at(post.reveal_due_at)
+        for instant in await self.service.store.reveal_times(after=now):
+            self._wake_at(instant)
 
     # ScheduleListener ---------------------------------------------------------------------------
 
@@ -117,10 +116,17 @@ class PracticeScheduler:
         # and everything already due shares "now".
         now = self.service.clock.now()
         key = "now" if instant <= now else instant.isoformat()
+        job_id = f"wake:{key}"
+        # A job still waiting for this instant (or, for "now", waiting to run at all) covers the
+        # request. A fan-out asks once per post sent and a reschedule once per subscription, and
+        # re-adding a job costs APScheduler a signature check, a lock and a log line each time:
+        # the largest share of a replica's CPU in benchmarks/replicas.py before this check.
+        if self.scheduler.get_job(job_id) is not None:
+            return
         self.scheduler.add_job(
             self._wake,
             DateTrigger(run_date=max(instant, now)),
-            id=f"wake:{key}",
+            id=job_id,
             replace_existing=True,
             # Lateness is judged by the service's grace window, not by APScheduler's.
             misfire_grace_time=int(self.service.config.post_grace.total_seconds()),

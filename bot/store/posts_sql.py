@@ -4,7 +4,7 @@ are inserted before anything is sent; whoever inserts the row sends."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -285,9 +285,11 @@ class PostQueries:
         async with self.engine.begin() as conn:
             await conn.execute(delete(posts).where(posts.c.id == post_id, posts.c.subscription_id.is_(None)))
 
-    async def post_keys(self, since: date) -> set[tuple[int, date]]:
+    async def post_keys(self, dates: Collection[date]) -> set[tuple[int, date]]:
+        if not dates:
+            return set()
         query = select(posts.c.subscription_id, posts.c.local_date).where(
-            posts.c.local_date >= since,
+            posts.c.local_date.in_(list(dates)),
             posts.c.status.in_(("sent", "skipped")),
             posts.c.subscription_id.is_not(None),
         )
@@ -310,12 +312,21 @@ class PostQueries:
         )
         return records[0] if records else None
 
-    async def posts_awaiting_reveal(self) -> list[PostRecord]:
-        return await self._posts(
-            posts.c.status == "sent",
-            or_(reveals.c.status.is_(None), reveals.c.status != "sent"),
-            order=posts.c.reveal_due_at,
+    async def posts_awaiting_reveal(self, due_by: datetime | None = None) -> list[PostRecord]:
+        due = [posts.c.reveal_due_at <= due_by] if due_by is not None else []
+        return await self._posts(*_awaiting_reveal(), *due, order=posts.c.reveal_due_at)
+
+    async def reveal_times(self, after: datetime) -> list[datetime]:
+        # Distinct instants, not posts: a day's fan-out of 20,000 posts is one instant to wake up at.
+        query = (
+            select(posts.c.reveal_due_at)
+            .select_from(posts.outerjoin(reveals, reveals.c.post_id == posts.c.id))
+            .where(*_awaiting_reveal(), posts.c.reveal_due_at > after)
+            .distinct()
+            .order_by(posts.c.reveal_due_at)
         )
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(query)).scalars())
 
     async def _posts(self, *where: Any, order: Any = None, limit: int | None = None) -> list[PostRecord]:
         query = (
@@ -329,6 +340,11 @@ class PostQueries:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_post(row) for row in rows]
+
+
+def _awaiting_reveal() -> tuple[Any, ...]:
+    """Sent posts whose reveal is not sent (the reveals table outer-joined)."""
+    return (posts.c.status == "sent", or_(reveals.c.status.is_(None), reveals.c.status != "sent"))
 
 
 def _post(row: Row[Any]) -> PostRecord:

@@ -196,8 +196,8 @@ class Store(PracticeStore, WebStore, HomeStore, Protocol):
         """Forget a shared post whose send failed, so the same click can be tried again."""
         ...
 
-    async def post_keys(self, since: date) -> set[tuple[int, date]]:
-        """Return (subscription id, local date) of posts sent or skipped since a date."""
+    async def post_keys(self, dates: Collection[date]) -> set[tuple[int, date]]:
+        """Return (subscription id, local date) of posts sent or skipped on any of these local dates."""
         ...
 
     async def get_post(self, post_id: int) -> PostRecord | None:
@@ -207,8 +207,13 @@ class Store(PracticeStore, WebStore, HomeStore, Protocol):
 
     async def latest_post(self, subscription_id: int) -> PostRecord | None: ...
 
-    async def posts_awaiting_reveal(self) -> list[PostRecord]:
-        """Return sent posts whose reveal has not been sent, soonest due first."""
+    async def posts_awaiting_reveal(self, due_by: datetime | None = None) -> list[PostRecord]:
+        """Return sent posts whose reveal has not been sent (only those due by `due_by` if given),
+        soonest due first."""
+        ...
+
+    async def reveal_times(self, after: datetime) -> list[datetime]:
+        """Return the distinct instants after `after` at which unsent reveals of sent posts fall due."""
         ...
 
     # Reveals: claimed under a unique post key

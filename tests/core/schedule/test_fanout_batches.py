@@ -7,7 +7,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from bot.schedule.selection import Rotation
 from bot.seam import Delivery, Destination, ThreadRef
 from bot.service import PracticeService, ServiceConfig
 from bot.store import SqlStore
+from bot.store.protocol import PostRequest
 from bot.store.tables import posts
 from tests.support.fakes import RecordingAdapter
 
@@ -96,7 +97,7 @@ async def test_racing_fan_outs_in_several_chunks_post_each_subscription_once(
     again = await a.run_due()
     assert sum(c.get("posted", 0) for c in counts) == 45 and "posted" not in again
     assert len(adapter.questions) == 45 and len(adapter.delivered) == 45
-    assert await store.post_keys(POST_AT.date()) == {(s.id, POST_AT.date()) for s in subscriptions}
+    assert await store.post_keys([POST_AT.date()]) == {(s.id, POST_AT.date()) for s in subscriptions}
 
 
 async def test_a_chunk_costs_one_claim_one_read_and_two_records(
@@ -121,6 +122,56 @@ async def test_a_chunk_costs_one_claim_one_read_and_two_records(
     assert batch == {"claim_posts": 3, "rotations": 3, "record_draws": 3, "mark_posts_sent": 3}
     per_post = ("claim_post", "rotation", "record_asked", "set_post_question", "mark_post_sent")
     assert not any(counting.calls[name] for name in per_post)
+
+
+class HeldOpen(RecordingAdapter):
+    """A platform whose sends all wait until the test opens the gate."""
+
+    gate: asyncio.Event
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def post_question(
+        self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
+    ) -> ThreadRef:
+        await self.gate.wait()
+        return await super().post_question(destination, card, delivery)
+
+
+async def _claimed_by(store: SqlStore, owner: str) -> int:
+    async with store.engine.connect() as conn:
+        query = select(func.count()).select_from(posts).where(posts.c.claimed_by == owner)
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def test_a_chunk_taken_by_another_replica_does_not_hold_up_the_next_claim(
+    service_factory: Callable[..., PracticeService],
+    store: SqlStore,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
+) -> None:
+    """Chunks of 10, the second held by another replica: the third is claimed while the first is
+    still sending, so this replica's send slots never wait on a chunk it lost."""
+    subscriptions = await _subscribe(store, berlin_schedule, clock, 30)
+    clock.set(POST_AT)
+    slot = latest_slot(berlin_schedule, clock.now())
+    assert slot is not None
+    held = [PostRequest(s.id, slot.local_date, slot.post_at, slot.reveal_at) for s in subscriptions[10:20]]
+    assert len(await store.claim_posts(held, clock.now(), timedelta(minutes=5), "another replica")) == 10
+    platform = HeldOpen()
+    config = ServiceConfig(default_zone=ZoneInfo("Europe/Berlin"), send_concurrency=1)
+    service = service_factory(adapters={"fake": platform}, config=config)
+    fan_out = asyncio.create_task(service.run_due())
+    try:
+        async with asyncio.timeout(10):  # a deadline for the failure, not a measured time
+            while await _claimed_by(store, service.owner) < 20:
+                await asyncio.sleep(0.01)
+    finally:
+        platform.gate.set()
+        counts = await fan_out
+    assert counts["posted"] == 20
 
 
 class StopAfterFirstSend(RecordingAdapter):

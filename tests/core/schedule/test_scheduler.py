@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.events import EVENT_JOB_ADDED
 
 from bot.records import Subscription
 from bot.schedule.clock import FakeClock
@@ -80,6 +82,24 @@ async def test_subscriptions_due_at_the_same_instant_share_one_wake_up(
     await scheduler.start()
     try:
         assert scheduler.wake_times() == [MONDAY_POST]
+    finally:
+        await scheduler.stop()
+
+
+async def test_posts_sharing_a_reveal_instant_add_its_wake_up_once(
+    service: PracticeService, subscribe: Subscribe, clock: FakeClock, adapter: RecordingAdapter
+) -> None:
+    """Fifty posts sent in one catch-up, all revealed at 14:00: the 14:00 wake-up is added once."""
+    for n in range(50):
+        await subscribe(where=Destination("fake", f"C{n}", "T1"))
+    clock.set(MONDAY_POST + timedelta(minutes=30))
+    scheduler = PracticeScheduler(service)
+    added: Counter[str] = Counter()
+    scheduler.scheduler.add_listener(lambda event: added.update([event.job_id]), EVENT_JOB_ADDED)
+    await scheduler.start()
+    try:
+        assert len(adapter.questions) == 50
+        assert added[f"wake:{(MONDAY_POST + timedelta(hours=6)).isoformat()}"] == 1
     finally:
         await scheduler.stop()
 

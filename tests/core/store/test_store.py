@@ -190,7 +190,49 @@ async def test_batch_sent_marks_return_the_posts_in_the_order_given(
     assert [(p.status, p.thread.message_id if p.thread else None, p.posted_at) for p in posts] == [
         ("sent", f"m{n}", NOW + timedelta(seconds=n)) for n in range(3)
     ]
-    assert await store.post_keys(DAY) == {(s.id, DAY) for s in subs}
+    assert await store.post_keys([DAY]) == {(s.id, DAY) for s in subs}
+
+
+async def test_post_keys_name_only_the_dates_asked_for(store: SqlStore, berlin_schedule: Schedule) -> None:
+    """Yesterday's sent post is not among today's keys: a catch-up reads only the dates it needs."""
+    (sub,) = await _subscriptions(store, berlin_schedule, 1)
+    for day in (DAY - timedelta(days=1), DAY):
+        claim = await store.claim_post(sub.id, day, NOW, NOW, NOW, LEASE, "a")
+        assert claim is not None
+        await store.mark_post_sent(claim.post_id, ThreadRef(sub.destination, f"m{day}"), NOW)
+    assert await store.post_keys([DAY]) == {(sub.id, DAY)}
+    assert await store.post_keys([]) == set()
+
+
+async def _sent_posts(store: SqlStore, schedule: Schedule, reveals: list[datetime]) -> list[int]:
+    """One sent post per reveal instant given; their ids."""
+    subs = await _subscriptions(store, schedule, len(reveals))
+    ids = []
+    for sub, reveal_at in zip(subs, reveals, strict=True):
+        claim = await store.claim_post(sub.id, DAY, NOW, reveal_at, NOW, LEASE, "a")
+        assert claim is not None
+        await store.mark_post_sent(claim.post_id, ThreadRef(sub.destination, f"m{sub.id}"), NOW)
+        ids.append(claim.post_id)
+    return ids
+
+
+async def test_posts_awaiting_reveal_can_be_limited_to_those_due(
+    store: SqlStore, berlin_schedule: Schedule
+) -> None:
+    """Of reveals due at 10:00 and 14:00, at noon only the 10:00 one is due; without a limit both."""
+    ten, two = NOW.replace(hour=10), NOW.replace(hour=14)
+    early, late = await _sent_posts(store, berlin_schedule, [ten, two])
+    assert [p.id for p in await store.posts_awaiting_reveal(due_by=NOW.replace(hour=12))] == [early]
+    assert [p.id for p in await store.posts_awaiting_reveal()] == [early, late]
+
+
+async def test_reveal_times_are_the_distinct_instants_still_to_come(
+    store: SqlStore, berlin_schedule: Schedule
+) -> None:
+    """Three posts revealed at 14:00 and one at 10:00, seen at noon: one instant, 14:00."""
+    ten, two = NOW.replace(hour=10), NOW.replace(hour=14)
+    await _sent_posts(store, berlin_schedule, [two, ten, two, two])
+    assert await store.reveal_times(after=NOW.replace(hour=12)) == [two]
 
 
 async def test_released_claims_are_retried_but_a_claim_taken_over_since_is_kept(
