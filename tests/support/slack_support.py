@@ -281,7 +281,10 @@ class FakeSlack:
         if method == "conversations.open":
             return {"channel": {"id": dm_channel(str(args.get("users")))}}
         if method == "files.getUploadURLExternal":
-            return self._upload_url(args)
+            url = self._upload_url(args)
+            if self.workspaces is not None and "file_id" in url:
+                self.workspaces.uploading(url["file_id"], token)
+            return url
         if method == "files.completeUploadExternal":
             return self._complete_upload(args)
         return {}

@@ -4,8 +4,11 @@ adapter installed to several teams through its real "Add to Slack" flow.
 `FakeWorkspaces` plugs into `FakeSlack` (its `workspaces`): it answers `oauth.v2.access` (a code
 exchange with the app's client id and secret in HTTP Basic auth, or a refresh-token grant) and
 `auth.test` for the token used, and refuses what Slack refuses: an unknown, expired or revoked
-token (`invalid_auth`, `token_expired`, `token_revoked`), and a token of one team used on another
-team's channel (`channel_not_found`, as Slack answers for a channel the caller can't see).
+token (`invalid_auth`, `token_expired`, `token_revoked`), and a token of one team used on what
+belongs to another team, as Slack answers for what the caller can't see: a channel or a person's
+direct messages (`channel_not_found`), a person (`user_not_found`: users.info, views.publish,
+conversations.open) or a file uploaded with the other team's token (`file_not_found`, at
+files.completeUploadExternal).
 """
 
 from __future__ import annotations
@@ -34,9 +37,13 @@ CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "test-client-secret-not-real"
 SCAN.register(CLIENT_SECRET)
 STATE_COOKIE = "slack-app-oauth-state"
-# Two workspaces and a channel in each.
+# Two workspaces, with a channel and a person in each.
 TEAM_A, TEAM_B = "T0ALPHA", "T0BRAVO"
 CHANNEL_A, CHANNEL_B = "C0ALPHA", "C0BRAVO"
+USER_A, USER_B = "U0ADA", "U0BEA"
+# Where each call names a channel or people (a person's direct messages count as theirs).
+CHANNEL_ARGS = ("channel", "channel_id")
+USER_ARGS = ("user", "user_id", "users")
 
 
 @dataclass
@@ -49,6 +56,9 @@ class FakeWorkspaces:
     """
 
     channels: dict[str, str] = field(default_factory=lambda: {CHANNEL_A: TEAM_A, CHANNEL_B: TEAM_B})
+    # People by team; anyone else (U0ALICE…) is taken to be in whichever team asks.
+    users: dict[str, str] = field(default_factory=lambda: {USER_A: TEAM_A, USER_B: TEAM_B})
+    uploads: dict[str, str] = field(default_factory=dict)  # file id → team whose token asked for it
     tokens: dict[str, str] = field(default_factory=dict)  # live bot token → team
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token → team
     retired: dict[str, str] = field(default_factory=dict)  # dead token → the error it now gets
@@ -84,9 +94,34 @@ class FakeWorkspaces:
         team = self.tokens.get(token or "")
         if team is None:
             return "invalid_auth"
-        channel = str(args.get("channel") or "")
-        owner = self.channels.get(channel)
-        return "channel_not_found" if owner is not None and owner != team else None
+        for name in CHANNEL_ARGS:
+            if self._owner_of_channel(str(args.get(name) or "")) not in (None, team):
+                return "channel_not_found"
+        for name in USER_ARGS:
+            people = str(args.get(name) or "").split(",")
+            if any(self.users.get(person) not in (None, team) for person in people):
+                return "user_not_found"
+        if method == "files.completeUploadExternal":
+            listed = args.get("files")
+            listed = json.loads(listed) if isinstance(listed, str) else list(listed or [])
+            if any(self.uploads.get(str(item.get("id"))) not in (None, team) for item in listed):
+                return "file_not_found"
+        return None
+
+    def uploading(self, file_id: str, token: str | None) -> None:
+        """files.getUploadURLExternal handed out `file_id`: only its team may share the file."""
+        team = self.tokens.get(token or "")
+        if team is not None:
+            self.uploads[file_id] = team
+
+    def _owner_of_channel(self, channel: str) -> str | None:
+        """The team of a channel, of a person's direct messages (D… as `dm_channel` names them), or
+        of a person (chat.postMessage to a user id goes to their direct messages)."""
+        if channel in self.channels:
+            return self.channels[channel]
+        if channel[:1] == "D":
+            return self.users.get("U" + channel[1:])
+        return self.users.get(channel)
 
     def answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         if method == "auth.test":
@@ -202,6 +237,18 @@ def in_team(form: str, team: str, channel: str) -> str:
     """A slash command's form (see `command_form`) as sent from `channel` in `team`."""
     fields = {key: values[0] for key, values in parse_qs(form).items()}
     return urlencode({**fields, "team_id": team, "channel_id": channel})
+
+
+def clicked_in(payload: dict[str, Any], team: str) -> dict[str, Any]:
+    """A `block_actions` payload (see `button_click`, `home_click`) as sent from `team`."""
+    clicked = {
+        **payload,
+        "team": {**payload["team"], "id": team},
+        "user": {**payload["user"], "team_id": team},
+    }
+    if "view" in payload:
+        clicked["view"] = {**payload["view"], "team_id": team}
+    return clicked
 
 
 # Fixtures ------------------------------------------------------------------------------------------------
