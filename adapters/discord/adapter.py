@@ -8,13 +8,12 @@ to `DiscordInteractions`. Cards are rendered by `render`, and every send carries
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator
 from typing import Final
 
 import discord
 
+from adapters.discord.access import Action, predicted_refusal, reaching
 from adapters.discord.client import (
     PLATFORM,
     BotClient,
@@ -62,17 +61,6 @@ def application_id(value: str | None) -> int | None:
     if not value.strip().isdigit():
         raise SettingsError(f"DISCORD_APPLICATION_ID must be the numeric application id (got {value!r})")
     return int(value)
-
-
-@contextlib.contextmanager
-def reaching(destination: Destination) -> Iterator[None]:
-    """Turn Discord's "you can't post there" answers into DestinationUnavailable for the core."""
-    try:
-        yield
-    except discord.Forbidden as exc:
-        raise DestinationUnavailable(destination, f"forbidden:{exc.code}") from exc
-    except discord.NotFound as exc:
-        raise DestinationUnavailable(destination, f"not_found:{exc.code}") from exc
 
 
 class DiscordAdapter:
@@ -141,6 +129,7 @@ class DiscordAdapter:
         self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
     ) -> ThreadRef:
         ref = delivery.key if delivery else None
+        self._check(destination, destination.channel_id, Action.SEND)
         with reaching(destination):
             channel = await self._channel(destination)
             found = await delivered(channel, self._client().user, ref) if delivery and delivery.retry else {}
@@ -181,6 +170,7 @@ class DiscordAdapter:
 
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         channel = self._partial(thread.destination, thread.destination.channel_id)
+        self._check(thread.destination, thread.destination.channel_id, Action.EDIT_OWN)
         with reaching(thread.destination):
             await channel.get_partial_message(int(thread.message_id)).edit(
                 embed=question_embed(card, thread.thread_id)
@@ -207,6 +197,13 @@ class DiscordAdapter:
             raise DestinationUnavailable(destination, f"unsupported_channel:{type(channel).__name__}")
         return channel
 
+    def _check(self, destination: Destination, channel_id: str, action: Action) -> None:
+        """Raise DestinationUnavailable, without a request, if the cache shows Discord would refuse."""
+        code = predicted_refusal(self._client(), destination.workspace_id, int(channel_id), action)
+        if code is not None:
+            log.info("discord: %s in %s would be refused (%s); not asked", action.value, channel_id, code)
+            raise DestinationUnavailable(destination, code)
+
     def _partial(
         self, destination: Destination, channel_id: str, thread: bool = False
     ) -> discord.PartialMessageable:
@@ -224,6 +221,12 @@ class DiscordAdapter:
         """Open the answers thread, return its id; never raise: the question is already posted."""
         if not isinstance(channel, discord.TextChannel):
             self._note_threadless(destination, f"a {type(channel).__name__} has no message threads")
+            return None
+        refusal = predicted_refusal(self._client(), destination.workspace_id, channel.id, Action.OPEN_THREAD)
+        if refusal is not None:
+            self._note_threadless(
+                destination, "grant Create Public Threads and Send Messages in Threads (seen in the cache)"
+            )
             return None
         try:
             thread = await message.create_thread(name=thread_name(card), auto_archive_duration=THREAD_MINUTES)
@@ -269,6 +272,11 @@ class DiscordAdapter:
         `view` (buttons) goes under the last part.
         """
         reference: discord.MessageReference | None = None
+        self._check(
+            destination,
+            thread.thread_id if thread and thread.thread_id else destination.channel_id,
+            Action.SEND,
+        )
         if thread is not None and thread.thread_id is not None:
             target = self._partial(destination, thread.thread_id, thread=True)
         else:
