@@ -18,6 +18,7 @@ from enum import Enum
 
 import discord
 
+from adapters.discord.client import BotClient
 from bot.seam import Destination, DestinationUnavailable
 
 MISSING_ACCESS = "forbidden:50001"
@@ -32,16 +33,16 @@ class Action(Enum):
     EDIT_OWN = "edit_own"
 
 
-def predicted_refusal(
-    client: discord.AutoShardedClient, guild_id: str | None, channel_id: int, action: Action
-) -> str | None:
+def predicted_refusal(client: BotClient, guild_id: str | None, channel_id: int, action: Action) -> str | None:
     """Return the refusal code the cache predicts for `action`, or None when the request may go."""
     if guild_id is None or not guild_id.isdigit():
         return None  # a direct message, or a destination recorded without its guild
     guild = client.get_guild(int(guild_id))
     if guild is None:
-        # Not in the cache: removed from the guild, if the cache is complete for its shard.
-        return MISSING_ACCESS if client.is_ready() and _runs_shard_of(client, int(guild_id)) else None
+        # Not in the cache: removed from the guild (seen, or the cache is complete for its shard).
+        removed = int(guild_id) in client.departed
+        complete = client.is_ready() and _runs_shard_of(client, int(guild_id))
+        return MISSING_ACCESS if removed or complete else None
     me = guild.me
     channel = guild.get_channel_or_thread(channel_id)
     if guild.unavailable or me is None or channel is None:

@@ -90,7 +90,8 @@ class BotClient(discord.AutoShardedClient):
 
     An AutoShardedClient even for one shard: it asks `GET /gateway/bot` for the gateway URL (and
     shard count) instead of using a built-in address. `interactions` is None for a client that only
-    syncs commands. Keeps no state of ours beyond the handler and the gateway-ready event.
+    syncs commands. Keeps no state of ours beyond the handler, the gateway-ready event and the
+    guilds that removed the bot.
     """
 
     def __init__(
@@ -115,9 +116,16 @@ class BotClient(discord.AutoShardedClient):
         self.interactions = interactions
         self.tree: app_commands.CommandTree[BotClient] = CheckedTree(self)
         self.gateway_ready = asyncio.Event()
+        self.departed: set[int] = set()  # guilds that removed the bot while it was connected
 
     async def on_connect(self) -> None:
         self.gateway_ready.set()
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        self.departed.add(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.departed.discard(guild.id)
 
     async def on_message(self, message: discord.Message) -> None:
         if self.interactions is not None and message.guild is not None:

@@ -36,7 +36,7 @@ INVALID_STATUSES = frozenset({401, 403, 429})
 VIA = {"Via": "1.1 google"}  # Discord's answers pass its proxy; a 429 without it is Cloudflare's
 CLOUDFLARE_BAN = (429, "error code: 1015", {"Content-Type": "text/plain"})
 
-_MAJOR = re.compile(r"^/(channels|guilds)/(\d+)|^/webhooks/(\d+/[^/]+)")
+_MAJOR = re.compile(r"^/(?:channels|guilds)/(?P<id>\d+)|^/webhooks/(?P<webhook>\d+/[^/]+)")
 _ID = re.compile(r"/\d{5,}")
 
 # A status, a JSON-able body and extra headers, as FakeDiscord's handlers answer.
@@ -81,7 +81,7 @@ class Tally:
 def route_of(method: str, path: str) -> tuple[str, str]:
     """Return (route, major parameter) of a path: ids replaced, the channel/guild/webhook kept."""
     match = _MAJOR.match(path)
-    major = next((g for g in match.groups() if g), "") if match else ""
+    major = (match["id"] or match["webhook"]) if match else ""
     return f"{method} {_ID.sub('/:id', path)}", major
 
 

@@ -354,6 +354,13 @@ class FakeDiscord:
         """Make a person refuse direct messages from the bot (their privacy settings for the server)."""
         self.closed_dms.add(user.id)
 
+    async def join_guild(self, guild_id: int, channel_ids: list[int]) -> None:
+        """Add the bot to a guild with these text channels; sends GUILD_CREATE to its shard."""
+        for channel_id in channel_ids:
+            self.add_text_channel(channel_id, guild_id, f"ml-practice-{channel_id % 1000}")
+        self.left.discard(guild_id)
+        await self._send_guild_event(guild_id, "GUILD_CREATE", self._guild_create(guild_id))
+
     async def deny(self, channel_id: int, permissions: discord.Permissions) -> None:
         """Deny @everyone (and so the bot) `permissions` in a channel; sends CHANNEL_UPDATE."""
         channel = self._channel(channel_id)
