@@ -4,7 +4,9 @@ would count towards the invalid-request ban."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import discord
 import pytest
@@ -14,15 +16,15 @@ from tests.support.discord_limits import LimitRules
 from tests.support.discord_support import CHANNEL, GONE_CHANNEL, POST_AT, REVEAL_AT, DiscordWorld, where
 
 # Time runs 50 times faster in the fake: a 5 s bucket resets after 0.1 s, a global second is 20 ms.
-FAST = {"time_scale": 50.0}
+FAST = LimitRules(time_scale=50.0)
 GUILD_A, GUILD_B, GUILD_C = (1_300_000_000_000_100_000 + n * 1000 for n in range(3))
 NO_SEND = discord.Permissions(send_messages=True)
 NO_THREADS = discord.Permissions(create_public_threads=True)
 
 
-def limited(**rules: float) -> pytest.MarkDecorator:
+def limited(**rules: Any) -> pytest.MarkDecorator:
     """Run the test against a fake enforcing these rules (Discord's values for the others)."""
-    return pytest.mark.parametrize("discord_limits", [LimitRules(**(FAST | rules))], indirect=True)
+    return pytest.mark.parametrize("discord_limits", [replace(FAST, **rules)], indirect=True)
 
 
 def calls_to_channel(world: DiscordWorld, channel: int) -> list[int]:
