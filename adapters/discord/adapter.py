@@ -27,6 +27,7 @@ from adapters.discord.components import view_for
 from adapters.discord.delivery import delivered, nonce
 from adapters.discord.interactions import DiscordInteractions
 from adapters.discord.logs import keep_bodies_out_of_logs
+from adapters.discord.pacing import paced
 from adapters.discord.render import Outgoing, answer_messages, notice_messages, question_embed, thread_name
 from bot.messages import AnswerCard, Notice, QuestionCard
 from bot.ops.settings import Settings, SettingsError
@@ -67,7 +68,8 @@ class DiscordAdapter:
     """Implements the core's ChatAdapter on Discord; its `interactions` answer commands and clicks.
 
     Assumes one Discord application per process (discord.py's REST base URL is process-wide).
-    Keeps in memory only the client and which channels already logged that threads are refused.
+    Keeps in memory only the client, which channels already logged that threads are refused, and
+    the sends in flight (at most `sends_in_flight`, see `pacing`).
     """
 
     platform = PLATFORM
@@ -81,6 +83,7 @@ class DiscordAdapter:
         self.interactions = DiscordInteractions(self)
         self._gateway: asyncio.Task[None] | None = None
         self._threadless: set[str] = set()
+        self.in_flight = asyncio.Semaphore(config.sends_in_flight)
 
     # Lifetime ---------------------------------------------------------------------------------------
 
@@ -125,6 +128,7 @@ class DiscordAdapter:
 
     # ChatAdapter ----------------------------------------------------------------------------------
 
+    @paced
     async def post_question(
         self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
     ) -> ThreadRef:
@@ -146,6 +150,7 @@ class DiscordAdapter:
             destination, str(message.id), await self._open_thread(destination, channel, message, card)
         )
 
+    @paced
     async def post_answer(
         self, thread: ThreadRef, card: AnswerCard, delivery: Delivery | None = None
     ) -> None:
@@ -168,6 +173,7 @@ class DiscordAdapter:
             threadless = ThreadRef(thread.destination, thread.message_id, None)
             await self._send(thread.destination, answer_messages(card, ref), threadless, ref, retry, view)
 
+    @paced
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         channel = self._partial(thread.destination, thread.destination.channel_id)
         self._check(thread.destination, thread.destination.channel_id, Action.EDIT_OWN)
@@ -176,6 +182,7 @@ class DiscordAdapter:
                 embed=question_embed(card, thread.thread_id)
             )
 
+    @paced
     async def post_notice(
         self, destination: Destination, notice: Notice, thread: ThreadRef | None = None
     ) -> None:

@@ -16,6 +16,7 @@ from discord import app_commands
 
 from adapters.discord.markdown import clip
 from adapters.discord.options import check_options
+from adapters.discord.pacing import SENDS_IN_FLIGHT
 from adapters.discord.render import CONTENT_LIMIT, Outgoing
 from bot.content.bank import Filters
 from bot.seam import PlatformSetupError
@@ -41,6 +42,8 @@ class DiscordConfig:
     # Command replies that take longer than this are deferred (Discord allows 3 s for the first reply).
     defer_after: float = 1.5
     ready_timeout: float = 60.0
+    # Daily sends in flight at once (see `pacing`): bounds the global 429s a second.
+    sends_in_flight: int = SENDS_IN_FLIGHT
 
 
 class Interactions(Protocol):

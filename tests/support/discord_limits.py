@@ -70,6 +70,7 @@ class Tally:
     """What the limits did: answers refused by each limit, invalid answers, the ban."""
 
     requests: int = 0
+    global_windows: int = 0  # global seconds that saw a request
     global_limited: int = 0
     route_limited: int = 0
     invalid: int = 0  # every 401/403/429 answered (the invalid-request limit's measure)
@@ -112,7 +113,10 @@ class DiscordLimits:
             return CLOUDFLARE_BAN
         now = self.clock()
         if not exempt_from_global(path):
-            window = self._global = self._current(self._global, now, 1.0)
+            window = self._current(self._global, now, 1.0)
+            if window is not self._global:
+                self._global = window
+                self.tally.global_windows += 1
             if window.used >= self.rules.global_per_second:
                 self.tally.global_limited += 1
                 return self._refused(window, now, 1.0, scope="global")

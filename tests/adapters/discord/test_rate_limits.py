@@ -4,6 +4,7 @@ would count towards the invalid-request ban."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -11,9 +12,18 @@ from typing import Any
 import discord
 import pytest
 
-from bot.messages import Notice, NoticeKind
+from adapters.discord.adapter import DiscordAdapter
+from bot.messages import CardKind, Notice, NoticeKind, question_card
 from tests.support.discord_limits import LimitRules
-from tests.support.discord_support import CHANNEL, GONE_CHANNEL, POST_AT, REVEAL_AT, DiscordWorld, where
+from tests.support.discord_support import (
+    CHANNEL,
+    GONE_CHANNEL,
+    POST_AT,
+    REVEAL_AT,
+    DiscordWorld,
+    config_for,
+    where,
+)
 
 # Time runs 50 times faster in the fake: a 5 s bucket resets after 0.1 s, a global second is 20 ms.
 FAST = LimitRules(time_scale=50.0)
@@ -56,6 +66,28 @@ async def test_a_global_429_holds_every_request_and_each_post_still_goes_out_onc
     assert limits is not None and limits.tally.global_limited > 0
     assert counts == {"posted": 12}
     assert [len(discord_world.fake.in_channel(c)) for c in channels] == [1] * 12
+
+
+@limited(global_per_second=10, time_scale=2.0)
+async def test_the_adapter_bounds_its_sends_in_flight_whatever_its_callers_run_at_once(
+    discord_world: DiscordWorld,
+) -> None:
+    """Thirty questions sent at once through an adapter allowing 4 sends in flight: at most 4
+    requests are refused in each global second (each 429 counts towards the invalid-request ban)."""
+    channels = await discord_world.join(GUILD_A, 30)
+    fake, service = discord_world.fake, discord_world.service
+    question = service.bank.get("keras-easy")
+    assert question is not None
+    card = question_card(question, CardKind.DAILY, REVEAL_AT)
+    bot = DiscordAdapter(service, config_for(fake, sends_in_flight=4))
+    await bot.start()
+    try:
+        await asyncio.gather(*(bot.post_question(where(c, GUILD_A), card) for c in channels))
+    finally:
+        await bot.stop()
+    assert fake.limits is not None
+    assert fake.limits.tally.global_limited <= 4 * fake.limits.tally.global_windows
+    assert [len(fake.in_channel(c)) for c in channels] == [1] * 30
 
 
 @limited(invalid_limit=3)
