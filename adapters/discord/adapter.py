@@ -53,6 +53,7 @@ def discord_config(settings: Settings) -> DiscordConfig:
         shard_count=settings.discord_shard_count,
         shard_ids=settings.discord_shard_ids or None,
         gateway_url=settings.discord_gateway_url,
+        sends_in_flight=settings.discord_sends_in_flight,
     )
 
 
