@@ -47,6 +47,7 @@ from aiohttp import web
 from sqlalchemy import insert
 
 from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.pacing import SENDS_IN_FLIGHT
 from benchmarks.common import percentile, record, synthetic_questions
 from bot.content.bank import QuestionBank
 from bot.schedule.selection import Rotation
@@ -199,7 +200,11 @@ async def run(guilds: int, per_guild: int, scale: float, concurrency: int, repli
         for n in range(replicas):
             rotation = Rotation(bank, store, random.Random(n))
             service = PracticeService(bank, store, clock, {}, config, rotation=rotation)
-            adapter = DiscordAdapter(service, config_for(fake, ready_timeout=120.0))
+            # As the README advises: replicas × sends in flight ≤ 10 (the bound on global 429s a second).
+            in_flight = max(1, SENDS_IN_FLIGHT // replicas)
+            adapter = DiscordAdapter(
+                service, config_for(fake, ready_timeout=120.0, sends_in_flight=in_flight)
+            )
             service.register_adapter(adapter)
             await adapter.start()
             assert adapter.client is not None

@@ -135,6 +135,28 @@ async def test_channels_of_a_server_that_removed_the_bot_are_paused_without_a_re
 
 
 @limited()
+async def test_after_a_restart_servers_that_removed_the_bot_meanwhile_are_not_asked(
+    discord_world: DiscordWorld,
+) -> None:
+    """Removed while the bot was down: once every guild has arrived, their channels pause unasked."""
+    channels = await discord_world.join(GUILD_A, 3)
+    await discord_world.bot.stop()
+    await discord_world.fake.leave_guild(GUILD_A)
+    bot = DiscordAdapter(discord_world.service, config_for(discord_world.fake))
+    discord_world.service.register_adapter(bot)
+    await bot.start()
+    try:
+        assert bot.client is not None
+        await bot.client.wait_until_ready()  # every guild of its shards has arrived
+        await discord_world.run_due_at(POST_AT)
+    finally:
+        await bot.stop()
+    reasons = {s.paused_reason for s in await discord_world.store.list_subscriptions(include_paused=True)}
+    assert reasons == {"platform: forbidden:50001"}
+    assert [calls_to_channel(discord_world, c) for c in channels] == [[], [], []]
+
+
+@limited()
 async def test_channels_without_thread_permission_get_no_thread_request(discord_world: DiscordWorld) -> None:
     """Without Create Public Threads: the question is posted, no thread is asked for, the answer
     replies to the question; two days, not one refused request."""
