@@ -294,6 +294,20 @@ async def main(guilds: int, per_guild: int, scale: float, concurrency: int, repl
         "(1 s ÷ 50) one core keeps up with the global limit. 429s, invalid requests and duplicates "
         "are per run (both phases); peak RSS is this process's over all runs so far (the fake runs "
         "in its own process: " + ", ".join(f"{r['fake_rss_mb']:.0f} MB" for r in results) + ").",
+        "",
+        "Shards and replicas do not halve the floor. Discord's global limit is per bot token, not per "
+        "gateway shard or process: 1,000 guilds need one shard (2,500 per shard), and however many "
+        "shards or replicas share the token, they share the 50 requests/s, so the floor of a phase "
+        "stays 2 × channels ÷ 50 (rows with 2 bots: the same floor, split between two discord.py "
+        "clients that each learn of the global limit from their own 429s). Halving it takes half the "
+        "requests or twice the limit: a question without a thread, or in a forum channel (one "
+        "request opens the post and its thread), a reveal without the edit of the question, or a "
+        "higher global limit, which Discord grants large bots on request. Past that, more bot "
+        "tokens (separate applications) would each bring their own 50/s. discord.py also costs CPU "
+        "per new rate-limit bucket: each channel's first request on a route creates one, and "
+        "creating one scans every bucket used in the last 5 minutes (`_try_clear_expired_ratelimits`),"
+        " so a fan-out to many channels costs CPU per request that grows with the channels already "
+        "sent to (see CPU per request).",
     ]
     record(f"Discord lateness, {guilds * per_guild:,} channels", lines)
 
