@@ -11,15 +11,17 @@ The floor is what the global limit alone allows, from this run's counts: the req
 needs ÷ 50 per second. Lateness is scheduled instant → the post's last request answered (its
 thread) or the reveal's (the edit), as the fake saw it.
 
-Scaled clock: with `--scale 4` the fake's limits run four times faster (a second of Discord's lasts
+Real time by default (a run of 10,000 channels takes about 15 minutes). Scaled clock, optional:
+with `--scale 4` the fake's limits run four times faster (a second of Discord's lasts
 0.25 s here, every `retry_after` and bucket reset shrinks with it), so a 400 s floor takes 100 s.
 Latenesses are reported in Discord's seconds (real × scale), which makes the bot's own CPU time look
-`scale` times larger against the limit than it would be: the ratio to the floor is a bound from above.
+`scale` times larger against the limit than it would be: the ratio to the floor is a bound from
+above, and on a busy machine a loose one (see RESULTS.md).
 
 `--replicas 1,2` also runs two bots on the same store and bot token (each its own discord.py
 client, both in this process): the global limit is per token, so the floor does not move.
 
-Run: python -m benchmarks.discord_lateness [--guilds 1000] [--per-guild 10] [--scale 4]
+Run: python -m benchmarks.discord_lateness [--guilds 1000] [--per-guild 10] [--scale 1]
      [--concurrency 10] [--replicas 1,2]
 """
 
@@ -316,7 +318,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--guilds", type=int, default=1000)
     parser.add_argument("--per-guild", type=int, default=10)
-    parser.add_argument("--scale", type=float, default=4.0)
+    parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--replicas", default="1,2")
     args = parser.parse_args()
