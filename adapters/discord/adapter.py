@@ -8,13 +8,12 @@ to `DiscordInteractions`. Cards are rendered by `render`, and every send carries
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator
 from typing import Final
 
 import discord
 
+from adapters.discord.access import Action, predicted_refusal, reaching
 from adapters.discord.client import (
     PLATFORM,
     BotClient,
@@ -28,6 +27,7 @@ from adapters.discord.components import view_for
 from adapters.discord.delivery import delivered, nonce
 from adapters.discord.interactions import DiscordInteractions
 from adapters.discord.logs import keep_bodies_out_of_logs
+from adapters.discord.pacing import paced
 from adapters.discord.render import Outgoing, answer_messages, notice_messages, question_embed, thread_name
 from bot.messages import AnswerCard, Notice, QuestionCard
 from bot.ops.settings import Settings, SettingsError
@@ -53,6 +53,7 @@ def discord_config(settings: Settings) -> DiscordConfig:
         shard_count=settings.discord_shard_count,
         shard_ids=settings.discord_shard_ids or None,
         gateway_url=settings.discord_gateway_url,
+        sends_in_flight=settings.discord_sends_in_flight,
     )
 
 
@@ -64,22 +65,12 @@ def application_id(value: str | None) -> int | None:
     return int(value)
 
 
-@contextlib.contextmanager
-def reaching(destination: Destination) -> Iterator[None]:
-    """Turn Discord's "you can't post there" answers into DestinationUnavailable for the core."""
-    try:
-        yield
-    except discord.Forbidden as exc:
-        raise DestinationUnavailable(destination, f"forbidden:{exc.code}") from exc
-    except discord.NotFound as exc:
-        raise DestinationUnavailable(destination, f"not_found:{exc.code}") from exc
-
-
 class DiscordAdapter:
     """Implements the core's ChatAdapter on Discord; its `interactions` answer commands and clicks.
 
     Assumes one Discord application per process (discord.py's REST base URL is process-wide).
-    Keeps in memory only the client and which channels already logged that threads are refused.
+    Keeps in memory only the client, which channels already logged that threads are refused, and
+    the sends in flight (at most `sends_in_flight`, see `pacing`).
     """
 
     platform = PLATFORM
@@ -93,6 +84,7 @@ class DiscordAdapter:
         self.interactions = DiscordInteractions(self)
         self._gateway: asyncio.Task[None] | None = None
         self._threadless: set[str] = set()
+        self.in_flight = asyncio.Semaphore(config.sends_in_flight)
 
     # Lifetime ---------------------------------------------------------------------------------------
 
@@ -137,10 +129,12 @@ class DiscordAdapter:
 
     # ChatAdapter ----------------------------------------------------------------------------------
 
+    @paced
     async def post_question(
         self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
     ) -> ThreadRef:
         ref = delivery.key if delivery else None
+        self._check(destination, destination.channel_id, Action.SEND)
         with reaching(destination):
             channel = await self._channel(destination)
             found = await delivered(channel, self._client().user, ref) if delivery and delivery.retry else {}
@@ -157,6 +151,7 @@ class DiscordAdapter:
             destination, str(message.id), await self._open_thread(destination, channel, message, card)
         )
 
+    @paced
     async def post_answer(
         self, thread: ThreadRef, card: AnswerCard, delivery: Delivery | None = None
     ) -> None:
@@ -179,13 +174,16 @@ class DiscordAdapter:
             threadless = ThreadRef(thread.destination, thread.message_id, None)
             await self._send(thread.destination, answer_messages(card, ref), threadless, ref, retry, view)
 
+    @paced
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         channel = self._partial(thread.destination, thread.destination.channel_id)
+        self._check(thread.destination, thread.destination.channel_id, Action.EDIT_OWN)
         with reaching(thread.destination):
             await channel.get_partial_message(int(thread.message_id)).edit(
                 embed=question_embed(card, thread.thread_id)
             )
 
+    @paced
     async def post_notice(
         self, destination: Destination, notice: Notice, thread: ThreadRef | None = None
     ) -> None:
@@ -207,6 +205,13 @@ class DiscordAdapter:
             raise DestinationUnavailable(destination, f"unsupported_channel:{type(channel).__name__}")
         return channel
 
+    def _check(self, destination: Destination, channel_id: str, action: Action) -> None:
+        """Raise DestinationUnavailable, without a request, if the cache shows Discord would refuse."""
+        code = predicted_refusal(self._client(), destination.workspace_id, int(channel_id), action)
+        if code is not None:
+            log.info("discord: %s in %s would be refused (%s); not asked", action.value, channel_id, code)
+            raise DestinationUnavailable(destination, code)
+
     def _partial(
         self, destination: Destination, channel_id: str, thread: bool = False
     ) -> discord.PartialMessageable:
@@ -224,6 +229,12 @@ class DiscordAdapter:
         """Open the answers thread, return its id; never raise: the question is already posted."""
         if not isinstance(channel, discord.TextChannel):
             self._note_threadless(destination, f"a {type(channel).__name__} has no message threads")
+            return None
+        refusal = predicted_refusal(self._client(), destination.workspace_id, channel.id, Action.OPEN_THREAD)
+        if refusal is not None:
+            self._note_threadless(
+                destination, "grant Create Public Threads and Send Messages in Threads (seen in the cache)"
+            )
             return None
         try:
             thread = await message.create_thread(name=thread_name(card), auto_archive_duration=THREAD_MINUTES)
@@ -269,6 +280,11 @@ class DiscordAdapter:
         `view` (buttons) goes under the last part.
         """
         reference: discord.MessageReference | None = None
+        self._check(
+            destination,
+            thread.thread_id if thread and thread.thread_id else destination.channel_id,
+            Action.SEND,
+        )
         if thread is not None and thread.thread_id is not None:
             target = self._partial(destination, thread.thread_id, thread=True)
         else:

@@ -17,6 +17,7 @@ from discord import app_commands
 
 from adapters.discord.markdown import clip
 from adapters.discord.options import check_options
+from adapters.discord.pacing import SENDS_IN_FLIGHT
 from adapters.discord.render import CONTENT_LIMIT, Outgoing
 from bot.content.bank import Filters
 from bot.messages import ExportFile
@@ -43,6 +44,8 @@ class DiscordConfig:
     # Command replies that take longer than this are deferred (Discord allows 3 s for the first reply).
     defer_after: float = 1.5
     ready_timeout: float = 60.0
+    # Daily sends in flight at once (see `pacing`): bounds the global 429s a second.
+    sends_in_flight: int = SENDS_IN_FLIGHT
 
 
 class Interactions(Protocol):
@@ -96,7 +99,8 @@ class BotClient(discord.AutoShardedClient):
 
     An AutoShardedClient even for one shard: it asks `GET /gateway/bot` for the gateway URL (and
     shard count) instead of using a built-in address. `interactions` is None for a client that only
-    syncs commands. Keeps no state of ours beyond the handler and the gateway-ready event.
+    syncs commands. Keeps no state of ours beyond the handler, the gateway-ready event and the
+    guilds that removed the bot.
     """
 
     def __init__(
@@ -121,9 +125,16 @@ class BotClient(discord.AutoShardedClient):
         self.interactions = interactions
         self.tree: app_commands.CommandTree[BotClient] = CheckedTree(self)
         self.gateway_ready = asyncio.Event()
+        self.departed: set[int] = set()  # guilds that removed the bot while it was connected
 
     async def on_connect(self) -> None:
         self.gateway_ready.set()
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        self.departed.add(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.departed.discard(guild.id)
 
     async def on_message(self, message: discord.Message) -> None:
         if self.interactions is not None and message.guild is not None:

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     # Sharding across replicas: every replica sets the same count and its own ids (e.g. "0,1").
     discord_shard_count: int | None = Field(default=None, ge=1)
     discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # Daily sends in flight per process; every one may meet a global 429 each second, and 429s
+    # count towards Discord's ban at 10,000 in 10 minutes: keep replicas × this ≤ 10.
+    discord_sends_in_flight: int = Field(default=10, ge=1, le=16)
     # The operations endpoint (/healthz, /metrics); off unless a port is set.
     health_host: str = "127.0.0.1"
     health_port: int | None = Field(default=None, ge=0, le=65535)

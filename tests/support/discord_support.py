@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import random
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from bot.seam import Destination
 from bot.service import PracticeService, ServiceConfig
 from bot.store import SqlStore, open_store
 from bot.store.sql_store import sqlite_url
+from tests.support.discord_limits import DiscordLimits, LimitRules
 from tests.support.fake_discord import FakeDiscord, Member, message_problems
 from tests.support.log_scan import SCAN
 
@@ -48,9 +49,9 @@ REVEAL_AT = POST_AT + timedelta(hours=6)
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
-def where(channel: int = CHANNEL) -> Destination:
-    """Return the core's destination for a channel of the test guild."""
-    return Destination("discord", str(channel), str(GUILD))
+def where(channel: int = CHANNEL, guild: int = GUILD) -> Destination:
+    """Return the core's destination for a channel of the test guild (or another)."""
+    return Destination("discord", str(channel), str(guild))
 
 
 def config_for(fake: FakeDiscord, **changes: Any) -> DiscordConfig:
@@ -88,9 +89,17 @@ def rate_button(message: dict[str, Any], choice: str) -> str:
 
 
 @pytest.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
+def discord_limits(request: pytest.FixtureRequest) -> DiscordLimits | None:
+    """The rate limits the fake enforces: none, unless a test parametrizes this (indirect) with
+    its `LimitRules`."""
+    rules: LimitRules | None = getattr(request, "param", None)
+    return DiscordLimits(rules) if rules is not None else None
+
+
+@pytest.fixture
+async def fake_discord(discord_limits: DiscordLimits | None) -> AsyncIterator[FakeDiscord]:
     """A fake Discord with one guild and two text channels."""
-    fake = FakeDiscord()
+    fake = FakeDiscord(limits=discord_limits)
     SCAN.register(fake.token)  # any log line carrying the bot token fails the run
     await fake.start()
     fake.add_text_channel(CHANNEL, GUILD)
@@ -144,12 +153,44 @@ class DiscordWorld:
     schedule: Schedule
 
     async def subscribe(
-        self, channel: int = CHANNEL, options: SubscriptionOptions = DEFAULT_OPTIONS
+        self, channel: int = CHANNEL, options: SubscriptionOptions = DEFAULT_OPTIONS, guild: int = GUILD
     ) -> Subscription:
-        """Subscribe a channel of the test guild to the 09:00 Berlin weekday schedule."""
+        """Subscribe a channel (of the test guild by default) to the 09:00 Berlin weekday schedule."""
         return await self.store.save_subscription(
-            where(channel), self.schedule, Filters(), self.clock.now(), options
+            where(channel, guild), self.schedule, Filters(), self.clock.now(), options
         )
+
+    async def seen(self, condition: Callable[[discord.Client], bool]) -> None:
+        """Wait (at most 10 s) until the bot's cache shows what the fake's gateway just sent."""
+        client = self.bot.client
+        assert client is not None
+        async with asyncio.timeout(10):
+            while not condition(client):
+                await asyncio.sleep(0.01)
+
+    async def join(self, guild: int, count: int) -> list[int]:
+        """The bot joins another guild with `count` subscribed text channels; return their ids."""
+        channels = [guild + n for n in range(1, count + 1)]
+        await self.fake.join_guild(guild, channels)
+        await self.seen(lambda client: all(client.get_channel(c) for c in channels))
+        for channel in channels:
+            await self.subscribe(channel, guild=guild)
+        return channels
+
+    async def deny(self, channel: int, permissions: discord.Permissions) -> None:
+        """Take permissions away from the bot in a channel (a moderator edits its overwrites)."""
+        await self.fake.deny(channel, permissions)
+        await self.seen(lambda client: _overwritten(client.get_channel(channel)))
+
+    async def leave(self, guild: int) -> None:
+        """The guild removes the bot."""
+        await self.fake.leave_guild(guild)
+        await self.seen(lambda client: client.get_guild(guild) is None)
+
+    async def delete(self, channel: int) -> None:
+        """A moderator deletes the channel."""
+        await self.fake.delete_channel(channel)
+        await self.seen(lambda client: client.get_channel(channel) is None)
 
     async def run_due_at(self, when: datetime) -> dict[str, int]:
         """Set the clock to `when` and run what is due; return the service's counts."""
@@ -216,6 +257,10 @@ class DiscordWorld:
             yield restarted
         finally:
             await restarted.stop()
+
+
+def _overwritten(channel: object) -> bool:
+    return isinstance(channel, discord.abc.GuildChannel) and bool(channel.overwrites)
 
 
 @pytest.fixture

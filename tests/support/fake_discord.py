@@ -22,6 +22,13 @@ part and each file in a `files[n]` part that the JSON's `attachments` list decla
 Discord documents uploads). The fake keeps the bytes (`attachment_bytes`) and answers with the
 attachment objects Discord returns; an undeclared file, a declared one missing, or more than
 `UPLOAD_LIMIT` bytes in one request is refused as Discord refuses them.
+
+Permissions: the bot has the guild's @everyone permissions (it has no roles) changed by the
+channel's overwrites; a channel it cannot see, or the channels of a guild it left, answer 403
+Missing Access (50001), and a send, a thread or a history read without the permission for it 403
+Missing Permissions (50013). `deny`, `leave_guild` and `delete_channel` change this as people do,
+with the gateway event Discord sends. Rate limits are off unless a `DiscordLimits` is given (see
+`tests/support/discord_limits.py`).
 """
 
 from __future__ import annotations
@@ -39,7 +46,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import discord
 from aiohttp import WSMsgType, web
+
+from tests.support.discord_limits import DiscordLimits
 
 DATA = Path(__file__).parent / "data" / "discord"
 JSON_TYPE = "application/json"
@@ -53,6 +63,13 @@ DM_CHANNEL = 1
 CANNOT_DM = 50007
 FAKE_TOKEN = "fake-bot-token.0123456789.abcdefghijklmnop"  # made up: the fake accepts only this
 UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes per request: the `attachment_size_limit` of a server without boosts
+MISSING_ACCESS, MISSING_PERMISSIONS = 50001, 50013
+VIEW = discord.Permissions(view_channel=True).value
+SEND = discord.Permissions(send_messages=True).value
+SEND_IN_THREADS = discord.Permissions(send_messages_in_threads=True).value
+CREATE_THREADS = discord.Permissions(create_public_threads=True).value
+READ_HISTORY = discord.Permissions(read_message_history=True).value
+ADMINISTRATOR = discord.Permissions(administrator=True).value
 RATE_LIMITED = {"message": "You are being rate limited.", "retry_after": 0.2, "global": False}
 
 # A route handler gets the path match and the JSON body (the query, for a GET); returns status, JSON.
@@ -232,8 +249,10 @@ class _Socket:
 class FakeDiscord:
     """Plays Discord for one test. Holds channels, messages and interactions in memory."""
 
-    def __init__(self, token: str = FAKE_TOKEN) -> None:
+    def __init__(self, token: str = FAKE_TOKEN, limits: DiscordLimits | None = None) -> None:
         self.token = token
+        self.limits = limits
+        self.left: set[int] = set()  # guilds the bot was removed from
         self.bot_user = load("bot_user")
         self.application = load("application")
         self.application_id = int(self.application["id"])
@@ -345,6 +364,43 @@ class FakeDiscord:
     def close_dms(self, user: Member) -> None:
         """Make a person refuse direct messages from the bot (their privacy settings for the server)."""
         self.closed_dms.add(user.id)
+
+    async def join_guild(self, guild_id: int, channel_ids: list[int]) -> None:
+        """Add the bot to a guild with these text channels; sends GUILD_CREATE to its shard."""
+        for channel_id in channel_ids:
+            self.add_text_channel(channel_id, guild_id, f"ml-practice-{channel_id % 1000}")
+        self.left.discard(guild_id)
+        await self._send_guild_event(guild_id, "GUILD_CREATE", self._guild_create(guild_id))
+
+    async def deny(self, channel_id: int, permissions: discord.Permissions) -> None:
+        """Deny @everyone (and so the bot) `permissions` in a channel; sends CHANNEL_UPDATE."""
+        channel = self._channel(channel_id)
+        overwrite = {"id": channel["guild_id"], "type": 0, "allow": "0", "deny": str(permissions.value)}
+        channel["permission_overwrites"] = [overwrite]
+        await self._send_guild_event(int(channel["guild_id"]), "CHANNEL_UPDATE", channel)
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel (then 404 Unknown Channel); sends CHANNEL_DELETE."""
+        channel = self.channels.pop(channel_id)
+        await self._send_guild_event(int(channel["guild_id"]), "CHANNEL_DELETE", channel)
+
+    async def leave_guild(self, guild_id: int) -> None:
+        """Remove the bot from a guild (its channels then answer 403); sends GUILD_DELETE."""
+        await self._send_guild_event(guild_id, "GUILD_DELETE", {"id": str(guild_id)})
+        self.left.add(guild_id)
+
+    def bot_permissions(self, channel: dict[str, Any]) -> int:
+        """The bot's permissions in a guild channel: @everyone's, then the channel's overwrites."""
+        if "parent_id" in channel and channel["type"] == 11:  # a thread takes its parent's
+            channel = self.channels.get(int(channel["parent_id"]), channel)
+        guild = self.guilds[int(channel["guild_id"])]
+        allowed = int(guild["roles"][0]["permissions"])
+        if allowed & ADMINISTRATOR:
+            return -1
+        for overwrite in channel.get("permission_overwrites") or []:
+            if overwrite["id"] in (channel["guild_id"], self.bot_user["id"]):
+                allowed = (allowed & ~int(overwrite["deny"])) | int(overwrite["allow"])
+        return allowed
 
     def dm_channel(self, user: Member) -> int | None:
         """Return the id of the bot's DM channel with a person, once the bot opened it."""
@@ -565,8 +621,11 @@ class FakeDiscord:
         given = dict(request.query) if request.method == "GET" else body
         self._uploads = uploads  # read by the (synchronous) handler below, then dropped
         headers: dict[str, str] = {}
+        refused = self.limits.admit(request.method, path) if self.limits else None
         try:
-            if sum(len(data) for _, data in uploads.values()) > UPLOAD_LIMIT:
+            if refused is not None:
+                status, payload, headers = refused
+            elif sum(len(data) for _, data in uploads.values()) > UPLOAD_LIMIT:
                 status, payload = 413, {"message": "Request entity too large", "code": 40005}
             else:
                 status, payload, headers = self._answer(
@@ -576,6 +635,10 @@ class FakeDiscord:
                 status, payload = 400, {"message": "Invalid Form Body: undeclared file", "code": 50035}
         finally:
             self._uploads = {}
+        if self.limits is not None:
+            if refused is None:
+                headers = self.limits.headers(request.method, path) | headers
+            self.limits.settle(status, headers)
         # Gateway events the call caused go out before its answer, as Discord's usually do.
         outbox, self._outbox = self._outbox, []
         for guild_id, event, data in outbox:
@@ -583,7 +646,7 @@ class FakeDiscord:
         async with self._changed:
             self.calls.append(Call(request.method, path, body, dict(request.query), status))
             self._changed.notify_all()
-        text = json.dumps(payload)
+        text = payload if isinstance(payload, str) else json.dumps(payload)
         # Built by hand: json_response() would add "; charset=utf-8", which discord.py does not parse.
         return web.Response(status=status, body=text.encode(), headers={"Content-Type": JSON_TYPE, **headers})
 
@@ -617,15 +680,29 @@ class FakeDiscord:
         return 200, load("gateway_bot") | {"url": self.gateway_url}
 
     def _get_channel(self, match: re.Match[str], body: Any) -> tuple[int, Any]:
-        return 200, self._channel(int(match["channel"]))
+        return 200, self._reachable(int(match["channel"]))
 
     def _channel(self, channel_id: int) -> dict[str, Any]:
         if channel_id not in self.channels:
             raise _Rejected(404, 10003, "Unknown Channel")
         return self.channels[channel_id]
 
+    def _reachable(self, channel_id: int, needs: int = 0) -> dict[str, Any]:
+        """The channel, if the bot may do what `needs` says there (as a bot route checks it)."""
+        channel = self._channel(channel_id)
+        if "guild_id" not in channel:
+            return channel
+        allowed = self.bot_permissions(channel)
+        if int(channel["guild_id"]) in self.left or not allowed & VIEW:
+            raise _Rejected(403, MISSING_ACCESS, "Missing Access")
+        if needs & ~allowed:
+            raise _Rejected(403, MISSING_PERMISSIONS, "Missing Permissions")
+        return channel
+
     def _create_message(self, match: re.Match[str], body: Any) -> tuple[int, Any]:
         channel = self._channel(int(match["channel"]))
+        if "guild_id" in channel:
+            self._reachable(int(channel["id"]), SEND_IN_THREADS if channel["type"] == 11 else SEND)
         if channel["type"] == DM_CHANNEL and channel["recipients"][0]["id"] in self.closed_dms:
             raise _Rejected(403, CANNOT_DM, "Cannot send messages to this user")
         key = (channel["id"], str(body.get("nonce")))
@@ -660,7 +737,7 @@ class FakeDiscord:
         return 200, channel
 
     def _history(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any]:
-        channel = self._channel(int(match["channel"]))
+        channel = self._reachable(int(match["channel"]), READ_HISTORY)
         before = int(query.get("before", 2**63))
         found = [
             m for m in self.messages.values() if m["channel_id"] == channel["id"] and int(m["id"]) < before
@@ -688,6 +765,7 @@ class FakeDiscord:
         return message
 
     def _edit_message(self, match: re.Match[str], body: Any) -> tuple[int, Any]:
+        self._reachable(int(match["channel"]))
         message = self.messages.get(int(match["message"]))
         if message is None or message["channel_id"] != match["channel"]:
             raise _Rejected(404, 10008, "Unknown Message")
@@ -736,7 +814,7 @@ class FakeDiscord:
         return out
 
     def _thread(self, match: re.Match[str], body: Any) -> tuple[int, Any]:
-        channel = self._channel(int(match["channel"]))
+        channel = self._reachable(int(match["channel"]), CREATE_THREADS)
         message = self.messages.get(int(match["message"]))
         if message is None or message["channel_id"] != channel["id"]:
             raise _Rejected(404, 10008, "Unknown Message")
@@ -853,7 +931,7 @@ class FakeDiscord:
         self.identifies.append({k: v for k, v in identify.items() if k != "token"})
         shard = identify.get("shard", [0, 1])
         socket.shard, socket.intents = (shard[0], shard[1]), identify.get("intents", 0)
-        guilds = [guild_id for guild_id in self.guilds if socket.serves(guild_id)]
+        guilds = [g for g in self.guilds if socket.serves(g) and g not in self.left]
         ready = load("ready") | {
             "user": self.bot_user,
             "session_id": f"fake-session-{len(self.identifies)}",
