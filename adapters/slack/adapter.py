@@ -11,7 +11,7 @@ the bot's identity and small bounded caches (display names, recently seen event 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import aiohttp
@@ -21,7 +21,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
@@ -31,6 +30,7 @@ from adapters.slack.answering import SlackAnswering
 from adapters.slack.commands import SlackCommands
 from adapters.slack.delivery import delivered_in_channel, delivered_in_thread, tagged
 from adapters.slack.inbound import FrontDoor, RefusalLog, well_formed_middleware
+from adapters.slack.pacing import PacedRetryHandler, Pacer, SlackRates
 from adapters.slack.practice import SlackPractice
 from bot.messages import AnswerCard, Notice, QuestionCard
 from bot.ops.settings import Settings
@@ -77,8 +77,11 @@ class SlackConfig:
     port: int = 3000
     path: str = "/slack/events"
     admin_user_ids: frozenset[str] = frozenset()
-    # Retries per call: bounded, so a platform outage never holds a send forever.
-    rate_limit_retries: int = 2
+    # Slack's limits the adapter keeps to (see `pacing`).
+    rates: SlackRates = field(default_factory=SlackRates)
+    # Retries per call: bounded, so a platform outage never holds a send forever. Calls are paced,
+    # so a 429 is rare; a few retries keep one from failing a daily post (retried a minute later).
+    rate_limit_retries: int = 4
     server_error_retries: int = 2
     connection_retries: int = 2
 
@@ -121,12 +124,13 @@ class SlackAdapter:
     def __init__(self, service: PracticeService, config: SlackConfig) -> None:
         self.service = service
         self.config = config
+        self.pacer = Pacer(config.rates)
         self.client = AsyncWebClient(
             token=config.bot_token,
             base_url=config.api_url,
             retry_handlers=[
                 AsyncConnectionErrorRetryHandler(max_retry_count=config.connection_retries),
-                AsyncRateLimitErrorRetryHandler(max_retry_count=config.rate_limit_retries),
+                PacedRetryHandler(max_retry_count=config.rate_limit_retries),
                 AsyncServerErrorRetryHandler(max_retry_count=config.server_error_retries),
             ],
         )
@@ -156,11 +160,15 @@ class SlackAdapter:
 
     # ChatAdapter ---------------------------------------------------------------------------------
 
+    def limit_key(self, destination: Destination) -> str:
+        # Slack's limits are per workspace (per method, and posts per channel inside it).
+        return f"{PLATFORM}:{destination.workspace_id or '-'}"
+
     async def post_question(
         self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
     ) -> ThreadRef:
         if delivery is not None and delivery.retry:
-            found = await delivered_in_channel(self.client, destination, delivery.key)
+            found = await delivered_in_channel(self.client, self.pacer, destination, delivery.key)
             if found is not None:
                 log.warning(
                     "found %s in %s (sent before a crash): not posting again", delivery.key, destination.key
@@ -178,7 +186,7 @@ class SlackAdapter:
     ) -> None:
         thread_ts = thread.thread_id or thread.message_id
         retry = delivery is not None and delivery.retry
-        present = await delivered_in_thread(self.client, thread) if retry else set()
+        present = await delivered_in_thread(self.client, self.pacer, thread) if retry else set()
         for index, message in enumerate(await self.practice.render(card)):
             part = Delivery(f"{delivery.key}:{index}") if delivery is not None else None
             if part is not None and part.key in present:
@@ -299,10 +307,13 @@ class SlackAdapter:
             )
 
     async def _call(self, destination: Destination, method: str, **arguments: Any) -> Any:
-        """Call the Web API; errors meaning the channel is unusable become DestinationUnavailable."""
+        """Call the Web API in its turn (`pacing`); errors meaning the channel is unusable become
+        DestinationUnavailable."""
         self._reuse_connections()
         try:
-            return await getattr(self.client, method)(**arguments)
+            name = method.replace("_", ".", 1)
+            async with self.pacer.call(destination.workspace_id, name, destination.channel_id):
+                return await getattr(self.client, method)(**arguments)
         except SlackApiError as exc:
             code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
             self.service.metrics.platform_errors.labels(PLATFORM, code).inc()

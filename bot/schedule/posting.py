@@ -17,13 +17,15 @@ from bot.content.questions import Question
 from bot.messages import CardKind, Notice, NoticeKind, question_card
 from bot.records import PostClaim, Subscription
 from bot.schedule.cycle import CycleContext, gather_logged
+from bot.schedule.lanes import Lanes
 from bot.schedule.rules import Slot
 from bot.schedule.selection import NoQuestionMatches
 from bot.seam import ChatAdapter, Delivery, DestinationUnavailable, ThreadRef
 from bot.store.protocol import Draw, PostRequest, SentPost
 
 log = logging.getLogger(__name__)
-# Daily posts are claimed in chunks of about this many rounds of concurrent sends, at most MAX_CHUNK.
+# Daily posts are claimed in chunks of about this many rounds of concurrent sends (over every limit
+# key due), at most MAX_CHUNK.
 CHUNK_ROUNDS = 10
 MAX_CHUNK = 250
 
@@ -68,22 +70,27 @@ class DailyPoster:
 
     @property
     def chunk_size(self) -> int:
-        """Posts claimed together: about CHUNK_ROUNDS rounds of `send_concurrency` sends."""
-        return max(1, min(MAX_CHUNK, self.ctx.config.send_concurrency * CHUNK_ROUNDS))
+        """Posts claimed together for one limit key: CHUNK_ROUNDS rounds of `send_concurrency` sends."""
+        return self.chunk_size_for(1)
+
+    def chunk_size_for(self, keys: int) -> int:
+        """Posts claimed together when `keys` limit keys are due: each lane gets its rounds."""
+        return max(1, min(MAX_CHUNK, self.ctx.config.send_concurrency * CHUNK_ROUNDS * max(1, keys)))
 
     async def post_slots(self, items: list[tuple[Subscription, Slot]]) -> list[str]:
         """Post several slots as one chunk (claimed, drawn and recorded together), each at most once;
         return the outcomes (in no particular order)."""
         jobs, outcomes = await self._claim_chunk(items)
-        limit = asyncio.Semaphore(self.ctx.config.send_concurrency)
-        return outcomes + await self._send_chunk(jobs, limit, stoppable=False)
+        lanes = Lanes(self.ctx.adapters, self.ctx.config.send_concurrency)
+        return outcomes + await self._send_chunk(jobs, lanes, stoppable=False)
 
     async def post_due(
-        self, due: list[tuple[Subscription, Slot]], limit: asyncio.Semaphore, counts: Counter[str]
+        self, due: list[tuple[Subscription, Slot]], lanes: Lanes, counts: Counter[str]
     ) -> None:
-        """Post the due slots chunk by chunk; the next chunk is claimed while the last one sends."""
+        """Post the due slots (in fair order over their limit keys) chunk by chunk; the next chunk
+        is claimed while the last one sends."""
         sending: deque[asyncio.Task[list[str]]] = deque()
-        size = self.chunk_size
+        size = self.chunk_size_for(len({lanes.key(s.destination) for s, _ in due}))
         try:
             for start in range(0, len(due), size):
                 if self.ctx.stopping:
@@ -97,7 +104,7 @@ class DailyPoster:
                     log.exception("catch-up item failed: claiming a chunk of daily posts")
                     continue
                 counts.update(outcomes)
-                sending.append(asyncio.create_task(self._send_chunk(jobs, limit, stoppable=True)))
+                sending.append(asyncio.create_task(self._send_chunk(jobs, lanes, stoppable=True)))
             while sending:
                 counts.update(await _settled(sending.popleft()))
         finally:
@@ -171,14 +178,15 @@ class DailyPoster:
                 now - slot.post_at,
             )
 
-    async def _send_chunk(self, jobs: list[_Job], limit: asyncio.Semaphore, stoppable: bool) -> list[str]:
-        """Send the claimed posts, `limit` at a time; record the sends in one transaction at the end."""
+    async def _send_chunk(self, jobs: list[_Job], lanes: Lanes, stoppable: bool) -> list[str]:
+        """Send the claimed posts, each in its limit key's lane; record the sends in one transaction
+        at the end."""
         outcomes: list[str] = []
         sent: list[tuple[_Job, SentPost]] = []
         unsent: list[_Job] = []
 
         async def send(job: _Job) -> None:
-            async with limit:
+            async with lanes.slot(job.subscription.destination, recovery=job.claim.taken_over):
                 if (stoppable and self.ctx.stopping) or self._lease_spent(job):
                     unsent.append(job)
                     return
