@@ -129,8 +129,8 @@ class Pacer:
             await asyncio.sleep(at - now)
 
     def back_off(self, team: str, method: str, channel: str, seconds: float) -> None:
-        """Slack said 429: no call in these budgets before `seconds` (Slack's time) from now."""
-        until = self.clock() + seconds / self.rates.speed
+        """Slack said 429: no call in these budgets before `seconds` (its Retry-After) from now."""
+        until = self.clock() + seconds
         for name in self.budgets(team, method, channel):
             self._budget(name).hold(until)
 
