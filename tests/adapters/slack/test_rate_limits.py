@@ -69,6 +69,7 @@ async def test_after_a_crash_lookups_at_one_a_minute_find_each_post_and_send_non
         )
         assert claim is not None
         await store.set_post_question(claim.post_id, "keras-easy")
+        await store.mark_posts_sending([claim.post_id], clock.now())
         await adapter.client.chat_postMessage(
             channel=subscription.destination.channel_id,
             text="Daily question",

@@ -103,6 +103,7 @@ async def test_retries_looking_for_an_earlier_send_do_not_hold_first_attempts(
         )
         assert claim is not None
         await store.set_post_question(claim.post_id, "keras-easy")
+        await store.mark_posts_sending([claim.post_id], clock.now())
     clock.advance(config.lease + timedelta(seconds=1))
     survivor = service_factory(adapters={"fake": adapter}, config=config, owner="survivor")
     fan_out = asyncio.create_task(survivor.run_due())
