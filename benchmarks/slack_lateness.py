@@ -92,7 +92,12 @@ def _serve_fake(pipe: Connection, speed: float, teams: dict[str, str]) -> None:
             keys = delivered_keys(fake)
             refused = dict(fake.limits.refused) if fake.limits else {}
             return web.json_response(
-                {"accepted": fake.accepted, "refused": refused, "repeats": sum(n - 1 for n in keys.values())}
+                {
+                    "accepted": fake.accepted,
+                    "refused": refused,
+                    "repeats": sum(n - 1 for n in keys.values()),
+                    "history": len(fake.calls_to("conversations.history")),
+                }
             )
 
         async def stop(request: web.Request) -> web.Response:

@@ -95,6 +95,9 @@ class DailyPoster:
         """Post the due slots (in fair order over their limit keys) chunk by chunk; the next chunk
         is claimed while the last one sends."""
         sending: deque[asyncio.Task[list[str]]] = deque()
+        # Retries that must first look for an earlier attempt (one history read a minute on Slack)
+        # finish on their own time, outside the window of chunks, so new posts never wait for them.
+        recovering: list[asyncio.Task[list[str]]] = []
         size = self.chunk_size_for(len({lanes.key(s.destination) for s, _ in due}))
         try:
             for start in range(0, len(due), size):
@@ -109,11 +112,17 @@ class DailyPoster:
                     log.exception("catch-up item failed: claiming a chunk of daily posts")
                     continue
                 counts.update(outcomes)
+                retries = [job for job in jobs if job.claim.attempted]
+                if retries:
+                    recovering.append(asyncio.create_task(self._send_chunk(retries, lanes, stoppable=True)))
+                    jobs = [job for job in jobs if not job.claim.attempted]
                 sending.append(asyncio.create_task(self._send_chunk(jobs, lanes, stoppable=True)))
+            sending.extend(recovering)
+            recovering.clear()
             while sending:
                 counts.update(await _settled(sending.popleft()))
         finally:
-            for task in sending:
+            for task in [*sending, *recovering]:
                 task.cancel()
 
     async def _claim_chunk(self, items: list[tuple[Subscription, Slot]]) -> tuple[list[_Job], list[str]]:
