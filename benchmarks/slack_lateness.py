@@ -71,12 +71,14 @@ class TimedSlack(FakeSlack):  # runs in its own process, as Slack would
     def __init__(self, speed: float, teams: dict[str, str]) -> None:
         super().__init__(limits=SlackLimits(speed=speed), channel_teams=teams)
         self.accepted: list[float] = []
+        self.accepted_channels: list[str] = []
 
     async def _api(self, request: web.Request) -> web.Response:
         await asyncio.sleep(LATENCY)
         response = await super()._api(request)
         if request.match_info["method"] == "chat.postMessage" and response.status == 200:
             self.accepted.append(time.time())  # wall clock: compared with the bot's, in another process
+            self.accepted_channels.append(str(self.calls[-1].args.get("channel")))
         return response
 
 
@@ -94,6 +96,7 @@ def _serve_fake(pipe: Connection, speed: float, teams: dict[str, str]) -> None:
             return web.json_response(
                 {
                     "accepted": fake.accepted,
+                    "channels": fake.accepted_channels,
                     "refused": refused,
                     "repeats": sum(n - 1 for n in keys.values()),
                     "history": len(fake.calls_to("conversations.history")),

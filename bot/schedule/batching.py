@@ -34,7 +34,12 @@ class GroupCommit(Generic[T, R]):
     async def _drain(self) -> None:
         try:
             while self._waiting:
-                batch, self._waiting = self._waiting, []
+                # A waiter cancelled meanwhile (its process stopping) no longer wants its item written:
+                # a send recorded as starting that never started would cost a lookup later.
+                batch = [(item, done) for item, done in self._waiting if not done.cancelled()]
+                self._waiting = []
+                if not batch:
+                    continue
                 try:
                     results = await self._write([item for item, _ in batch])
                 except Exception as exc:  # each waiter gets the error: theirs to log in context
