@@ -44,6 +44,10 @@ class FixedLatencyAdapter:
     keys: list[str] = field(default_factory=list)
     sent_at: list[float] = field(default_factory=list)
 
+    def limit_key(self, destination: Destination) -> str:
+        # One budget: each replica keeps `send_concurrency` sends in flight, as when it was measured.
+        return self.platform
+
     async def post_question(
         self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
     ) -> ThreadRef:

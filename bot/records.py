@@ -48,6 +48,9 @@ class PostClaim:
     local_date: date
     question_id: str | None
     taken_over: bool
+    # An earlier holder started sending it (and may have reached the platform): the send must first
+    # look for what that attempt delivered. A claim taken over before any send started needs no look.
+    attempted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

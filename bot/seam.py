@@ -99,6 +99,11 @@ class ChatAdapter(Protocol):
         """Reply with the model answer in the question's thread."""
         ...
 
+    def limit_key(self, destination: Destination) -> str:
+        """Name the platform rate-limit budget sends to `destination` count against (Slack: the
+        workspace). The core keeps sends of one key from holding up those of another."""
+        ...
+
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         """Update the original question message to say the answer is out."""
         ...

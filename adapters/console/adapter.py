@@ -133,6 +133,9 @@ class ConsoleAdapter:
         self.last_rating = card.rating or self.last_rating
         self.revealed.set()
 
+    def limit_key(self, destination: Destination) -> str:
+        return self.platform  # one terminal: no platform limit to share out
+
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         self._print(f"  (question in thread {self._label(thread)} marked as answered)")
 

@@ -174,6 +174,10 @@ class DiscordAdapter:
             threadless = ThreadRef(thread.destination, thread.message_id, None)
             await self._send(thread.destination, answer_messages(card, ref), threadless, ref, retry, view)
 
+    def limit_key(self, destination: Destination) -> str:
+        # Discord's 50 requests/second are per bot, across every guild: one budget.
+        return self.platform
+
     @paced
     async def mark_revealed(self, thread: ThreadRef, card: QuestionCard) -> None:
         channel = self._partial(thread.destination, thread.destination.channel_id)

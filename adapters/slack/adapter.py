@@ -23,7 +23,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
@@ -41,6 +40,7 @@ from adapters.slack.delivery import delivered_in_channel, delivered_in_thread, t
 from adapters.slack.home import SlackHome
 from adapters.slack.inbound import FrontDoor, RefusalLog, well_formed_middleware
 from adapters.slack.oauth import Revocations, oauth_settings, workspace_clients
+from adapters.slack.pacing import PacedRetryHandler, Pacer
 from adapters.slack.practice import SlackPractice
 from adapters.slack.workspaces import NotInstalled, SlackClients
 from adapters.slack.yourdata import SlackYourData
@@ -85,12 +85,13 @@ class SlackAdapter:
     ) -> None:
         self.service = service
         self.config = config
+        self.pacer = Pacer(config.rates)
         self.client = AsyncWebClient(
             token=config.bot_token,
             base_url=config.api_url,
             retry_handlers=[
                 AsyncConnectionErrorRetryHandler(max_retry_count=config.connection_retries),
-                AsyncRateLimitErrorRetryHandler(max_retry_count=config.rate_limit_retries),
+                PacedRetryHandler(max_retry_count=config.rate_limit_retries),
                 AsyncServerErrorRetryHandler(max_retry_count=config.server_error_retries),
             ],
         )
@@ -131,12 +132,16 @@ class SlackAdapter:
 
     # ChatAdapter ---------------------------------------------------------------------------------
 
+    def limit_key(self, destination: Destination) -> str:
+        # Slack's limits are per workspace (per method, and posts per channel inside it).
+        return f"{PLATFORM}:{destination.workspace_id or '-'}"
+
     async def post_question(
         self, destination: Destination, card: QuestionCard, delivery: Delivery | None = None
     ) -> ThreadRef:
         client = await self._client_for(destination)
         if delivery is not None and delivery.retry:
-            found = await delivered_in_channel(client, destination, delivery.key)
+            found = await delivered_in_channel(client, self.pacer, destination, delivery.key)
             if found is not None:
                 log.warning(
                     "found %s in %s (sent before a crash): not posting again", delivery.key, destination.key
@@ -159,7 +164,7 @@ class SlackAdapter:
         thread_ts = thread.thread_id or thread.message_id
         retry = delivery is not None and delivery.retry
         client = await self._client_for(thread.destination)
-        present = await delivered_in_thread(client, thread) if retry else set()
+        present = await delivered_in_thread(client, self.pacer, thread) if retry else set()
         for index, message in enumerate(await self.practice.render(card, thread.destination.workspace_id)):
             part = Delivery(f"{delivery.key}:{index}") if delivery is not None else None
             if part is not None and part.key in present:
@@ -317,10 +322,13 @@ class SlackAdapter:
     async def _call(
         self, client: AsyncWebClient, destination: Destination, method: str, **arguments: Any
     ) -> Any:
-        """Call the Web API; errors meaning the channel is unusable become DestinationUnavailable."""
+        """Call the Web API in its turn (`pacing`); errors meaning the channel is unusable become
+        DestinationUnavailable."""
         self._reuse_connections()
         try:
-            return await getattr(client, method)(**arguments)
+            name = method.replace("_", ".", 1)
+            async with self.pacer.call(destination.workspace_id, name, destination.channel_id):
+                return await getattr(client, method)(**arguments)
         except SlackApiError as exc:
             code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
             self.service.metrics.platform_errors.labels(PLATFORM, code).inc()

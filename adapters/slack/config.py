@@ -3,10 +3,11 @@ app's OAuth credentials to install to many workspaces (HTTP mode), picked from t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from adapters.slack.oauth import SlackOAuthConfig
+from adapters.slack.pacing import INTERNAL_APP_RATES, SlackRates
 from bot.ops.settings import Settings
 from bot.seam import PlatformSetupError
 
@@ -29,8 +30,11 @@ class SlackConfig:
     port: int = 3000
     path: str = "/slack/events"
     admin_user_ids: frozenset[str] = frozenset()
-    # Retries per call: bounded, so a platform outage never holds a send forever.
-    rate_limit_retries: int = 2
+    # Slack's limits the adapter keeps to (see `pacing`).
+    rates: SlackRates = field(default_factory=SlackRates)
+    # Retries per call: bounded, so a platform outage never holds a send forever. Calls are paced,
+    # so a 429 is rare; a few retries keep one from failing a daily post (retried a minute later).
+    rate_limit_retries: int = 4
     server_error_retries: int = 2
     connection_retries: int = 2
     oauth: SlackOAuthConfig | None = None
@@ -68,6 +72,7 @@ def slack_config(settings: Settings) -> SlackConfig:
         port=settings.slack_port,
         path=settings.slack_path,
         admin_user_ids=frozenset(settings.admin_user_ids),
+        rates=INTERNAL_APP_RATES,
     )
 
 

@@ -1,7 +1,10 @@
 """Delivery keys on Slack: a send carries its key in the message's metadata, which stays in the
 channel's history, so a retry finds what an earlier attempt delivered and adopts it.
 
-First attempts make no extra call; only a retry reads the history (or the thread's replies).
+First attempts make no extra call; only a retry reads the history (or the thread's replies). Those
+reads are the scarcest calls an app has (one a minute per workspace, 15 messages, for apps outside
+the Slack Marketplace): they wait for their turn in the pacer, and the core runs retries in a lane
+of their own so first attempts never queue behind them.
 """
 
 from __future__ import annotations
@@ -12,14 +15,13 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.pacing import Pacer
 from adapters.slack.render import SlackMessage
 from bot.seam import Delivery, Destination, ThreadRef
 
 log = logging.getLogger(__name__)
 
 DELIVERY_EVENT = "mlq_delivery"
-# How far back a retry looks for a message an earlier attempt delivered (a day's chatter fits).
-LOOKBACK_MESSAGES = 200
 
 
 def tagged(message: SlackMessage, delivery: Delivery | None) -> dict[str, Any]:
@@ -41,12 +43,16 @@ def delivery_key(message: dict[str, Any]) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
-async def delivered_in_channel(client: AsyncWebClient, destination: Destination, key: str) -> str | None:
-    """Return the ts of the channel's recent message tagged with `key`, if any."""
+async def delivered_in_channel(
+    client: AsyncWebClient, pacer: Pacer, destination: Destination, key: str
+) -> str | None:
+    """Return the ts of the channel's recent message tagged with `key`, if any (one page of history:
+    the message is sought soon after the attempt, when it is among the channel's newest)."""
     try:
-        history = await client.conversations_history(
-            channel=destination.channel_id, limit=LOOKBACK_MESSAGES, include_all_metadata=True
-        )
+        async with pacer.call(destination.workspace_id, "conversations.history", destination.channel_id):
+            history = await client.conversations_history(
+                channel=destination.channel_id, limit=pacer.rates.history_page, include_all_metadata=True
+            )
     except SlackApiError as exc:
         # Without history we can't tell: post again (a bounded duplicate beats a lost post).
         log.warning("could not read %s to look for %s: %s", destination.key, key, exc.response.get("error"))
@@ -57,15 +63,18 @@ async def delivered_in_channel(client: AsyncWebClient, destination: Destination,
     return None
 
 
-async def delivered_in_thread(client: AsyncWebClient, thread: ThreadRef) -> set[str]:
-    """Return the delivery keys of the messages already in a thread."""
+async def delivered_in_thread(client: AsyncWebClient, pacer: Pacer, thread: ThreadRef) -> set[str]:
+    """Return the delivery keys of the messages already in a thread (its first page of replies: the
+    question and the answer's parts come first)."""
+    destination = thread.destination
     try:
-        replies = await client.conversations_replies(
-            channel=thread.destination.channel_id,
-            ts=thread.thread_id or thread.message_id,
-            limit=LOOKBACK_MESSAGES,
-            include_all_metadata=True,
-        )
+        async with pacer.call(destination.workspace_id, "conversations.replies", destination.channel_id):
+            replies = await client.conversations_replies(
+                channel=destination.channel_id,
+                ts=thread.thread_id or thread.message_id,
+                limit=pacer.rates.history_page,
+                include_all_metadata=True,
+            )
     except SlackApiError as exc:
         log.warning("could not read thread %s: %s", thread.message_id, exc.response.get("error"))
         return set()

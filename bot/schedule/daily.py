@@ -7,12 +7,14 @@ and what they share in `cycle`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from datetime import timedelta
 
 from bot.content.questions import Question
 from bot.records import PostRecord, Subscription
 from bot.schedule.cycle import CycleContext, gather_logged
+from bot.schedule.lanes import Lanes, fair_order
 from bot.schedule.posting import DailyPoster
 from bot.schedule.revealing import Revealer
 from bot.schedule.rules import Slot, latest_slot
@@ -83,11 +85,12 @@ class DailyCycle:
                     return dict(counts)
 
     async def _run_due_once(self) -> dict[str, int]:
-        """One pass. Sends run `send_concurrency` at a time, so a fan-out to many channels is
-        bounded by the platform's latency, not by one send after another."""
+        """One pass. Sends run `send_concurrency` at a time per platform limit key (a Slack
+        workspace), in round-robin order over the keys: each budget is used as fast as its
+        platform allows, and a large workspace does not delay the others."""
         now = self.ctx.clock.now()
         counts: Counter[str] = Counter()
-        limit = asyncio.Semaphore(self.ctx.config.send_concurrency)
+        lanes = Lanes(self.ctx.adapters, self.ctx.config.send_concurrency)
         subscriptions = [
             s
             for s in await self.ctx.store.list_subscriptions()
@@ -101,18 +104,24 @@ class DailyCycle:
         # Only the dates of these slots (today and perhaps yesterday or tomorrow across zones):
         # every replica reads this at every pass, so days of past posts would cost them all.
         done = await self.ctx.store.post_keys({slot.local_date for _, slot in latest})
-        due = [
-            (subscription, slot)
-            for subscription, slot in latest
-            if (subscription.id, slot.local_date) not in done
-        ]
+        due = fair_order(
+            (
+                (subscription, slot)
+                for subscription, slot in latest
+                if (subscription.id, slot.local_date) not in done
+            ),
+            key=lambda item: lanes.key(item[0].destination),
+        )
 
         async def reveal(post: PostRecord) -> None:
-            async with limit:
+            # A post without a thread has nothing to reveal (the revealer says so at once).
+            where = post.thread.destination if post.thread else None
+            async with lanes.slot(where) if where else contextlib.nullcontext():
                 if not self.ctx.stopping and not await self.revealer.blocked(post):
                     counts["reveal-" + await self.revealer.reveal(post)] += 1
 
-        await self.poster.post_due(due, limit, counts)
+        await self.poster.post_due(due, lanes, counts)
         awaiting = await self.ctx.store.posts_awaiting_reveal(due_by=now)
+        awaiting = fair_order(awaiting, key=lambda p: lanes.key(p.thread.destination) if p.thread else "")
         await gather_logged(reveal(p) for p in awaiting)
         return dict(counts)

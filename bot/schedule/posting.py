@@ -15,15 +15,18 @@ from datetime import datetime
 
 from bot.content.questions import Question
 from bot.messages import CardKind, Notice, NoticeKind, question_card
-from bot.records import PostClaim, Subscription
+from bot.records import PostClaim, PostRecord, Subscription
+from bot.schedule.batching import GroupCommit
 from bot.schedule.cycle import CycleContext, gather_logged
+from bot.schedule.lanes import Lanes
 from bot.schedule.rules import Slot
 from bot.schedule.selection import NoQuestionMatches
 from bot.seam import ChatAdapter, Delivery, DestinationUnavailable, ThreadRef
 from bot.store.protocol import Draw, PostRequest, SentPost
 
 log = logging.getLogger(__name__)
-# Daily posts are claimed in chunks of about this many rounds of concurrent sends, at most MAX_CHUNK.
+# Daily posts are claimed in chunks of about this many rounds of concurrent sends (over every limit
+# key due), at most MAX_CHUNK.
 CHUNK_ROUNDS = 10
 MAX_CHUNK = 250
 
@@ -56,34 +59,46 @@ class DailyPoster:
 
     def __init__(self, ctx: CycleContext) -> None:
         self.ctx = ctx
+        # Sends starting, and sends accepted, written in batches shared by the sends in flight.
+        self._starting: GroupCommit[int, None] = GroupCommit(self._mark_starting)
+        self._sent: GroupCommit[SentPost, PostRecord] = GroupCommit(self._mark_sent)
 
     # Posts --------------------------------------------------------------------------------
     #
     # Due posts go out a chunk at a time: one transaction claims the chunk, one query reads the
-    # rotations of its channels, one transaction records the questions drawn, and one records the
-    # sends, so the database costs a few commits per chunk instead of four per post. While a chunk
-    # is sending, the next one is claimed. A "sent" mark recorded at the end of its chunk leaves the
-    # same window as a crash right after a send: the claim is taken over after its lease as a retry,
-    # and the adapter finds the message by its delivery key instead of posting it again.
+    # rotations of its channels, one transaction records the questions drawn. While a chunk is
+    # sending, the next one is claimed. Each send is recorded as starting just before it goes and as
+    # sent once accepted, in group commits (a write per wave of sends in flight, not per post). A
+    # crash so leaves unconfirmed only the sends in flight: their claims are taken over after the
+    # lease as retries that look for the message by its delivery key (one history read each, which
+    # Slack allows once a minute), while claims whose send never started are simply sent.
 
     @property
     def chunk_size(self) -> int:
-        """Posts claimed together: about CHUNK_ROUNDS rounds of `send_concurrency` sends."""
-        return max(1, min(MAX_CHUNK, self.ctx.config.send_concurrency * CHUNK_ROUNDS))
+        """Posts claimed together for one limit key: CHUNK_ROUNDS rounds of `send_concurrency` sends."""
+        return self.chunk_size_for(1)
+
+    def chunk_size_for(self, keys: int) -> int:
+        """Posts claimed together when `keys` limit keys are due: each lane gets its rounds."""
+        return max(1, min(MAX_CHUNK, self.ctx.config.send_concurrency * CHUNK_ROUNDS * max(1, keys)))
 
     async def post_slots(self, items: list[tuple[Subscription, Slot]]) -> list[str]:
         """Post several slots as one chunk (claimed, drawn and recorded together), each at most once;
         return the outcomes (in no particular order)."""
         jobs, outcomes = await self._claim_chunk(items)
-        limit = asyncio.Semaphore(self.ctx.config.send_concurrency)
-        return outcomes + await self._send_chunk(jobs, limit, stoppable=False)
+        lanes = Lanes(self.ctx.adapters, self.ctx.config.send_concurrency)
+        return outcomes + await self._send_chunk(jobs, lanes, stoppable=False)
 
     async def post_due(
-        self, due: list[tuple[Subscription, Slot]], limit: asyncio.Semaphore, counts: Counter[str]
+        self, due: list[tuple[Subscription, Slot]], lanes: Lanes, counts: Counter[str]
     ) -> None:
-        """Post the due slots chunk by chunk; the next chunk is claimed while the last one sends."""
+        """Post the due slots (in fair order over their limit keys) chunk by chunk; the next chunk
+        is claimed while the last one sends."""
         sending: deque[asyncio.Task[list[str]]] = deque()
-        size = self.chunk_size
+        # Retries that must first look for an earlier attempt (one history read a minute on Slack)
+        # finish on their own time, outside the window of chunks, so new posts never wait for them.
+        recovering: list[asyncio.Task[list[str]]] = []
+        size = self.chunk_size_for(len({lanes.key(s.destination) for s, _ in due}))
         try:
             for start in range(0, len(due), size):
                 if self.ctx.stopping:
@@ -97,15 +112,21 @@ class DailyPoster:
                     log.exception("catch-up item failed: claiming a chunk of daily posts")
                     continue
                 counts.update(outcomes)
+                retries = [job for job in jobs if job.claim.attempted]
+                if retries:
+                    recovering.append(asyncio.create_task(self._send_chunk(retries, lanes, stoppable=True)))
+                    jobs = [job for job in jobs if not job.claim.attempted]
                 # A chunk other replicas took entirely has nothing to send; counted as one of the two
                 # chunks in flight, it would make this replica wait for its last chunk's sends to
                 # finish before claiming again, leaving its send slots idle (benchmarks/replicas.py).
                 if jobs:
-                    sending.append(asyncio.create_task(self._send_chunk(jobs, limit, stoppable=True)))
+                    sending.append(asyncio.create_task(self._send_chunk(jobs, lanes, stoppable=True)))
+            sending.extend(recovering)
+            recovering.clear()
             while sending:
                 counts.update(await _settled(sending.popleft()))
         finally:
-            for task in sending:
+            for task in [*sending, *recovering]:
                 task.cancel()
 
     async def _claim_chunk(self, items: list[tuple[Subscription, Slot]]) -> tuple[list[_Job], list[str]]:
@@ -175,14 +196,15 @@ class DailyPoster:
                 now - slot.post_at,
             )
 
-    async def _send_chunk(self, jobs: list[_Job], limit: asyncio.Semaphore, stoppable: bool) -> list[str]:
-        """Send the claimed posts, `limit` at a time; record the sends in one transaction at the end."""
+    async def _send_chunk(self, jobs: list[_Job], lanes: Lanes, stoppable: bool) -> list[str]:
+        """Send the claimed posts, each in its limit key's lane (a retry that must first look for an
+        earlier attempt in its key's recovery lane); each send is recorded as starting before it
+        goes and as sent once accepted, in writes shared with the sends around it (`batching`)."""
         outcomes: list[str] = []
-        sent: list[tuple[_Job, SentPost]] = []
         unsent: list[_Job] = []
 
         async def send(job: _Job) -> None:
-            async with limit:
+            async with lanes.slot(job.subscription.destination, recovery=job.claim.attempted):
                 if (stoppable and self.ctx.stopping) or self._lease_spent(job):
                     unsent.append(job)
                     return
@@ -190,43 +212,53 @@ class DailyPoster:
                     outcome = await self._no_question(job, job.unmatched)
                     outcomes.append(self._counted(job.subscription, outcome))
                     return
+                await self._starting.add(job.claim.post_id)
+                if stoppable and self.ctx.stopping:  # asked to stop while the mark was written
+                    unsent.append(job)
+                    return
                 thread = await self._send_post(job)
                 if thread is None:
                     outcomes.append(self._counted(job.subscription, "failed"))
-                else:
-                    sent.append((job, SentPost(job.claim.post_id, thread, self.ctx.clock.now())))
+                    return
+                mark = SentPost(job.claim.post_id, thread, self.ctx.clock.now())
+                post = await self._sent.add(mark)
+            await self._posted(job, mark, post)
+            outcomes.append(self._counted(job.subscription, "posted"))
 
         await gather_logged(send(job) for job in jobs)
         if unsent:
             # Shutting down (or too slow to send inside the lease): give the claims up, so the
-            # next pass here or elsewhere claims them again as retries.
+            # next pass here or elsewhere claims them again (with no lookup: no send started).
             await self.ctx.store.release_posts(
                 [job.claim.post_id for job in unsent], self.ctx.owner, "not sent: claim given up"
             )
             if not self.ctx.stopping:
                 log.warning("gave up %d daily post claims older than half their lease", len(unsent))
-        if not sent:
-            return outcomes
-        records = await self.ctx.store.mark_posts_sent([mark for _, mark in sent])
-        for (job, mark), post in zip(sent, records, strict=True):
-            destination = job.subscription.destination
-            lag = (mark.posted_at - job.slot.post_at).total_seconds()
-            self.ctx.metrics.post_lag_seconds.labels(destination.platform).observe(max(lag, 0.0))
-            self.ctx.metrics.scheduler_lag_seconds.set(lag)
-            log.info(
-                "posted daily question: subscription=%s destination=%s date=%s question=%s message=%s "
-                "lag=%.1fs",
-                job.subscription.id,
-                destination.key,
-                job.slot.local_date,
-                post.question_id,
-                mark.thread.message_id,
-                lag,
-            )
-            for listener in self.ctx.listeners:
-                await listener.post_sent(post)
-            outcomes.append(self._counted(job.subscription, "posted"))
         return outcomes
+
+    async def _mark_sent(self, marks: list[SentPost]) -> list[PostRecord]:
+        return await self.ctx.store.mark_posts_sent(marks)
+
+    async def _mark_starting(self, post_ids: list[int]) -> list[None]:
+        await self.ctx.store.mark_posts_sending(post_ids, self.ctx.clock.now())
+        return [None] * len(post_ids)
+
+    async def _posted(self, job: _Job, mark: SentPost, post: PostRecord) -> None:
+        destination = job.subscription.destination
+        lag = (mark.posted_at - job.slot.post_at).total_seconds()
+        self.ctx.metrics.post_lag_seconds.labels(destination.platform).observe(max(lag, 0.0))
+        self.ctx.metrics.scheduler_lag_seconds.set(lag)
+        log.info(
+            "posted daily question: subscription=%s destination=%s date=%s question=%s message=%s lag=%.1fs",
+            job.subscription.id,
+            destination.key,
+            job.slot.local_date,
+            post.question_id,
+            mark.thread.message_id,
+            lag,
+        )
+        for listener in self.ctx.listeners:
+            await listener.post_sent(post)
 
     def _lease_spent(self, job: _Job) -> bool:
         """True if the claim is older than half its lease: another process may soon take it over."""
@@ -253,7 +285,7 @@ class DailyPoster:
         question = job.question
         if question is None:
             raise RuntimeError(f"post={job.claim.post_id} has no question to send")
-        delivery = Delivery(f"mlq-post-{job.claim.post_id}", retry=job.claim.taken_over)
+        delivery = Delivery(f"mlq-post-{job.claim.post_id}", retry=job.claim.attempted)
         try:
             if job.new_cycle:
                 await job.adapter.post_notice(

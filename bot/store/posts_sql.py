@@ -58,12 +58,19 @@ class PostQueries:
                     ),
                 )
                 .values(status="claimed", lease_until=now + lease, claimed_by=owner)
-                .returning(posts.c.id, posts.c.question_id)
+                .returning(posts.c.id, posts.c.question_id, posts.c.posted_at)
             )
             row = (await conn.execute(takeover)).first()
         if row is None:
             return None
-        return PostClaim(row.id, subscription_id, local_date, row.question_id, taken_over=True)
+        return PostClaim(
+            row.id,
+            subscription_id,
+            local_date,
+            row.question_id,
+            taken_over=True,
+            attempted=row.posted_at is not None,
+        )
 
     async def claim_posts(
         self, requests: Sequence[PostRequest], now: datetime, lease: timedelta, owner: str
@@ -122,12 +129,23 @@ class PostQueries:
                     update(posts)
                     .where(takeable)
                     .values(status="claimed", lease_until=lease_until, claimed_by=owner)
-                    .returning(posts.c.id, posts.c.subscription_id, posts.c.local_date, posts.c.question_id)
+                    .returning(
+                        posts.c.id,
+                        posts.c.subscription_id,
+                        posts.c.local_date,
+                        posts.c.question_id,
+                        posts.c.posted_at,
+                    )
                 )
                 for row in await conn.execute(takeover):
                     claims.append(
                         PostClaim(
-                            row.id, row.subscription_id, row.local_date, row.question_id, taken_over=True
+                            row.id,
+                            row.subscription_id,
+                            row.local_date,
+                            row.question_id,
+                            taken_over=True,
+                            attempted=row.posted_at is not None,
                         )
                     )
         return claims
@@ -206,6 +224,18 @@ class PostQueries:
             rows = (await conn.execute(select(posts).where(posts.c.id.in_(ids)))).all()
         found = {row.id: _post(row) for row in rows}
         return [found[post_id] for post_id in ids]
+
+    async def mark_posts_sending(self, post_ids: Sequence[int], at: datetime) -> None:
+        if not post_ids:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(posts)
+                .where(
+                    posts.c.id.in_(list(post_ids)), posts.c.status == "claimed", posts.c.posted_at.is_(None)
+                )
+                .values(posted_at=at)
+            )
 
     async def release_posts(self, post_ids: Sequence[int], owner: str, reason: str) -> None:
         if not post_ids:

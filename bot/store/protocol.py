@@ -154,6 +154,12 @@ class Store(PracticeStore, WebStore, HomeStore, Protocol):
         """`mark_post_sent` for many posts in one transaction; the posts in the same order."""
         ...
 
+    async def mark_posts_sending(self, post_ids: Sequence[int], at: datetime) -> None:
+        """Record that sends of these claimed posts start now (in `posted_at` until the send is
+        recorded): a takeover of one of them (`attempted=True`) looks for what it delivered first,
+        and a takeover of a claim whose send never started does not."""
+        ...
+
     async def release_posts(self, post_ids: Sequence[int], owner: str, reason: str) -> None:
         """Give up claims `owner` still holds without sending (marked failed, so claimed again as
         retries); a claim someone else has taken over is left alone."""

@@ -22,6 +22,9 @@ class RecordingAdapter:
     lookups: int = 0
     _next_id: int = 0
 
+    def limit_key(self, destination: Destination) -> str:
+        return f"{self.platform}:{destination.workspace_id or '-'}"
+
     def _check(self, destination: Destination) -> None:
         if self.unavailable:
             raise DestinationUnavailable(destination, self.unavailable)

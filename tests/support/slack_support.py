@@ -40,6 +40,7 @@ from tests.support.slack_views import view_problems
 
 if TYPE_CHECKING:
     from tests.support.slack_workspaces import FakeWorkspaces
+from tests.support.slack_limits import SlackLimits
 
 BOT_TOKEN = "xoxb-test-bot-token-not-real"
 APP_TOKEN = "xapp-test-app-token-not-real"
@@ -92,6 +93,12 @@ class FakeSlack:
     # Several workspaces installed through OAuth, each with its own tokens and channels (None: one
     # workspace, any token accepted).
     workspaces: FakeWorkspaces | None = None
+    # Slack's rate limits, enforced when set (off by default: most tests are about other things).
+    # A call's workspace is its token's (`token_teams`), else its channel's (`channel_teams`), else TEAM.
+    limits: SlackLimits | None = None
+    token_teams: dict[str, str] = field(default_factory=dict)
+    channel_teams: dict[str, str] = field(default_factory=dict)
+    ratelimited: list[WebCall] = field(default_factory=list)  # calls answered 429 by `limits`
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -177,6 +184,17 @@ class FakeSlack:
         elif raw:
             args.update({k: v[0] for k, v in parse_qs(raw).items()})
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
+        if self.limits is not None:
+            channel = str(args.get("channel") or "")
+            team = self.token_teams.get(token or "") or self.channel_teams.get(channel) or TEAM
+            retry_after = self.limits.check(team, method, channel)
+            if retry_after is not None:
+                await self._record(lambda: self.ratelimited.append(WebCall(method, args, token)))
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(retry_after)},
+                )
         await self._record(lambda: self.calls.append(WebCall(method, args, token)))
         refused = self.workspaces.refusal(method, args, token) if self.workspaces is not None else None
         if refused is not None:
@@ -246,13 +264,12 @@ class FakeSlack:
             channel = dm_channel(str(args.get("channel")))
             self.messages.setdefault(channel, []).append(message)
             return {"channel": channel, "ts": ts, "message": message}
-        if method == "conversations.history":
+        if method == "conversations.history":  # newest first
             posted = self.messages.get(str(args.get("channel")), [])
-            return {"messages": [m for m in reversed(posted) if not m["thread_ts"]], "has_more": False}
-        if method == "conversations.replies":
+            return self._page([m for m in reversed(posted) if not m["thread_ts"]], args)
+        if method == "conversations.replies":  # the parent, then its replies oldest first
             posted = self.messages.get(str(args.get("channel")), [])
-            thread = [m for m in posted if args.get("ts") in (m["ts"], m["thread_ts"])]
-            return {"messages": thread, "has_more": False}
+            return self._page([m for m in posted if args.get("ts") in (m["ts"], m["thread_ts"])], args)
         if method == "chat.update":
             return {"channel": args.get("channel"), "ts": args.get("ts")}
         if method == "users.info":
@@ -323,6 +340,13 @@ class FakeSlack:
         data = await request.read()
         await self._record(lambda: self.files[file_id].__setitem__("data", data))
         return web.Response(text=f"OK - {len(data)}")
+
+    def _page(self, messages: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+        """One page of messages: `limit` of them (Slack's default 100), at most the limits' page."""
+        size = int(args.get("limit") or 100)
+        if self.limits is not None:
+            size = min(size, self.limits.history_page)
+        return {"messages": messages[:size], "has_more": len(messages) > size}
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -643,6 +667,31 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@dataclass
+class StoppedClock:
+    """A monotonic clock that moves only when told (for the rate limits' budgets)."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def limits_clock() -> StoppedClock:
+    return StoppedClock()
+
+
+@pytest.fixture
+def limited_slack(fake_slack: FakeSlack, limits_clock: StoppedClock) -> FakeSlack:
+    """The fake Slack enforcing Slack's stated limits, on a clock that moves only when told."""
+    fake_slack.limits = SlackLimits(clock=limits_clock)
+    return fake_slack
 
 
 @pytest.fixture

@@ -351,6 +351,7 @@ async def test_after_a_crash_the_post_already_in_the_channel_is_found_by_its_met
     )
     assert claim is not None
     await store.set_post_question(claim.post_id, "keras-easy")
+    await store.mark_posts_sending([claim.post_id], clock.now())
     await slack_http.client.chat_postMessage(
         channel="C0GENERAL",
         text="Daily question",

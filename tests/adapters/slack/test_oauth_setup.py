@@ -43,6 +43,17 @@ def test_a_client_id_and_secret_install_to_many_workspaces_in_http_mode() -> Non
     assert CLIENT_SECRET not in repr(config)
 
 
+def test_one_workspace_reads_history_at_tier_3_and_many_at_one_a_minute() -> None:
+    """Slack's 1-a-minute history limit binds distributed apps outside the Marketplace, not a team's
+    own app: a crash-recovery lookup waits a minute only when installed to many workspaces."""
+    one = slack_config(
+        _settings(slack_bot_token=SecretStr(BOT_TOKEN), slack_signing_secret=SecretStr(SIGNING_SECRET))
+    )
+    many = slack_config(_settings(**OAUTH, slack_signing_secret=SecretStr(SIGNING_SECRET)))
+    assert (one.rates.history.per_minute, one.rates.history_page) == (50, 100)
+    assert (many.rates.history.per_minute, many.rates.history_page) == (1, 15)
+
+
 @pytest.mark.parametrize(
     ("configured", "named"),
     [

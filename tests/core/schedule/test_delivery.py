@@ -46,12 +46,33 @@ async def test_a_claim_left_by_a_process_killed_after_sending_is_taken_over_with
     )
     assert claim is not None
     await store.set_post_question(claim.post_id, "keras-easy")
+    await store.mark_posts_sending([claim.post_id], clock.now())
     adapter.delivered[f"mlq-post-{claim.post_id}"] = ThreadRef(subscription.destination, "m-from-a")
     clock.advance(crashed.config.lease + timedelta(seconds=1))
     assert (await survivor.run_due())["posted"] == 1
     assert adapter.questions == [] and adapter.lookups == 1
     post = await store.get_post(claim.post_id)
     assert post is not None and post.thread is not None and post.thread.message_id == "m-from-a"
+
+
+async def test_a_claim_taken_over_before_its_send_started_is_sent_without_a_lookup(
+    service_factory: Callable[..., PracticeService],
+    adapter: RecordingAdapter,
+    subscription: Subscription,
+    clock: FakeClock,
+    store: SqlStore,
+) -> None:
+    """A died holding a claim it never started sending: B sends it as a first attempt (no history read)."""
+    crashed = service_factory(owner="process-a")
+    survivor = service_factory(owner="process-b")
+    clock.set(POST_AT)
+    claim = await store.claim_post(
+        subscription.id, POST_AT.date(), POST_AT, REVEAL_AT, clock.now(), crashed.config.lease, crashed.owner
+    )
+    assert claim is not None
+    clock.advance(crashed.config.lease + timedelta(seconds=1))
+    assert (await survivor.run_due())["posted"] == 1
+    assert len(adapter.questions) == 1 and adapter.lookups == 0
 
 
 async def test_a_reveal_whose_reply_was_lost_is_not_posted_twice(

@@ -100,7 +100,7 @@ async def test_racing_fan_outs_in_several_chunks_post_each_subscription_once(
     assert await store.post_keys([POST_AT.date()]) == {(s.id, POST_AT.date()) for s in subscriptions}
 
 
-async def test_a_chunk_costs_one_claim_one_read_and_two_records(
+async def test_a_chunk_costs_one_claim_one_read_and_one_record_of_its_draws(
     service_factory: Callable[..., PracticeService],
     store: SqlStore,
     bank: QuestionBank,
@@ -116,10 +116,8 @@ async def test_a_chunk_costs_one_claim_one_read_and_two_records(
     service = service_factory(store=counting, config=config, rotation=rotation)
     clock.set(POST_AT)
     assert (await service.run_due())["posted"] == 25
-    batch = {
-        name: counting.calls[name] for name in ("claim_posts", "rotations", "record_draws", "mark_posts_sent")
-    }
-    assert batch == {"claim_posts": 3, "rotations": 3, "record_draws": 3, "mark_posts_sent": 3}
+    batch = {name: counting.calls[name] for name in ("claim_posts", "rotations", "record_draws")}
+    assert batch == {"claim_posts": 3, "rotations": 3, "record_draws": 3}
     per_post = ("claim_post", "rotation", "record_asked", "set_post_question", "mark_post_sent")
     assert not any(counting.calls[name] for name in per_post)
 
@@ -172,6 +170,22 @@ async def test_a_chunk_taken_by_another_replica_does_not_hold_up_the_next_claim(
         platform.gate.set()
         counts = await fan_out
     assert counts["posted"] == 20
+
+
+async def test_sends_in_flight_together_share_their_start_and_sent_records(
+    service_factory: Callable[..., PracticeService],
+    store: SqlStore,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
+) -> None:
+    """25 sends at once: their starts are written together, and so are their sends (not 25 of each)."""
+    await _subscribe(store, berlin_schedule, clock, 25)
+    counting = CountingStore(store)
+    config = ServiceConfig(default_zone=ZoneInfo("Europe/Berlin"), send_concurrency=25)
+    service = service_factory(store=counting, config=config)
+    clock.set(POST_AT)
+    assert (await service.run_due())["posted"] == 25
+    assert counting.calls["mark_posts_sending"] <= 2 and counting.calls["mark_posts_sent"] <= 2
 
 
 class StopAfterFirstSend(RecordingAdapter):
