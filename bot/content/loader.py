@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ class Problem:
 class LoadResult:
     questions: list[Question] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # How many of the questions came from the parsed-bank cache instead of being parsed.
+    from_cache: int = 0
 
     @property
     def ok(self) -> bool:
@@ -57,15 +60,25 @@ def question_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.md") if p.name.lower() != "readme.md")
 
 
-def load_questions(root: Path) -> LoadResult:
-    """Load and validate every question file under root; duplicates are checked across files."""
+ParseFile = Callable[[Path, str], tuple["Question | None", list[Problem]]]
+
+
+def load_questions(
+    root: Path, paths: Sequence[Path] | None = None, parse: ParseFile | None = None
+) -> LoadResult:
+    """Load and validate every question file under root; duplicates are checked across files.
+
+    `paths` saves a second walk of the folder when the caller has listed it; `parse` (given a file
+    and its path as shown) replaces parsing each file, e.g. by the parsed-bank cache.
+    """
     result = LoadResult()
     seen: dict[str, str] = {}
-    paths = question_files(root)
+    paths = question_files(root) if paths is None else paths
     if not paths:
         result.problems.append(Problem(_display(root), 0, "no question files found"))
-    for path in paths:
-        question, problems = parse_question_file(path)
+    shown = display_paths(root, paths)
+    for path, path_shown in zip(paths, shown, strict=True):
+        question, problems = (parse or parse_question_at)(path, path_shown)
         result.problems.extend(problems)
         if question is None:
             continue
@@ -81,11 +94,26 @@ def load_questions(root: Path) -> LoadResult:
 
 def parse_question_file(path: Path) -> tuple[Question | None, list[Problem]]:
     """Parse one file; return the question (None if unusable) and every problem found."""
-    shown = _display(path)
+    return parse_question_at(path, _display(path))
+
+
+def parse_question_at(path: Path, shown: str) -> tuple[Question | None, list[Problem]]:
+    """Parse one file, naming it `shown` in the question and its problems."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         return None, [Problem(shown, 0, f"cannot read file: {exc}")]
+    return parse_question_bytes(path, shown, data)
+
+
+def parse_question_bytes(path: Path, shown: str, data: bytes) -> tuple[Question | None, list[Problem]]:
+    """Parse a file's bytes as read (so a caller that hashed them parses exactly what it hashed)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(shown, 0, f"cannot read file: {exc}")]
+    # As reading in text mode would: Windows and old Mac line ends become "\n".
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _Parser(shown, path, text).parse()
 
 
@@ -465,6 +493,34 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def display_paths(root: Path, paths: Sequence[Path]) -> list[str]:
+    """Return each file's path as problems and questions show it: relative to the working folder.
+
+    Resolving every file costs a system call per folder of its path, which for a large bank was a
+    sixth of loading it. The folders below root were walked without following links (rglob), so
+    only root itself, and a file that is a link, need resolving: the rest is root's resolved path
+    joined to each file's path below root (string work, as pathlib's is slow at this count).
+    """
+    try:
+        base = str(root.resolve())
+        cwd = str(Path.cwd())
+    except OSError:
+        return [_display(path) for path in paths]
+    given = str(root)
+    prefix = "" if given == "." else given.rstrip(os.sep) + os.sep
+    base_prefix = base.rstrip(os.sep) + os.sep
+    cwd_prefix = cwd.rstrip(os.sep) + os.sep
+    shown = []
+    for path in paths:
+        text = str(path)
+        if not text.startswith(prefix) or text == given or path.is_symlink():
+            shown.append(_display(path))
+            continue
+        resolved = base_prefix + text[len(prefix) :]
+        shown.append(resolved[len(cwd_prefix) :] if resolved.startswith(cwd_prefix) else text)
+    return shown
 
 
 def format_problems(problems: Iterable[Problem]) -> str:

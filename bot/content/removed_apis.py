@@ -30,10 +30,17 @@ MIGRATION_TAGS = {"migration", "legacy"}
 
 def removed_api_uses(text: str, first_line: int) -> list[tuple[int, str]]:
     """Return (line, message) for every removed API named in text from first_line on."""
-    found = []
+    found: list[tuple[int, str]] = []
     lines = text.splitlines()
+    # Most files name none of them: one search of the whole text per pattern rules a pattern out
+    # (a match on one line is also a match in the text) instead of one search per line, which was
+    # the slowest step of loading a large bank. Only the patterns found are searched line by line.
+    rest = "\n".join(lines[first_line - 1 :])
+    present = [(pattern, what) for pattern, what in REMOVED_APIS if pattern.search(rest)]
+    if not present:
+        return found
     for number in range(first_line, len(lines) + 1):
-        for pattern, what in REMOVED_APIS:
+        for pattern, what in present:
             if pattern.search(lines[number - 1]):
                 message = f"uses a removed API: {what}; tag the question 'migration' if it is about migrating"
                 found.append((number, message))
