@@ -30,7 +30,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-from bot.content.loader import LoadResult, Problem, load_questions, parse_question_bytes
+from bot.content.loader import LoadResult, Problem, load_questions, parse_question_bytes, paused_collection
 from bot.content.questions import Question, Reference, Snippet
 from bot.content.rubric import ClaimCheck, KeyPoint, Misconception, Rubric, Track
 from bot.content.taxonomy import Difficulty, QuestionType
@@ -65,6 +65,10 @@ class BankCache:
 
         The result is the one parsing every file would give; `from_cache` counts the reused ones.
         """
+        with paused_collection():
+            return self._load(root, paths)
+
+    def _load(self, root: Path, paths: Sequence[Path]) -> LoadResult:
         target = self.folder / _file_name(root)
         stored = self._read(target)
         kept: dict[str, Entry] = {}
