@@ -142,10 +142,28 @@ def parse_question_file(path: Path) -> tuple[Question | None, list[Problem]]:
 def parse_question_at(path: Path, shown: str) -> tuple[Question | None, list[Problem]]:
     """Parse one file, naming it `shown` in the question and its problems."""
     try:
-        data = path.read_bytes()
+        data = read_file(str(path))
     except OSError as exc:
         return None, [Problem(shown, 0, f"cannot read file: {exc}")]
     return parse_question_bytes(path, shown, data)
+
+
+def read_file(path: str) -> bytes:
+    """Return a file's bytes, raising OSError naming the file as Path.read_bytes does.
+
+    Four system calls instead of read_bytes' seven or eight (it also asks whether the file is a
+    terminal and stats it twice): at 10,000 files, reading them was half of a warm start.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while chunk := os.read(descriptor, 1 << 16):
+            chunks.append(chunk)
+    except OSError as exc:  # e.g. a folder: open() accepts it, read() refuses it, naming no file
+        raise OSError(exc.errno, exc.strerror, path) from None
+    finally:
+        os.close(descriptor)
+    return b"".join(chunks)
 
 
 def parse_question_bytes(path: Path, shown: str, data: bytes) -> tuple[Question | None, list[Problem]]:
