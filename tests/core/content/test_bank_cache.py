@@ -319,3 +319,22 @@ def test_two_processes_filling_the_cache_at_once_leave_a_whole_cache(
     assert outputs == [[str(len(IDS)), "0"]] * 2
     assert cache.load(bank, question_files(bank)).from_cache == len(IDS)
     assert [p.name for p in cache.folder.iterdir()] == [cache_file(cache).name]
+
+
+def test_mlq_content_cache_fills_the_cache_a_start_then_reads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bank: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`mlq content cache` (run while building the image) leaves every question for the next load."""
+    monkeypatch.setenv("MLQ_BANK_CACHE_DIR", str(tmp_path / "filled"))
+    assert main(["content", "cache", str(bank)]) == 0
+    assert f"3 question(s) of {bank} cached in {tmp_path / 'filled'}" in capsys.readouterr().out
+    assert BankCache(tmp_path / "filled").load(bank, question_files(bank)).from_cache == len(IDS)
+
+
+def test_mlq_content_cache_refuses_when_the_cache_is_off(
+    monkeypatch: pytest.MonkeyPatch, bank: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With MLQ_BANK_CACHE_DIR=off there is nothing to fill: a usage error that says so."""
+    monkeypatch.setenv("MLQ_BANK_CACHE_DIR", "off")
+    assert main(["content", "cache", str(bank)]) == 2
+    assert "MLQ_BANK_CACHE_DIR is off" in capsys.readouterr().err
