@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content.cache import BankCache
-from bot.content.loader import Problem, format_problems, load_questions, question_files
+from bot.content.files import question_files
+from bot.content.loader import Problem, format_problems, load_questions
 from bot.content.questions import Question
 from bot.content.rubric import Track
 from bot.content.taxonomy import TOPICS, Difficulty

@@ -30,13 +30,13 @@ from typing import Any
 import frontmatter
 import yaml
 
+from bot.content.files import read_file
 from bot.content.loader import (
     LoadResult,
     Problem,
     load_questions,
     parse_question_bytes,
     paused_collection,
-    read_file,
 )
 from bot.content.questions import Question, Reference, Snippet
 from bot.content.rubric import ClaimCheck, KeyPoint, Misconception, Rubric, Track
@@ -49,6 +49,7 @@ FORMAT = 1
 # The modules whose code decides what a file parses to, and this one, which decides how it is stored.
 PARSING_MODULES = (
     "bot.content.loader",
+    "bot.content.files",
     "bot.content.questions",
     "bot.content.rubric",
     "bot.content.sections",

@@ -72,7 +72,7 @@ def _content_lint(args: argparse.Namespace) -> int:
 
 def _content_cache(args: argparse.Namespace) -> int:
     from bot.content.cache import cache_in
-    from bot.content.loader import question_files
+    from bot.content.files import question_files
     from bot.ops.settings import load_settings
 
     cache = cache_in(load_settings().bank_cache_dir)

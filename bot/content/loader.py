@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +14,10 @@ import frontmatter
 import yaml
 
 from bot.content import sections as S
+
+# question_files is also imported from here by older callers.
+from bot.content.files import display_path, display_paths, read_file
+from bot.content.files import question_files as question_files
 from bot.content.questions import Question, Reference, Snippet
 from bot.content.removed_apis import MIGRATION_TAGS, removed_api_uses
 from bot.content.rubric import ClaimCheck, Rubric, Track, parse_checks, parse_rubric, parse_tracks
@@ -55,33 +58,6 @@ class LoadResult:
         return not self.problems
 
 
-def question_files(root: Path) -> list[Path]:
-    """Return every question file below root (or root itself if it is a file), sorted.
-
-    The files `root.rglob("*.md")` finds (folders that are links are not entered), in the same
-    order, but found with os.scandir and sorted on their names: at 10,000 files pathlib's walk and
-    its path comparisons took a tenth of a start-up.
-    """
-    if root.is_file():
-        return [root]
-    found: list[tuple[str, ...]] = []
-    folders: list[tuple[str, ...]] = [()]
-    while folders:
-        parts = folders.pop()
-        try:
-            with os.scandir(root.joinpath(*parts)) as listing:
-                entries = list(listing)
-        except (FileNotFoundError, NotADirectoryError, PermissionError):
-            continue  # as rglob: a folder that vanished or cannot be listed holds nothing
-        for entry in entries:
-            if entry.name.endswith(".md") and entry.name.lower() != "readme.md":
-                found.append((*parts, entry.name))
-            if entry.is_dir(follow_symlinks=False):
-                folders.append((*parts, entry.name))
-    # Path order is the order of the parts, which are all below the same root.
-    return [root.joinpath(*parts) for parts in sorted(found)]
-
-
 ParseFile = Callable[[Path, str], tuple["Question | None", list[Problem]]]
 
 
@@ -117,7 +93,7 @@ def _load(root: Path, paths: Sequence[Path], parse: ParseFile) -> LoadResult:
     result = LoadResult()
     seen: dict[str, str] = {}
     if not paths:
-        result.problems.append(Problem(_display(root), 0, "no question files found"))
+        result.problems.append(Problem(display_path(root), 0, "no question files found"))
     shown = display_paths(root, paths)
     for path, path_shown in zip(paths, shown, strict=True):
         question, problems = parse(path, path_shown)
@@ -136,7 +112,7 @@ def _load(root: Path, paths: Sequence[Path], parse: ParseFile) -> LoadResult:
 
 def parse_question_file(path: Path) -> tuple[Question | None, list[Problem]]:
     """Parse one file; return the question (None if unusable) and every problem found."""
-    return parse_question_at(path, _display(path))
+    return parse_question_at(path, display_path(path))
 
 
 def parse_question_at(path: Path, shown: str) -> tuple[Question | None, list[Problem]]:
@@ -146,24 +122,6 @@ def parse_question_at(path: Path, shown: str) -> tuple[Question | None, list[Pro
     except OSError as exc:
         return None, [Problem(shown, 0, f"cannot read file: {exc}")]
     return parse_question_bytes(path, shown, data)
-
-
-def read_file(path: str) -> bytes:
-    """Return a file's bytes, raising OSError naming the file as Path.read_bytes does.
-
-    Four system calls instead of read_bytes' seven or eight (it also asks whether the file is a
-    terminal and stats it twice): at 10,000 files, reading them was half of a warm start.
-    """
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        chunks = []
-        while chunk := os.read(descriptor, 1 << 16):
-            chunks.append(chunk)
-    except OSError as exc:  # e.g. a folder: open() accepts it, read() refuses it, naming no file
-        raise OSError(exc.errno, exc.strerror, path) from None
-    finally:
-        os.close(descriptor)
-    return b"".join(chunks)
 
 
 def parse_question_bytes(path: Path, shown: str, data: bytes) -> tuple[Question | None, list[Problem]]:
@@ -546,58 +504,6 @@ def _enum(kind: Any, value: object) -> Any:
         return kind(str(value)) if value is not None else None
     except ValueError:
         return None
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def display_paths(root: Path, paths: Sequence[Path]) -> list[str]:
-    """Return each file's path as problems and questions show it: relative to the working folder.
-
-    Resolving every file costs a system call per folder of its path, which for a large bank was a
-    sixth of loading it. The folders below root were walked without following links (rglob), so
-    only root itself, and a file that is a link, need resolving: the rest is root's resolved path
-    joined to each file's path below root (string work, as pathlib's is slow at this count).
-    """
-    try:
-        base = str(root.resolve())
-        cwd = str(Path.cwd())
-    except OSError:
-        return [_display(path) for path in paths]
-    given = str(root)
-    prefix = "" if given == "." else given.rstrip(os.sep) + os.sep
-    base_prefix = base.rstrip(os.sep) + os.sep
-    cwd_prefix = cwd.rstrip(os.sep) + os.sep
-    texts = [str(path) for path in paths]
-    links = _links_among(texts)
-    shown = []
-    for path, text in zip(paths, texts, strict=True):
-        if not text.startswith(prefix) or text == given or text in links:
-            shown.append(_display(path))
-            continue
-        resolved = base_prefix + text[len(prefix) :]
-        shown.append(resolved[len(cwd_prefix) :] if resolved.startswith(cwd_prefix) else text)
-    return shown
-
-
-def _links_among(paths: list[str]) -> set[str]:
-    """Return the paths that are symbolic links: one listing per folder, not a system call per file."""
-    links: set[str] = set()
-    wanted = set(paths)
-    for folder in {os.path.dirname(path) for path in paths}:
-        try:
-            with os.scandir(folder or os.curdir) as listing:
-                for entry in listing:
-                    path = os.path.join(folder, entry.name)
-                    if entry.is_symlink() and path in wanted:
-                        links.add(path)
-        except OSError:
-            links.update(path for path in paths if os.path.dirname(path) == folder and os.path.islink(path))
-    return links
 
 
 def format_problems(problems: Iterable[Problem]) -> str:

@@ -17,7 +17,8 @@ import pytest
 from bot.cli import main
 from bot.content.bank import QuestionBank
 from bot.content.cache import BankCache
-from bot.content.loader import LoadResult, load_questions, question_files
+from bot.content.files import question_files
+from bot.content.loader import LoadResult, load_questions
 from bot.ops.settings import load_settings
 from tests.support.fakes import VALID_QUESTION
 from tests.support.paths import CONTENT, ROOT
@@ -302,7 +303,7 @@ def test_two_processes_filling_the_cache_at_once_leave_a_whole_cache(
         f"""
         import pathlib, time
         from bot.content.cache import BankCache
-        from bot.content.loader import question_files
+        from bot.content.files import question_files
         while not pathlib.Path({str(go)!r}).exists():
             time.sleep(0.01)
         root = pathlib.Path({str(bank)!r})
