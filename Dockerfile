@@ -42,6 +42,7 @@ ENV PYTHONUNBUFFERED=1 \
     PATH="/opt/venv/bin:$PATH" \
     MLQ_CONTENT_DIR=/app/content/questions \
     MLQ_SQLITE_PATH=/app/data/mlquestion.db \
+    MLQ_BANK_CACHE_DIR=/app/cache \
     MLQ_HEALTH_HOST=0.0.0.0 \
     MLQ_HEALTH_PORT=8080
 
@@ -60,7 +61,11 @@ RUN pip install --no-cache-dir --no-index --no-deps --disable-pip-version-check 
 WORKDIR /app
 COPY content ./content
 # Only the SQLite fallback (no DATABASE_URL) writes to disk; give it one writable folder.
-RUN mkdir /app/data && chown mlq:mlq /app/data
+# The parsed bank is cached here, filled now so the first start reads it instead of parsing every
+# file; the bot's user owns the folder so that a bank mounted over /app/content updates the cache.
+RUN mkdir /app/data /app/cache \
+    && mlq content cache \
+    && chown -R mlq:mlq /app/data /app/cache
 
 USER 10001:10001
 

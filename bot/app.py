@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from adapters.console.adapter import CHANNEL, ConsoleAdapter
 from bot.content.bank import Filters, QuestionBank
+from bot.content.cache import cache_in
 from bot.feedback.engines import feedback_engine
 from bot.ops.health import HealthCheck, HealthServer
 from bot.ops.logs import configure_logging
@@ -90,7 +91,7 @@ async def run(settings: Settings, options: RunOptions, clock: Clock | None = Non
     """
     console_only = options.demo or not (settings.slack_enabled or settings.discord_enabled)
     configure_logging(log_level(settings, console_only), settings.log_json, secrets=settings.secrets())
-    bank = QuestionBank.load(settings.content_dir)
+    bank = QuestionBank.load(settings.content_dir, cache_in(settings.bank_cache_dir))
     if console_only and not options.demo and not options.interactive:
         raise NoTerminal(
             "no platform token is set, and standard input is not a terminal, so the console would "

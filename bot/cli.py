@@ -16,6 +16,7 @@ from adapters.discord import cli as discord_cli
 from adapters.slack import cli as slack_cli
 from bot.content import cli as content_cli
 from bot.content.bank import BankInvalid, BankMissing, QuestionBank
+from bot.content.cache import cache_in
 from bot.feedback import cli as feedback_cli
 from bot.ops.settings import Settings, SettingsError, load_settings
 from bot.schedule import cli as schedule_cli
@@ -53,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
 def load_bank(settings: Settings) -> QuestionBank:
     """Load the configured bank, or fail with one line naming its folder and MLQ_CONTENT_DIR."""
     try:
-        return QuestionBank.load(settings.content_dir)
+        return QuestionBank.load(settings.content_dir, cache_in(settings.bank_cache_dir))
     except BankMissing as exc:
         raise CommandFailed(_missing_bank(exc)) from None
     except BankInvalid as exc:

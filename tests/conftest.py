@@ -67,6 +67,12 @@ def no_platform_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def bank_cache_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test writes the parsed-bank cache to the user's cache folder, or reads one left there."""
+    monkeypatch.setenv("MLQ_BANK_CACHE_DIR", str(tmp_path / "bank-cache"))
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))  # a Monday

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content.loader import Problem, format_problems, load_questions, question_files
+from bot.content.cache import BankCache
+from bot.content.files import question_files
+from bot.content.loader import Problem, format_problems, load_questions
 from bot.content.questions import Question
 from bot.content.rubric import Track
 from bot.content.taxonomy import TOPICS, Difficulty
@@ -67,14 +69,16 @@ class QuestionBank:
         self._by_id = {q.id: q for q in self._all}
 
     @classmethod
-    def load(cls, root: Path) -> QuestionBank:
+    def load(cls, root: Path, cache: BankCache | None = None) -> QuestionBank:
         """Load every file under root; raise BankInvalid listing every problem if any.
 
-        A folder that does not exist or holds no question file raises BankMissing.
+        A folder that does not exist or holds no question file raises BankMissing. With a cache,
+        files whose contents were parsed before are not parsed again (the bank is the same).
         """
-        if not question_files(root):
+        paths = question_files(root)
+        if not paths:
             raise BankMissing(root)
-        result = load_questions(root)
+        result = cache.load(root, paths) if cache is not None else load_questions(root, paths)
         if result.problems:
             raise BankInvalid(result.problems)
         return cls(result.questions)

@@ -28,6 +28,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="per question, how people rated it (the configured database) and labels the data contradicts",
     )
     stats.set_defaults(func=_content_stats)
+    cache = content_sub.add_parser(
+        "cache",
+        help="parse the bank into the start-up cache (MLQ_BANK_CACHE_DIR), e.g. while building an image",
+    )
+    cache.add_argument("path", nargs="?", default=None)
+    cache.set_defaults(func=_content_cache)
     snippets = content_sub.add_parser("run-snippets", help="run code snippets and claim checks")
     snippets.add_argument("path", nargs="?", default=None)
     snippets.add_argument("--timeout", type=float, default=120.0)
@@ -61,6 +67,26 @@ def _content_lint(args: argparse.Namespace) -> int:
         print(f"{len(result.problems)} problem(s) in {args.path}", file=sys.stderr)
         return 1
     print(f"{len(result.questions)} question(s) OK in {args.path}")
+    return 0
+
+
+def _content_cache(args: argparse.Namespace) -> int:
+    from bot.content.cache import cache_in
+    from bot.content.files import question_files
+    from bot.ops.settings import load_settings
+
+    cache = cache_in(load_settings().bank_cache_dir)
+    if cache is None:
+        print("mlq content cache: MLQ_BANK_CACHE_DIR is off, so there is no cache to fill", file=sys.stderr)
+        return 2
+    root = Path(args.path)
+    result = cache.load(root, question_files(root))
+    for problem in result.problems:
+        print(problem)
+    if result.problems:
+        print(f"{len(result.problems)} problem(s) in {args.path}: good files cached", file=sys.stderr)
+        return 1
+    print(f"{len(result.questions)} question(s) of {args.path} cached in {cache.folder}")
     return 0
 
 

@@ -23,13 +23,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _feedback(args: argparse.Namespace) -> int:
     from bot.content.bank import QuestionBank
+    from bot.content.cache import cache_in
     from bot.feedback.engines import feedback_engine
     from bot.feedback.model import FeedbackError
     from bot.feedback.render import feedback_text
     from bot.ops.settings import load_settings
 
     settings = load_settings()
-    bank = QuestionBank.load(settings.content_dir)
+    bank = QuestionBank.load(settings.content_dir, cache_in(settings.bank_cache_dir))
     question = bank.get(args.question_id)
     if question is None:
         print(f"mlq feedback: no question with id {args.question_id!r} in the bank", file=sys.stderr)

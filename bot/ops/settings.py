@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     content_dir: Path = Path("content/questions")
     # Where the console writes `/mlquestion export` files (None: the working directory).
     export_dir: Path | None = None
+    # Where the parsed question bank is kept between starts; `off` parses the bank at every start.
+    bank_cache_dir: Path | None = Field(default_factory=lambda: default_cache_dir())
     default_timezone: str = "UTC"
     post_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     reconcile_seconds: int = Field(default=60, ge=5, le=3600)
@@ -170,6 +173,13 @@ class Settings(BaseSettings):
             f"the {backend!r} database is not supported: use postgresql://… (PostgreSQL) "
             "or sqlite:///… (SQLite)"
         )
+
+    @field_validator("bank_cache_dir", mode="before")
+    @classmethod
+    def _cache_dir(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("off", ""):
+            return None
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -290,6 +300,21 @@ class Settings(BaseSettings):
             password = make_url(self.database_url.get_secret_value()).password
             found += [str(password)] if password else []
         return found
+
+
+def default_cache_dir() -> Path | None:
+    """Return the bot's XDG cache folder: $XDG_CACHE_HOME/mlquestion, else ~/.cache/mlquestion.
+
+    None (no cache) when neither is known: no XDG_CACHE_HOME and no home folder for this user.
+    """
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG spec says a relative value is invalid and is to be ignored.
+    if base and Path(base).is_absolute():
+        return Path(base) / "mlquestion"
+    try:
+        return Path.home() / ".cache" / "mlquestion"
+    except RuntimeError:
+        return None
 
 
 def load_settings(**overrides: object) -> Settings:
