@@ -6,16 +6,20 @@ shared and its absolute speed varies from run to run.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import os
 import platform
 import random
 import statistics
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
+from aiohttp import web
 from sqlalchemy import insert
 
 from bot.content.questions import Question
@@ -195,3 +199,27 @@ def record(section: str, lines: Sequence[str]) -> None:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     RESULTS.write_text(text, encoding="utf-8")
     print("\n".join(body))
+
+
+async def serve_control(stats: Callable[[], Any], fake_port: int, pipe: Connection) -> None:
+    """In a fake platform's child process: serve GET /stats (what `stats()` returns, as JSON) and
+    POST /stop on a free port, send (the fake's port, this port) to the parent, and return once the
+    parent has asked to stop."""
+    done = asyncio.Event()
+
+    async def report(request: web.Request) -> web.Response:
+        return web.json_response(stats())
+
+    async def stop(request: web.Request) -> web.Response:
+        done.set()
+        return web.json_response({})
+
+    control = web.Application()
+    control.router.add_get("/stats", report)
+    control.router.add_post("/stop", stop)
+    runner = web.AppRunner(control, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    pipe.send((fake_port, runner.addresses[0][1]))
+    await done.wait()
+    await runner.cleanup()

@@ -45,12 +45,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy import insert
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.pacing import SENDS_IN_FLIGHT
-from benchmarks.common import percentile, record, synthetic_questions
+from benchmarks.common import percentile, record, serve_control, synthetic_questions
 from bot.content.bank import QuestionBank
 from bot.schedule.selection import Rotation
 from bot.service import PracticeService, ServiceConfig
@@ -118,24 +117,7 @@ def _serve_fake(pipe: Connection, guilds: int, per_guild: int, scale: float) -> 
         for guild, channel in _channels(guilds, per_guild):
             fake.add_text_channel(channel, guild)
         await fake.start()
-        done = asyncio.Event()
-
-        async def stats(request: web.Request) -> web.Response:
-            return web.json_response(fake.stats())
-
-        async def stop(request: web.Request) -> web.Response:
-            done.set()
-            return web.json_response({})
-
-        control = web.Application()
-        control.router.add_get("/stats", stats)
-        control.router.add_post("/stop", stop)
-        runner = web.AppRunner(control, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        pipe.send((fake.port, runner.addresses[0][1]))
-        await done.wait()
-        await runner.cleanup()
+        await serve_control(fake.stats, fake.port, pipe)
         await fake.close()
 
     asyncio.run(serve())

@@ -34,7 +34,7 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.adapter import SlackAdapter, SlackConfig
-from benchmarks.common import record, subscribe_due_now, synthetic_questions
+from benchmarks.common import record, serve_control, subscribe_due_now, synthetic_questions
 from bot.content.bank import QuestionBank
 from bot.messages import CardKind, question_card
 from bot.schedule.clock import SystemClock
@@ -82,30 +82,16 @@ def _serve_fake(port_pipe: Connection) -> None:
     async def serve() -> None:
         fake = RateLimitedSlack()
         await fake.start()
-        done = asyncio.Event()
 
-        async def stats(request: web.Request) -> web.Response:
+        def stats() -> dict[str, object]:
             keys = delivered_keys(fake)
-            body = {
+            return {
                 "post_times": fake.post_times,
                 "limited": fake.limited,
                 "repeats": sum(n - 1 for n in keys.values()),
             }
-            return web.json_response(body)
 
-        async def stop(request: web.Request) -> web.Response:
-            done.set()
-            return web.json_response({})
-
-        control = web.Application()
-        control.router.add_get("/stats", stats)
-        control.router.add_post("/stop", stop)
-        runner = web.AppRunner(control, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        port_pipe.send((fake.port, runner.addresses[0][1]))
-        await done.wait()
-        await runner.cleanup()
+        await serve_control(stats, fake.port, port_pipe)
         await fake.stop()
 
     asyncio.run(serve())

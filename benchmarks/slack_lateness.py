@@ -42,7 +42,7 @@ from sqlalchemy import insert
 
 from adapters.slack.adapter import SlackAdapter, SlackConfig
 from adapters.slack.pacing import SlackRates
-from benchmarks.common import percentile, record, synthetic_questions
+from benchmarks.common import percentile, record, serve_control, synthetic_questions
 from bot.content.bank import QuestionBank
 from bot.schedule.selection import Rotation
 from bot.service import PracticeService, ServiceConfig
@@ -88,34 +88,19 @@ def _serve_fake(pipe: Connection, speed: float, teams: dict[str, str]) -> None:
     async def serve() -> None:
         fake = TimedSlack(speed, teams)
         await fake.start()
-        done = asyncio.Event()
 
-        async def stats(request: web.Request) -> web.Response:
+        def stats() -> dict[str, object]:
             keys = delivered_keys(fake)
             refused = dict(fake.limits.refused) if fake.limits else {}
-            return web.json_response(
-                {
-                    "accepted": fake.accepted,
-                    "channels": fake.accepted_channels,
-                    "refused": refused,
-                    "repeats": sum(n - 1 for n in keys.values()),
-                    "history": len(fake.calls_to("conversations.history")),
-                }
-            )
+            return {
+                "accepted": fake.accepted,
+                "channels": fake.accepted_channels,
+                "refused": refused,
+                "repeats": sum(n - 1 for n in keys.values()),
+                "history": len(fake.calls_to("conversations.history")),
+            }
 
-        async def stop(request: web.Request) -> web.Response:
-            done.set()
-            return web.json_response({})
-
-        control = web.Application()
-        control.router.add_get("/stats", stats)
-        control.router.add_post("/stop", stop)
-        runner = web.AppRunner(control, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        pipe.send((fake.port, runner.addresses[0][1]))
-        await done.wait()
-        await runner.cleanup()
+        await serve_control(stats, fake.port, pipe)
         await fake.stop()
 
     asyncio.run(serve())
