@@ -86,9 +86,10 @@ class YourData:
             ExportFile(DECK_FILE, deck, APKG_TYPE),
         )
         text = (
-            f"Your data: `{RATINGS_FILE}` ({len(ratings)} ratings), `{REVIEWS_FILE}` "
-            f"({len(cards)} questions in your review schedule) and `{DECK_FILE}`, an Anki deck of the "
-            f"{len(revisit)} questions you last rated Partly or Missed (File → Import in Anki)."
+            f"Your data: `{RATINGS_FILE}` ({_count(len(ratings), 'rating')}), `{REVIEWS_FILE}` "
+            f"({_count(len(cards), 'question')} in your review schedule) and `{DECK_FILE}`, an Anki "
+            f"deck of the {_count(len(revisit), 'question')} you last rated Partly or Missed "
+            "(File → Import in Anki)."
         )
         return Response(DataExport(text, files))
 
@@ -251,3 +252,7 @@ def _csv(header: list[str], rows: list[list[str]]) -> bytes:
 
 def _no_formula(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

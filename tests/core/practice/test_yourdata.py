@@ -45,6 +45,15 @@ async def test_export_is_three_private_files(world: CoreWorld) -> None:
     assert [f.name for f in response.message.files] == [RATINGS_FILE, REVIEWS_FILE, DECK_FILE]
 
 
+async def test_the_export_message_counts_what_each_file_holds(world: CoreWorld) -> None:
+    """One rating reads "1 rating", not "1 ratings"."""
+    await world.rate("U1", "keras-easy", TODAY, "partly")
+    (message,) = await world.command("U1", "export")
+    assert isinstance(message, DataExport)
+    assert "(1 rating)" in message.text and "(1 question in your review schedule)" in message.text
+    assert "of the 1 question you last rated" in message.text
+
+
 async def test_the_ratings_csv_has_one_row_per_rating(world: CoreWorld) -> None:
     """Each rating comes back with its question's title, topic, difficulty and where it was given."""
     await world.rate("U1", "keras-easy", TODAY, "nailed")
