@@ -6,7 +6,8 @@ subscriptions, one transaction claims the chunk, and while a chunk sends the nex
 Each send reads who replied in its thread, and is recorded as sent, in reads and writes shared with
 the sends in flight (`batching`), so a reveal costs a fraction of a store call, not five. A claim
 whose send never started (shutting down, or held past half its lease) is given up, to be claimed
-again as new; one that failed is handed back as a retry, which looks for the earlier attempt."""
+again as new (as a retry if it was a retry); one that failed is handed back as a retry, which
+looks for the earlier attempt."""
 
 from __future__ import annotations
 
@@ -165,7 +166,14 @@ class Revealer:
 
         await gather_logged(send(job) for job in jobs)
         if unsent:
-            await self.ctx.store.give_up_reveals([job.post.id for job in unsent], self.ctx.owner)
+            # A claim taken over may follow an attempt that reached the platform: handed back as a
+            # retry, so whoever sends it first looks for that attempt. The others are dropped.
+            await self.ctx.store.give_up_reveals(
+                [job.post.id for job in unsent if not job.retry], self.ctx.owner
+            )
+            for job in unsent:
+                if job.retry:
+                    await self.ctx.store.release_reveal(job.post.id)
             if not self.ctx.stopping and any(self._lease_spent(job) for job in unsent):
                 log.warning("gave up reveal claims older than half their lease")
         return outcomes

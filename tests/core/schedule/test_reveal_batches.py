@@ -41,7 +41,12 @@ async def _posted(
 
 
 def _answered(adapter: RecordingAdapter) -> list[ThreadRef]:
-    return [thread for kind, (thread, _) in adapter.calls if kind == "answer"]  # type: ignore[misc]
+    threads: list[ThreadRef] = []
+    for kind, detail in adapter.calls:
+        if kind == "answer":
+            assert isinstance(detail, tuple)
+            threads.append(detail[0])
+    return threads
 
 
 async def _reveal_statuses(store: SqlStore) -> dict[str, int]:
@@ -134,3 +139,22 @@ async def test_shutting_down_mid_chunk_records_the_reveal_and_gives_up_the_other
     assert (await service_factory(adapters={"fake": successor}).run_due())["reveal-revealed"] == 4
     assert len(set(_answered(stopping) + _answered(successor))) == 5
     assert await _reveal_statuses(store) == {"sent": 5}
+
+
+async def test_a_taken_over_claim_given_up_at_shutdown_stays_a_retry(
+    service_factory: Callable[..., PracticeService],
+    store: SqlStore,
+    berlin_schedule: Schedule,
+    clock: FakeClock,
+) -> None:
+    """Every reveal was claimed by a process that died (its answers may be out): those not sent
+    before the shutdown are handed back as failed, so the next attempt looks for the earlier one."""
+    await _posted(service_factory, store, berlin_schedule, clock, 5)
+    due = await store.posts_awaiting_reveal(due_by=clock.now())
+    dead_at = clock.now() - timedelta(minutes=10)
+    assert len(await store.claim_reveals([p.id for p in due], dead_at, timedelta(minutes=5), "dead")) == 5
+    stopping = StopAfterFirstAnswer()
+    config = ServiceConfig(default_zone=ZoneInfo("Europe/Berlin"), send_concurrency=1)
+    stopping.service = service_factory(adapters={"fake": stopping}, config=config)
+    assert await stopping.service.run_due() == {"reveal-revealed": 1}
+    assert await _reveal_statuses(store) == {"sent": 1, "failed": 4}
