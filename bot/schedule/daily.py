@@ -7,13 +7,12 @@ and what they share in `cycle`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
 from datetime import timedelta
 
 from bot.content.questions import Question
 from bot.records import PostRecord, Subscription
-from bot.schedule.cycle import CycleContext, gather_logged
+from bot.schedule.cycle import CycleContext
 from bot.schedule.lanes import Lanes, fair_order
 from bot.schedule.posting import DailyPoster
 from bot.schedule.revealing import Revealer
@@ -113,15 +112,8 @@ class DailyCycle:
             key=lambda item: lanes.key(item[0].destination),
         )
 
-        async def reveal(post: PostRecord) -> None:
-            # A post without a thread has nothing to reveal (the revealer says so at once).
-            where = post.thread.destination if post.thread else None
-            async with lanes.slot(where) if where else contextlib.nullcontext():
-                if not self.ctx.stopping and not await self.revealer.blocked(post):
-                    counts["reveal-" + await self.revealer.reveal(post)] += 1
-
         await self.poster.post_due(due, lanes, counts)
         awaiting = await self.ctx.store.posts_awaiting_reveal(due_by=now)
         awaiting = fair_order(awaiting, key=lambda p: lanes.key(p.thread.destination) if p.thread else "")
-        await gather_logged(reveal(p) for p in awaiting)
+        await self.revealer.reveal_due(awaiting, lanes, counts)
         return dict(counts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
@@ -16,6 +17,10 @@ class PracticeStore(Protocol):
 
     async def thread_repliers(self, thread_key: str, before: datetime | None = None) -> list[str]:
         """Return the user ids who replied in a thread (first reply before `before`), first first."""
+        ...
+
+    async def threads_repliers(self, thread_keys: Collection[str], before: datetime) -> dict[str, list[str]]:
+        """`thread_repliers` of several threads at once, by thread key (every key present)."""
         ...
 
     async def replied_threads(self, user_key: str) -> set[str]: ...

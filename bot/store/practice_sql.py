@@ -4,6 +4,7 @@ suggestions. Every method is its own transaction."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,20 @@ class PracticeQueries:
         async with self.engine.connect() as conn:
             rows = await conn.execute(query.order_by(replies.c.first_at, replies.c.id))
             return [row.user_id for row in rows]
+
+    async def threads_repliers(self, thread_keys: Collection[str], before: datetime) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {key: [] for key in thread_keys}
+        if not found:
+            return found
+        query = (
+            select(replies.c.thread_key, replies.c.user_id)
+            .where(replies.c.thread_key.in_(sorted(found)), replies.c.first_at <= before)
+            .order_by(replies.c.first_at, replies.c.id)
+        )
+        async with self.engine.connect() as conn:
+            for row in await conn.execute(query):
+                found[row.thread_key].append(row.user_id)
+        return found
 
     async def replied_threads(self, user_key: str) -> set[str]:
         async with self.engine.connect() as conn:

@@ -73,6 +73,10 @@ class Store(PracticeStore, WebStore, HomeStore, Protocol):
 
     async def get_subscription_by_id(self, subscription_id: int) -> Subscription | None: ...
 
+    async def subscriptions_by_ids(self, subscription_ids: Collection[int]) -> dict[int, Subscription]:
+        """Return the subscriptions (paused ones too) with these ids, by id; missing ids are absent."""
+        ...
+
     async def list_subscriptions(self, include_paused: bool = False) -> list[Subscription]: ...
 
     async def set_paused(
@@ -223,15 +227,30 @@ class Store(PracticeStore, WebStore, HomeStore, Protocol):
         ...
 
     # Reveals: claimed under a unique post key
+    async def claim_reveals(
+        self, post_ids: Sequence[int], now: datetime, lease: timedelta, owner: str
+    ) -> dict[int, Literal["new", "retry"]]:
+        """Claim several posts' reveals in one transaction: by post id, "new" for a first attempt,
+        "retry" when taking over a failed or expired claim (an earlier attempt may have reached the
+        platform); posts whose reveal is held or sent are absent."""
+        ...
+
     async def claim_reveal(
         self, post_id: int, now: datetime, lease: timedelta, owner: str
     ) -> Literal["new", "retry"] | None:
-        """Claim a post's reveal: "new" for a first attempt, "retry" when taking over a failed or
-        expired claim (an earlier attempt may have reached the platform), None if held or sent."""
+        """`claim_reveals` of one post: None if held or sent."""
         ...
 
     async def release_reveal(self, post_id: int) -> None:
         """Mark an unsent reveal claim failed so the reveal is tried again (as a retry)."""
         ...
 
+    async def give_up_reveals(self, post_ids: Sequence[int], owner: str) -> None:
+        """Drop this owner's reveal claims whose send never started: claimed again as new."""
+        ...
+
     async def mark_reveal_sent(self, post_id: int, revealed_at: datetime) -> None: ...
+
+    async def mark_reveals_sent(self, sent: Sequence[tuple[int, datetime]]) -> None:
+        """Record several reveals (post id, when) as sent, in one transaction."""
+        ...

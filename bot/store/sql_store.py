@@ -288,6 +288,15 @@ class SqlStore(
             row = (await conn.execute(query)).first()
         return _subscription(row) if row else None
 
+    async def subscriptions_by_ids(self, subscription_ids: Collection[int]) -> dict[int, Subscription]:
+        wanted = sorted({i for i in subscription_ids if fits_id(i)})
+        if not wanted:
+            return {}
+        query = select(subscriptions).where(subscriptions.c.id.in_(wanted))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {row.id: _subscription(row) for row in rows}
+
     async def list_subscriptions(self, include_paused: bool = False) -> list[Subscription]:
         query = select(subscriptions).order_by(subscriptions.c.id)
         if not include_paused:
