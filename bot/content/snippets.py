@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import re
@@ -39,8 +40,18 @@ class SnippetOutcome:
 
 
 def imported_modules(code: str) -> set[str]:
-    """The top-level modules a snippet or check imports."""
-    return set(IMPORT.findall(code))
+    """The top-level modules a snippet or check imports (every name of `import a, b as c`)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set(IMPORT.findall(code))  # the run will report the syntax error; name what we can
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
 
 
 def missing_modules(code: str) -> list[str]:

@@ -12,7 +12,7 @@ from bot.content.bank import BankStats, QuestionBank
 from bot.content.loader import load_questions
 from bot.content.questions import Question, Snippet
 from bot.content.rubric import ClaimCheck, Track
-from bot.content.snippets import run_check, run_snippet
+from bot.content.snippets import imported_modules, run_check, run_snippet
 from bot.content.taxonomy import TOPICS, Topic
 from tests.support.paths import CONTENT
 
@@ -149,6 +149,22 @@ def test_every_question_belongs_to_a_role_track() -> None:
 @pytest.mark.parametrize("track", list(Track), ids=[t.value for t in Track])
 def test_each_track_has_at_least_80_questions(stats: BankStats, track: Track) -> None:
     assert stats.by_track.get(track.value, 0) >= MIN_PER_TRACK
+
+
+# `.ci/run` runs every check that imports scikit-learn again in a venv with only the oldest supported
+# scikit-learn and pandas, so such a check may not need the deep-learning libraries as well.
+DEEP_LEARNING_MODULES = {"tensorflow", "keras", "torch"}
+
+
+def test_scikit_learn_checks_run_without_the_deep_learning_libraries() -> None:
+    """A check importing sklearn and keras would fail on the 1.6 floor: split it in two instead."""
+    both = [
+        f"{q.id}:{c.line}"
+        for q in shipped()
+        for c in q.checks
+        if "sklearn" in (imported := imported_modules(c.code)) and imported & DEEP_LEARNING_MODULES
+    ]
+    assert both == []
 
 
 def test_every_question_has_an_answer_rubric() -> None:
