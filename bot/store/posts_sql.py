@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.records import PostClaim, PostRecord
 from bot.seam import ThreadRef
 from bot.store.protocol import Draw, PostRequest, SentPost
-from bot.store.tables import UTCDateTime, asked, fits_id, posts, reveals
+from bot.store.tables import UTCDateTime, asked, fits_id, posts, reveals, skip_locked
 
 
 class PostQueries:
@@ -115,16 +115,7 @@ class PostQueries:
                         posts.c.status == "failed",
                     ),
                 )
-                if self.engine.dialect.name == "postgresql":
-                    # Lock in id order and skip rows another process is taking over right now
-                    # (it will send them): no waiting, so no deadlock between replicas.
-                    locked = (
-                        select(posts.c.id)
-                        .where(takeable)
-                        .order_by(posts.c.id)
-                        .with_for_update(skip_locked=True)
-                    )
-                    takeable = and_(posts.c.id.in_(locked.scalar_subquery()), takeable)
+                takeable = skip_locked(self.engine.dialect.name, posts.c.id, takeable)
                 takeover = (
                     update(posts)
                     .where(takeable)

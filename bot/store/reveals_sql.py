@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.tables import reveals
+from bot.store.tables import reveals, skip_locked
 
 
 class RevealQueries:
@@ -54,16 +54,7 @@ class RevealQueries:
                         reveals.c.status == "failed",
                     ),
                 )
-                if self.engine.dialect.name == "postgresql":
-                    # Lock in id order and skip rows another process is taking over right now (it
-                    # will send them): no waiting, so no deadlock between replicas.
-                    locked = (
-                        select(reveals.c.post_id)
-                        .where(takeable)
-                        .order_by(reveals.c.post_id)
-                        .with_for_update(skip_locked=True)
-                    )
-                    takeable = and_(reveals.c.post_id.in_(locked.scalar_subquery()), takeable)
+                takeable = skip_locked(self.engine.dialect.name, reveals.c.post_id, takeable)
                 takeover = (
                     update(reveals)
                     .where(takeable)

@@ -20,6 +20,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    select,
 )
 
 
@@ -273,3 +275,13 @@ web_link_uses = Table(
     Column("used_at", UTCDateTime, nullable=False),
     Index("ix_web_link_uses_used", "used_at"),
 )
+
+
+def skip_locked(dialect: str, key: Any, takeable: Any) -> Any:
+    """`takeable`, on PostgreSQL narrowed to the rows it can lock now, in `key` order, skipping rows
+    another process is taking over right now (it will send them): no waiting, so no deadlock
+    between replicas. SQLite serialises writers, so there it is `takeable` as it is."""
+    if dialect != "postgresql":
+        return takeable
+    locked = select(key).where(takeable).order_by(key).with_for_update(skip_locked=True)
+    return and_(key.in_(locked.scalar_subquery()), takeable)
