@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.console.adapter import ConsoleAdapter
 from bot.content.bank import Filters, QuestionBank
+from bot.content.interpreters import InterpreterPool
 from bot.content.questions import Question
 from bot.content.rubric import KeyPoint, Misconception, Rubric
 from bot.content.taxonomy import Difficulty, QuestionType
@@ -143,6 +144,14 @@ RUBRIC = Rubric(
         ),
     ),
 )
+
+
+@pytest.fixture
+def interpreter_pool() -> Iterator[InterpreterPool]:
+    """A pool of warm interpreters of the test's own, closed after it."""
+    pool = InterpreterPool()
+    yield pool
+    pool.close()
 
 
 @pytest.fixture

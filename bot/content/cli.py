@@ -48,6 +48,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     snippets.add_argument("--checks-only", action="store_true", help="run the claim checks, not the snippets")
     snippets.add_argument("--jobs", type=_positive, default=1, help="how many to run at once (default 1)")
+    snippets.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start a new interpreter for each one, even when a warm one has its imports done",
+    )
     snippets.set_defaults(func=_content_run)
     suggestion_cli.register(content_sub)
 
@@ -106,6 +111,7 @@ def _content_stats(args: argparse.Namespace) -> int:
 def _content_run(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
+    from bot.content.interpreters import POOL
     from bot.content.snippets import SnippetOutcome, imported_modules, run_check, run_snippet
 
     result = load_questions(Path(args.path))
@@ -118,8 +124,9 @@ def _content_run(args: argparse.Namespace) -> int:
         if args.importing:
             snippets = [s for s in snippets if args.importing in imported_modules(s.code)]
             checks = [c for c in checks if args.importing in imported_modules(c.code)]
-        jobs += [partial(run_snippet, question, s, args.timeout, args.python) for s in snippets]
-        jobs += [partial(run_check, question, c, args.timeout, args.python) for c in checks]
+        warm = None if args.fresh else POOL
+        jobs += [partial(run_snippet, question, s, args.timeout, args.python, warm) for s in snippets]
+        jobs += [partial(run_check, question, c, args.timeout, args.python, warm) for c in checks]
     # Each job is a subprocess, so threads are enough to keep every core busy.
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for outcome in pool.map(lambda job: job(), jobs):

@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.content.interpreters import POOL, InterpreterPool
 from bot.content.questions import Question, Snippet
 from bot.content.rubric import ClaimCheck
 
@@ -65,19 +66,25 @@ def _normalise(text: str) -> str:
 
 
 def run_snippet(
-    question: Question, snippet: Snippet, timeout: float = 120.0, python: str | None = None
+    question: Question,
+    snippet: Snippet,
+    timeout: float = 120.0,
+    python: str | None = None,
+    pool: InterpreterPool | None = POOL,
 ) -> SnippetOutcome:
-    """Execute one snippet in a fresh interpreter on the CPU and check its standard output.
+    """Execute one snippet on the CPU, as a fresh interpreter would, and check its standard output.
 
     `python` runs it with another interpreter (a venv holding an older library); the caller then
-    answers for which libraries that interpreter has, so nothing is skipped as missing.
+    answers for which libraries that interpreter has, so nothing is skipped as missing. With a
+    `pool`, a snippet that starts by importing heavy libraries runs in a fork of a warm interpreter
+    that did just those imports (see `interpreters`); `pool=None` always starts a fresh one.
     """
     missing = [] if python else missing_modules(snippet.code)
     if missing:
         reason = f"needs {', '.join(missing)}, not installed"
         return SnippetOutcome(question.id, question.path, snippet.line, False, reason, "")
     try:
-        done = _run_python(snippet.code, timeout, python)
+        done = _run_python(snippet.code, timeout, python, pool)
     except subprocess.TimeoutExpired:
         detail = f"timed out after {timeout:.0f} s"
         return SnippetOutcome(question.id, question.path, snippet.line, False, None, detail)
@@ -94,7 +101,11 @@ def run_snippet(
 
 
 def run_check(
-    question: Question, check: ClaimCheck, timeout: float = 120.0, python: str | None = None
+    question: Question,
+    check: ClaimCheck,
+    timeout: float = 120.0,
+    python: str | None = None,
+    pool: InterpreterPool | None = POOL,
 ) -> SnippetOutcome:
     """Execute one claim check: it passes when every assertion holds (exit status 0)."""
     missing = [] if python else missing_modules(check.code)
@@ -102,7 +113,7 @@ def run_check(
         reason = f"needs {', '.join(missing)}, not installed"
         return SnippetOutcome(question.id, question.path, check.line, False, reason, "")
     try:
-        done = _run_python(check.code, timeout, python)
+        done = _run_python(check.code, timeout, python, pool)
     except subprocess.TimeoutExpired:
         return SnippetOutcome(
             question.id, question.path, check.line, False, None, f"timed out after {timeout:.0f} s"
@@ -115,10 +126,13 @@ def run_check(
     return SnippetOutcome(question.id, question.path, check.line, True, None, "")
 
 
-def _run_python(code: str, timeout: float, python: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run code in a fresh interpreter on the CPU, in a temporary folder; raises TimeoutExpired."""
+def _run_python(
+    code: str, timeout: float, python: str | None, pool: InterpreterPool | None
+) -> subprocess.CompletedProcess[str]:
+    """Run code on the CPU in an empty temporary folder, warm when it can; raises TimeoutExpired."""
+    # pytest names the running test in the environment: it would make every run's warm key unique.
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"},
         "CUDA_VISIBLE_DEVICES": "",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
@@ -127,16 +141,25 @@ def _run_python(code: str, timeout: float, python: str | None = None) -> subproc
         # OpenMP oversubscription makes k-means or boosting many times slower.
         "OMP_NUM_THREADS": "1",
     }
+    interpreter = python or sys.executable
+    args = [interpreter, "snippet.py"]
     with tempfile.TemporaryDirectory() as workdir:
-        # A real file, not `-c`: tf.function's AutoGraph and inspect need the source on disk.
-        script = Path(workdir) / "snippet.py"
+        # A real file, not `-c`: tf.function's AutoGraph and inspect need the source on disk. It
+        # sits alone in its folder (the snippet's working directory); a warm run's output files don't.
+        script = Path(workdir) / "run" / "snippet.py"
+        script.parent.mkdir()
         script.write_text(code, encoding="utf-8")
+        ran = pool.run(interpreter, env, script, code, timeout) if pool is not None else None
+        if ran is not None:
+            if ran.timed_out:
+                raise subprocess.TimeoutExpired(args, timeout, ran.stdout, ran.stderr)
+            return subprocess.CompletedProcess(args, ran.returncode, ran.stdout, ran.stderr)
         return subprocess.run(  # noqa: S603 — runs our own bank's code with our interpreter
-            [python or sys.executable, str(script)],
+            [interpreter, str(script)],
             capture_output=True,
             text=True,
             timeout=timeout,
-            cwd=workdir,
+            cwd=script.parent,
             env=env,
             check=False,
         )
