@@ -33,6 +33,8 @@ _NEGATOR_TEXT = "not no never without cannot neither nor don't doesn't isn't are
 STOPWORDS = frozenset(_STOP_TEXT.split())
 NEGATORS = frozenset(_NEGATOR_TEXT.split())
 NEGATION_WINDOW = 4
+# A partner term this many words either side of a matched phrasing is part of the same claim.
+CONTRADICTION_WINDOW = 8
 # A phrase's words must be said close together: at most this many words apart per word of the phrase.
 MAX_GAP_PER_TERM = 3
 # Pairs people swap in interviews; each is a critical word that must match exactly, and a phrase
@@ -83,6 +85,18 @@ for _a, _b in (
     ("canary", "blue-green"),
 ):
     SWAPS[_a], SWAPS[_b] = _b, _a
+# Words people use for the same comparison; each is read as the first of its group, so "a larger beta"
+# says what "higher beta" says (and contradicts "lower beta" as a swap would).
+_SAME_TEXT = "higher larger bigger greater | lower smaller | more extra | fewer less"
+SAME: dict[str, str] = {
+    word: group.split()[0] for group in _SAME_TEXT.split("|") for word in group.split()[1:]
+}
+# Swappable words that relate two things (X before Y, more X than Y, at train or at test time): a
+# sentence saying the partner may well be about something else, so only named terms (L1, precision,
+# Laplace …) said in the partner's place count as contradicting a point.
+_RELATIONAL_TEXT = """higher lower larger smaller increase decrease increases decreases more fewer
+before after min max train test training inference"""
+RELATIONAL = frozenset(_RELATIONAL_TEXT.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +105,7 @@ class Sentence:
     words: tuple[str, ...]  # normalised words, in order
     stems: tuple[str, ...]
     clauses: tuple[int, ...] = ()  # the clause (split at , : ( ) and dashes) each word is in
+    written: tuple[str, ...] = ()  # the words as written, before same-meaning words are read as one
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +118,7 @@ class Match:
     @property
     def words(self) -> str:
         """The answer's words that matched, as the person wrote them (approximately)."""
-        return " ".join(self.sentence.words[self.start : self.end])
+        return " ".join((self.sentence.written or self.sentence.words)[self.start : self.end])
 
 
 def normalise(text: str) -> str:
@@ -114,14 +129,16 @@ def normalise(text: str) -> str:
 def sentences(answer: str) -> list[Sentence]:
     out = []
     for part in _SENTENCES.split(normalise(answer)):
-        words: list[str] = []
+        written: list[str] = []
         clauses: list[int] = []
         for index, clause in enumerate(_CLAUSES.split(part)):
             found = _WORD.findall(clause)
-            words += found
+            written += found
             clauses += [index] * len(found)
-        if words:
-            out.append(Sentence(part.strip(), tuple(words), tuple(stem(w) for w in words), tuple(clauses)))
+        if written:
+            words = tuple(SAME.get(w, w) for w in written)
+            stems = tuple(stem(w) for w in words)
+            out.append(Sentence(part.strip(), words, stems, tuple(clauses), tuple(written)))
     return out
 
 
@@ -133,7 +150,7 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=8192)
 def phrase_terms(phrase: str) -> tuple[tuple[str, ...], bool]:
     """A phrase's content words (stems, in order) and whether the phrase itself is negative."""
-    words = _WORD.findall(normalise(phrase))
+    words = [SAME.get(w, w) for w in _WORD.findall(normalise(phrase))]
     negative = any(w in NEGATORS for w in words)
     return tuple(
         w if critical(w) else stem(w) for w in words if w not in STOPWORDS and w not in NEGATORS
@@ -177,6 +194,24 @@ def find_swapped(phrase: str, in_sentences: list[Sentence]) -> Match | None:
             if positions is None or _negated(sentence, min(positions), max(positions) + 1) != negative:
                 continue
             return Match(sentence, min(positions), max(positions) + 1, swapped=(term, partner))
+    return None
+
+
+def contradicted(text: str, match: Match) -> tuple[str, str] | None:
+    """A swappable word of the text that the sentence says only as its partner, e.g. the point says
+    "a Laplace prior gives L1" and the sentence that matched "laplace prior" says L2 (and not L1).
+
+    A short phrasing can match a sentence that still gets the point wrong; the point's full text
+    names the terms that make it right, so the partner in their place is a swap, not coverage."""
+    terms, _ = phrase_terms(text)
+    sentence = match.sentence
+    near = sentence.words[max(0, match.start - CONTRADICTION_WINDOW) : match.end + CONTRADICTION_WINDOW]
+    for term in terms:
+        partner = SWAPS.get(term)
+        if partner is None or partner in terms or term in RELATIONAL:
+            continue
+        if partner in near and term not in near:
+            return term, partner
     return None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.content.questions import Question
-from bot.feedback.matching import Match, find, find_swapped, sentences
+from bot.feedback.matching import Match, contradicted, find, find_swapped, sentences
 from bot.feedback.model import Feedback, FeedbackError, MisconceptionHit, PointResult
 from bot.practice.review import SelfRating
 
@@ -43,20 +43,26 @@ def assess(question: Question, answer: str) -> Feedback:
         match = _first(find(p, said, PHRASE_SHARE) for p in (*key_point.phrasings, key_point.point))
         if match is None:
             match = find(key_point.point, said, POINT_SHARE)
-        if match is not None:
+        # A phrasing said with the partner of one of the point's named terms next to it makes the
+        # point wrong, not covered ("a Laplace prior gives L2").
+        contradiction = contradicted(key_point.point, match) if match is not None else None
+        if match is not None and contradiction is None:
             points.append(PointResult(key_point.point, True, match.words))
             continue
         points.append(PointResult(key_point.point, False))
-        swapped = _first(find_swapped(p, said) for p in key_point.phrasings)
-        if swapped is not None and swapped.swapped is not None:
-            needed, used = swapped.swapped
-            hits.append(
-                MisconceptionHit(
-                    f"{used} where the point needs {needed}",
-                    swapped.words,
-                    f"{key_point.point} (you wrote {used!r}, not {needed!r}).",
-                )
+        if match is None or contradiction is None:
+            match = _first(find_swapped(p, said) for p in key_point.phrasings)
+            if match is None or match.swapped is None:
+                continue
+            contradiction = match.swapped
+        needed, used = contradiction
+        hits.append(
+            MisconceptionHit(
+                f"{used} where the point needs {needed}",
+                match.words,
+                f"{key_point.point} (you wrote {used!r}, not {needed!r}).",
             )
+        )
     for misconception in rubric.misconceptions:
         match = _first(find(p, said) for p in misconception.phrasings)
         if match is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.feedback.matching import find, find_swapped, sentences
+from bot.feedback.matching import contradicted, find, find_swapped, sentences
 
 
 def test_a_negation_in_an_earlier_clause_does_not_negate_the_next() -> None:
@@ -36,3 +36,34 @@ def test_a_phrase_naming_both_partners_is_not_a_swap() -> None:
     """'reshape returns a view' names both words, so 'view … view' in an answer is no swapped term."""
     said = sentences("contiguous() copies into row-major layout, after which view returns a view.")
     assert find_swapped("reshape returns a view", said) is None
+
+
+def test_a_short_phrasing_said_next_to_the_partner_term_contradicts_the_point() -> None:
+    """'laplace prior' is said, but with L2 where the point says L1: the point is not made."""
+    said = sentences("A Laplace prior on the weights gives the L2 penalty.")
+    match = find("laplace prior", said)
+    assert match is not None
+    assert contradicted("A Laplace prior gives the L1 (lasso) penalty", match) == ("l1", "l2")
+
+
+def test_the_partner_term_is_no_contradiction_when_the_point_term_is_said_too() -> None:
+    said = sentences("A Laplace prior gives L1, unlike the Gaussian prior behind L2.")
+    match = find("laplace prior", said)
+    assert match is not None
+    assert contradicted("A Laplace prior gives the L1 (lasso) penalty", match) is None
+
+
+def test_a_relational_word_in_another_comparison_is_no_contradiction() -> None:
+    """'after' may order other things than the point's 'before' does, so it proves nothing."""
+    said = sentences("Add a readiness probe and only route traffic after warm-up finishes.")
+    match = find("readiness probe", said)
+    assert match is not None
+    assert contradicted("Warm up before the readiness probe passes", match) is None
+
+
+def test_words_for_the_same_comparison_are_read_as_one() -> None:
+    """'a larger beta' says what 'higher beta' says; what the person wrote is still what is shown."""
+    match = find("higher beta moves further", sentences("A larger beta lets the policy move further."))
+    assert match is not None
+    assert match.words == "larger beta lets the policy move further"
+    assert find_swapped("lower beta stays closer", sentences("A smaller beta drifts.")) is None

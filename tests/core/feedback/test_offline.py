@@ -99,3 +99,10 @@ def test_an_empty_answer_is_refused_with_a_reason(question: Question) -> None:
 def test_a_question_without_a_rubric_is_refused_with_a_reason(make_question: Callable[..., Question]) -> None:
     with pytest.raises(FeedbackError, match="no rubric"):
         assess(replace(make_question("plain"), rubric=None), "anything at all here")
+
+
+def test_a_phrasing_said_with_the_partner_term_is_a_swap_not_a_covered_point(question: Question) -> None:
+    """'Lasso zeroes coefficients' is a phrasing of the L1 point, but said of L2 it gets the point wrong."""
+    feedback = assess(question, "Lasso zeroes coefficients because it is the L2 penalty.")
+    assert feedback.points[0].covered is False
+    assert [m.wrong for m in feedback.misconceptions] == ["l2 where the point needs l1"]
