@@ -21,6 +21,9 @@ NAILED_SHARE = 0.6
 # enough) or when most of the point's own words are said together. Misconceptions need every word.
 PHRASE_SHARE = 0.67
 POINT_SHARE = 0.6
+# Half of the point's own words said together is the point said in part: weaker evidence, enough to
+# make an answer Partly but not to count towards Nailed.
+IN_PART_SHARE = 0.5
 
 
 class OfflineEngine:
@@ -43,11 +46,14 @@ def assess(question: Question, answer: str) -> Feedback:
         match = _first(find(p, said, PHRASE_SHARE) for p in (*key_point.phrasings, key_point.point))
         if match is None:
             match = find(key_point.point, said, POINT_SHARE)
+        in_part = match is None
+        if match is None:
+            match = find(key_point.point, said, IN_PART_SHARE)
         # A phrasing said with the partner of one of the point's named terms next to it makes the
         # point wrong, not covered ("a Laplace prior gives L2").
         contradiction = contradicted(key_point.point, match) if match is not None else None
         if match is not None and contradiction is None:
-            points.append(PointResult(key_point.point, True, match.words))
+            points.append(PointResult(key_point.point, True, match.words, in_part))
             continue
         points.append(PointResult(key_point.point, False))
         if match is None or contradiction is None:
@@ -75,7 +81,7 @@ def suggest(points: list[PointResult], hits: list[MisconceptionHit], answer: str
     if len(answer.split()) < MIN_WORDS or not points:
         return SelfRating.MISSED
     covered = sum(p.covered for p in points)
-    share = covered / len(points)
+    share = sum(p.covered and not p.in_part for p in points) / len(points)
     if hits:
         # Saying something wrong caps the rating: a confident wrong answer must never look nailed.
         return SelfRating.PARTLY if share >= NAILED_SHARE else SelfRating.MISSED
