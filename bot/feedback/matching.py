@@ -161,7 +161,9 @@ def critical(word: str) -> bool:
     return word in SWAPS or any(ch.isdigit() for ch in word)
 
 
-def find(phrase: str, in_sentences: list[Sentence], share: float = 1.0) -> Match | None:
+def find(
+    phrase: str, in_sentences: list[Sentence], share: float = 1.0, *, families: bool = False
+) -> Match | None:
     """The first sentence where the phrase is said (not negated unless the phrase is), else None.
 
     With share < 1, a phrase of three or more content words is also said when that share of them
@@ -170,7 +172,7 @@ def find(phrase: str, in_sentences: list[Sentence], share: float = 1.0) -> Match
     if not terms:
         return None
     for sentence in in_sentences:
-        positions = _positions(terms, sentence, share)
+        positions = _positions(terms, sentence, share, families)
         if positions is None:
             continue
         start, end = min(positions), max(positions) + 1
@@ -215,9 +217,11 @@ def contradicted(text: str, match: Match) -> tuple[str, str] | None:
     return None
 
 
-def _positions(terms: tuple[str, ...], sentence: Sentence, share: float = 1.0) -> list[int] | None:
+def _positions(
+    terms: tuple[str, ...], sentence: Sentence, share: float = 1.0, families: bool = False
+) -> list[int] | None:
     """Where the terms are said closest together, if enough are said within a short span."""
-    found_all = [_locations(term, sentence) for term in terms]
+    found_all = [_locations(term, sentence, families) for term in terms]
     if any(not found and critical(term) for term, found in zip(terms, found_all, strict=True)):
         return None
     options = [found for found in found_all if found]
@@ -247,10 +251,14 @@ def _in_order(terms: tuple[str, ...], found_all: list[list[int]], chosen: list[i
     return positions == sorted(positions)
 
 
-def _locations(term: str, sentence: Sentence) -> list[int]:
+def _locations(term: str, sentence: Sentence, families: bool = False) -> list[int]:
     if critical(term):
         return [i for i, word in enumerate(sentence.words) if word == term]
-    exact = [i for i, candidate in enumerate(sentence.stems) if candidate == term]
+    exact = [
+        i
+        for i, candidate in enumerate(sentence.stems)
+        if candidate == term or (families and _same_family(term, candidate))
+    ]
     if exact or len(term) < 5:
         return exact
     # A near spelling of a long word (typos, -ise/-ize leftovers).
@@ -259,6 +267,12 @@ def _locations(term: str, sentence: Sentence) -> list[int]:
         for i, candidate in enumerate(sentence.stems)
         if not critical(sentence.words[i]) and fuzz.ratio(term, candidate) >= 85
     ]
+
+
+def _same_family(term: str, candidate: str) -> bool:
+    """Stems of one word family the stemmer leaves apart ("fail" and "failur")."""
+    short, long_ = sorted((term, candidate), key=len)
+    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
 
 
 def _negated(sentence: Sentence, start: int, end: int) -> bool:

@@ -70,7 +70,7 @@ def assess(question: Question, answer: str) -> Feedback:
             )
         )
     for misconception in rubric.misconceptions:
-        match = _first(find(p, said) for p in misconception.phrasings)
+        match = _first(find(p, said, families=True) for p in misconception.phrasings)
         if match is not None:
             hits.append(MisconceptionHit(misconception.wrong, match.words, misconception.correction))
     return Feedback(question.id, tuple(points), tuple(hits), suggest(points, hits, answer), engine="offline")

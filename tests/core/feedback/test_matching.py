@@ -67,3 +67,16 @@ def test_words_for_the_same_comparison_are_read_as_one() -> None:
     assert match is not None
     assert match.words == "larger beta lets the policy move further"
     assert find_swapped("lower beta stays closer", sentences("A smaller beta drifts.")) is None
+
+
+def test_a_misconception_is_found_in_another_form_of_its_words() -> None:
+    """'stop at the first one that fails' says 'stop at the first failure' ('fail', 'failur');
+    key points keep exact stems, so only the search for wrong claims, which needs every word, widens."""
+    said = sentences("You stop at the first one that fails, that's why it's called step-up.")
+    assert find("stop at the first failure", said, families=True) is not None
+    assert find("stop at the first failure", said) is None
+
+
+def test_word_families_need_a_stem_of_four_letters() -> None:
+    """'ran' and 'rank' are not one word in two forms."""
+    assert find("rank the p-values", sentences("We ran the p-values."), families=True) is None
