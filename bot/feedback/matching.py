@@ -91,6 +91,16 @@ _SAME_TEXT = "higher larger bigger greater | lower smaller | more extra | fewer 
 SAME: dict[str, str] = {
     word: group.split()[0] for group in _SAME_TEXT.split("|") for word in group.split()[1:]
 }
+# Everyday words for one idea in ML answers, matched as one ("the losses add up" says "accumulate"
+# when "up" is not needed; "average" says "mean"). Each group is read as its first word's stem.
+_KIN_TEXT = """accumulate sum | average mean | copy replica replicate duplicate | shard partition
+| remove drop delete discard | ignore skip | prevent avoid | calculate compute | coefficient weight
+| quick fast | outlier extreme | leak leakage | cheap inexpensive | expensive costly
+| choose pick select"""
+_KIN: dict[str, str] = {}
+for _group in _KIN_TEXT.split("|"):
+    _stems = [str(_STEMMER.stemWord(w)) for w in _group.split()]
+    _KIN.update({s: _stems[0] for s in _stems[1:]})
 # Swappable words that relate two things (X before Y, more X than Y, at train or at test time): a
 # sentence saying the partner may well be about something else, so only named terms (L1, precision,
 # Laplace …) said in the partner's place count as contradicting a point.
@@ -144,7 +154,8 @@ def sentences(answer: str) -> list[Sentence]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
+    stemmed = str(_STEMMER.stemWord(word))
+    return _KIN.get(stemmed, stemmed)
 
 
 @lru_cache(maxsize=8192)

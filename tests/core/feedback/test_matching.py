@@ -80,3 +80,12 @@ def test_a_misconception_is_found_in_another_form_of_its_words() -> None:
 def test_word_families_need_a_stem_of_four_letters() -> None:
     """'ran' and 'rank' are not one word in two forms."""
     assert find("rank the p-values", sentences("We ran the p-values."), families=True) is None
+
+
+def test_everyday_words_for_one_idea_match_each_other() -> None:
+    """A phrasing says 'replicates' and 'accumulate'; people say 'a full copy' and 'summed'."""
+    assert (
+        find("replicates the full model", sentences("DDP keeps a full copy of the model on each GPU."))
+        is not None
+    )
+    assert find("gradients accumulate", sentences("Without zeroing, the gradients are summed.")) is not None

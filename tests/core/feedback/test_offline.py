@@ -111,7 +111,7 @@ def test_a_phrasing_said_with_the_partner_term_is_a_swap_not_a_covered_point(que
 def test_half_of_a_points_words_said_together_covers_it_in_part(question: Question) -> None:
     """No phrasing, four of the eight words of 'L2 shrinks every weight but keeps them non-zero':
     weaker evidence, but more than nothing, so the answer is Partly rather than Missed."""
-    feedback = assess(question, "L2 keeps every coefficient non-zero.")
+    feedback = assess(question, "L2 keeps every value non-zero.")
     assert feedback.points[1].covered is True
     assert feedback.points[1].in_part is True
     assert feedback.suggested is SelfRating.PARTLY
@@ -119,6 +119,6 @@ def test_half_of_a_points_words_said_together_covers_it_in_part(question: Questi
 
 def test_a_point_covered_in_part_does_not_count_towards_nailed(question: Question) -> None:
     """One point said plainly and one in part is a third of the rubric said, not two thirds."""
-    feedback = assess(question, "L1 gives sparse weights. L2 keeps every coefficient non-zero.")
+    feedback = assess(question, "L1 gives sparse weights. L2 keeps every value non-zero.")
     assert [(p.covered, p.in_part) for p in feedback.points] == [(True, False), (True, True), (False, False)]
     assert feedback.suggested is SelfRating.PARTLY
