@@ -142,7 +142,7 @@ def sentences(answer: str) -> list[Sentence]:
         written: list[str] = []
         clauses: list[int] = []
         for index, clause in enumerate(_CLAUSES.split(part)):
-            found = _WORD.findall(clause)
+            found = _words(clause)
             written += found
             clauses += [index] * len(found)
         if written:
@@ -150,6 +150,15 @@ def sentences(answer: str) -> list[Sentence]:
             stems = tuple(stem(w) for w in words)
             out.append(Sentence(part.strip(), words, stems, tuple(clauses), tuple(written)))
     return out
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text; a negator that starts an identifier (no_grad, not_trainable) is kept as
+    "no_", a word of its own, so the identifier neither negates nor is negated."""
+    return [
+        f"{m.group()}_" if m.group() in NEGATORS and text[m.end() : m.end() + 1] == "_" else m.group()
+        for m in _WORD.finditer(text)
+    ]
 
 
 @lru_cache(maxsize=65536)
@@ -161,7 +170,7 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=8192)
 def phrase_terms(phrase: str) -> tuple[tuple[str, ...], bool]:
     """A phrase's content words (stems, in order) and whether the phrase itself is negative."""
-    words = [SAME.get(w, w) for w in _WORD.findall(normalise(phrase))]
+    words = [SAME.get(w, w) for w in _words(normalise(phrase))]
     negative = any(w in NEGATORS for w in words)
     return tuple(
         w if critical(w) else stem(w) for w in words if w not in STOPWORDS and w not in NEGATORS

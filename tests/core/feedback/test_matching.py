@@ -89,3 +89,12 @@ def test_everyday_words_for_one_idea_match_each_other() -> None:
         is not None
     )
     assert find("gradients accumulate", sentences("Without zeroing, the gradients are summed.")) is not None
+
+
+def test_a_negator_that_starts_an_identifier_is_a_name_not_a_negation() -> None:
+    """'no_grad stops recording' states what no_grad does; it is not 'grad does not stop recording'."""
+    assert find("no_grad stops recording", sentences("The grad does not stop recording.")) is None
+    assert (
+        find("no_grad stops recording", sentences("Under torch.no_grad() autograd stops recording."))
+        is not None
+    )
