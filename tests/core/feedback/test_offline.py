@@ -9,8 +9,9 @@ import pytest
 
 from bot.content.questions import Question
 from bot.content.rubric import KeyPoint, Misconception, Rubric
-from bot.feedback.model import FeedbackError
-from bot.feedback.offline import assess
+from bot.feedback.matching import sentences
+from bot.feedback.model import FeedbackError, MisconceptionHit, PointResult
+from bot.feedback.offline import assess, breadth, suggest
 from bot.practice.review import SelfRating
 
 RUBRIC = Rubric(
@@ -122,3 +123,36 @@ def test_a_point_covered_in_part_does_not_count_towards_nailed(question: Questio
     feedback = assess(question, "L1 gives sparse weights. L2 keeps every value non-zero.")
     assert [(p.covered, p.in_part) for p in feedback.points] == [(True, False), (True, True), (False, False)]
     assert feedback.suggested is SelfRating.PARTLY
+
+
+def _points(plain: int, total: int) -> list[PointResult]:
+    return [PointResult(f"point {i}", i < plain, "words" if i < plain else "") for i in range(total)]
+
+
+def test_a_broad_answer_making_two_fifths_of_the_points_plainly_is_nailed() -> None:
+    """Two of five points matched and a third of the rubric's words used: a right answer mostly in
+    its own words, which phrasings alone would call Partly."""
+    answer = "a long enough answer"
+    assert suggest(_points(2, 5), [], answer, used=0.4) is SelfRating.NAILED
+    assert suggest(_points(2, 5), [], answer, used=0.2) is SelfRating.PARTLY
+    assert suggest(_points(1, 5), [], answer, used=0.9) is SelfRating.PARTLY
+
+
+def test_a_broad_answer_that_says_something_wrong_is_not_nailed() -> None:
+    hit = MisconceptionHit("L2 removes features", "l2 removes features", "It shrinks them.")
+    assert suggest(_points(2, 5), [hit], "a long enough answer", used=0.9) is SelfRating.MISSED
+
+
+def test_breadth_is_the_share_of_the_rubrics_own_words_the_answer_uses(question: Question) -> None:
+    """Eight words (dropout, zero, random, activation, unit, scale, keep, probability), not the
+    question's ('question', 'text'); order and sentence do not matter."""
+    rubric = Rubric(
+        key_points=(
+            KeyPoint("Dropout zeroes random activations", ("random units",)),
+            KeyPoint("Scale by the keep probability", ("the question text",)),
+        ),
+        misconceptions=(),
+    )
+    question = replace(question, rubric=rubric)
+    assert breadth(question, sentences("Units are zeroed. At random, by dropout.")) == 4 / 8
+    assert breadth(question, sentences("The question text, again.")) == 0.0
