@@ -75,7 +75,8 @@ def assess(question: Question, answer: str) -> Feedback:
         )
     for misconception in rubric.misconceptions:
         match = _first(find(p, said, families=True) for p in misconception.phrasings)
-        if match is not None:
+        # An answer that also says (half of) the correction is naming the error to refute it.
+        if match is not None and find(misconception.correction, said, IN_PART_SHARE) is None:
             hits.append(MisconceptionHit(misconception.wrong, match.words, misconception.correction))
     return Feedback(
         question.id,

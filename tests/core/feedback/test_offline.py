@@ -156,3 +156,14 @@ def test_breadth_is_the_share_of_the_rubrics_own_words_the_answer_uses(question:
     question = replace(question, rubric=rubric)
     assert breadth(question, sentences("Units are zeroed. At random, by dropout.")) == 4 / 8
     assert breadth(question, sentences("The question text, again.")) == 0.0
+
+
+def test_a_misconception_named_next_to_its_correction_is_refuted_not_held(question: Question) -> None:
+    """'People think L2 removes features; in fact it shrinks weights, almost never to exactly zero'
+    says the correction, so the wrong claim is quoted, not made."""
+    feedback = assess(
+        question,
+        "People think L2 removes features. In fact L2 shrinks weights, and almost never to exactly zero.",
+    )
+    assert feedback.misconceptions == ()
+    assert assess(question, "L2 removes features.").misconceptions != ()
