@@ -219,21 +219,24 @@ def find_swapped(phrase: str, in_sentences: list[Sentence]) -> Match | None:
     return None
 
 
-def contradicted(text: str, match: Match) -> tuple[str, str] | None:
-    """A swappable word of the text that the sentence says only as its partner, e.g. the point says
-    "a Laplace prior gives L1" and the sentence that matched "laplace prior" says L2 (and not L1).
+def contradicted(text: str, match: Match) -> Match | None:
+    """The match widened to a swappable word of the text that the sentence says only as its partner
+    nearby, e.g. the point says "a Laplace prior gives L1" and the sentence that matched "laplace
+    prior" says L2 (and not L1); None when there is no such word.
 
     A short phrasing can match a sentence that still gets the point wrong; the point's full text
     names the terms that make it right, so the partner in their place is a swap, not coverage."""
     terms, _ = phrase_terms(text)
     sentence = match.sentence
-    near = sentence.words[max(0, match.start - CONTRADICTION_WINDOW) : match.end + CONTRADICTION_WINDOW]
+    first = max(0, match.start - CONTRADICTION_WINDOW)
+    near = sentence.words[first : match.end + CONTRADICTION_WINDOW]
     for term in terms:
         partner = SWAPS.get(term)
         if partner is None or partner in terms or term in RELATIONAL:
             continue
         if partner in near and term not in near:
-            return term, partner
+            at = first + near.index(partner)
+            return Match(sentence, min(match.start, at), max(match.end, at + 1), swapped=(term, partner))
     return None
 
 

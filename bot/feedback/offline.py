@@ -55,21 +55,20 @@ def assess(question: Question, answer: str) -> Feedback:
             match = find(key_point.point, said, IN_PART_SHARE)
         # A phrasing said with the partner of one of the point's named terms next to it makes the
         # point wrong, not covered ("a Laplace prior gives L2").
-        contradiction = contradicted(key_point.point, match) if match is not None else None
-        if match is not None and contradiction is None:
+        swapped = contradicted(key_point.point, match) if match is not None else None
+        if match is not None and swapped is None:
             points.append(PointResult(key_point.point, True, match.words, in_part))
             continue
         points.append(PointResult(key_point.point, False))
-        if match is None or contradiction is None:
-            match = _first(find_swapped(p, said) for p in key_point.phrasings)
-            if match is None or match.swapped is None:
-                continue
-            contradiction = match.swapped
-        needed, used = contradiction
+        if swapped is None:
+            swapped = _first(find_swapped(p, said) for p in key_point.phrasings)
+        if swapped is None or swapped.swapped is None:
+            continue
+        needed, used = swapped.swapped
         hits.append(
             MisconceptionHit(
                 f"{used} where the point needs {needed}",
-                match.words,
+                swapped.words,
                 f"{key_point.point} (you wrote {used!r}, not {needed!r}).",
             )
         )

@@ -43,7 +43,10 @@ def test_a_short_phrasing_said_next_to_the_partner_term_contradicts_the_point() 
     said = sentences("A Laplace prior on the weights gives the L2 penalty.")
     match = find("laplace prior", said)
     assert match is not None
-    assert contradicted("A Laplace prior gives the L1 (lasso) penalty", match) == ("l1", "l2")
+    swap = contradicted("A Laplace prior gives the L1 (lasso) penalty", match)
+    assert swap is not None
+    assert swap.swapped == ("l1", "l2")
+    assert swap.words == "laplace prior on the weights gives the l2"
 
 
 def test_the_partner_term_is_no_contradiction_when_the_point_term_is_said_too() -> None:
