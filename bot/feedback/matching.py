@@ -33,6 +33,9 @@ _NEGATOR_TEXT = "not no never without cannot neither nor don't doesn't isn't are
 STOPWORDS = frozenset(_STOP_TEXT.split())
 NEGATORS = frozenset(_NEGATOR_TEXT.split())
 NEGATION_WINDOW = 4
+# A division in an answer ("/", "over", "divided by") and how many words either side are its terms.
+_DIVISION = re.compile(r"/|\bover\b|\bdivided by\b")
+RATIO_WINDOW = 3
 # A partner term this many words either side of a matched phrasing is part of the same claim.
 CONTRADICTION_WINDOW = 8
 # A phrase's words must be said close together: at most this many words apart per word of the phrase.
@@ -238,6 +241,69 @@ def contradicted(text: str, match: Match) -> Match | None:
             at = first + near.index(partner)
             return Match(sentence, min(match.start, at), max(match.end, at + 1), swapped=(term, partner))
     return None
+
+
+def inverted(text: str, in_sentences: list[Sentence]) -> Match | None:
+    """A ratio of the text ("n_samples / (n_classes * class_count)", "alpha / r") said upside down
+    ("class count over n_samples", "r over alpha"), with the swapped pair (the ratio as the text
+    has it, as the answer has it); None when every ratio is the right way up or not said.
+
+    Only a "/" in the text is a ratio ("averaged over classes" is not, nor is "train/test"); in an
+    answer "over" and "divided by" are too. The words either side of the answer's division decide: the text's
+    denominator just before it and its numerator just after."""
+    normalised = normalise(text)
+    for slash in re.finditer("/", normalised):
+        above, below = _chunk_before(normalised[: slash.start()]), _chunk_after(normalised[slash.end() :])
+        if not _formula(normalised, slash.start(), above, below):
+            continue  # "train/test", "online/offline": a pair of words, not a ratio
+        numerator, denominator = _ratio_term(above, last=True), _ratio_term(below, last=False)
+        if numerator is None or denominator is None or numerator == denominator:
+            continue
+        for sentence in in_sentences:
+            for division in _DIVISION.finditer(sentence.text):
+                at = len(_words(sentence.text[: division.start()]))
+                left = sentence.stems[max(0, at - RATIO_WINDOW) : at]
+                right = sentence.stems[at : at + RATIO_WINDOW]
+                if numerator in left or denominator in right:
+                    continue
+                if denominator in left and numerator in right:
+                    start = at - 1 - left[::-1].index(denominator)
+                    end = at + right.index(numerator) + 1
+                    said = " ".join((sentence.written or sentence.words)[start:end])
+                    return Match(sentence, start, end, swapped=(f"{above} / {below}", said))
+    return None
+
+
+def _formula(text: str, at: int, above: str, below: str) -> bool:
+    """A "/" with spaces both sides, or next to a symbol, number or identifier, divides."""
+    spaced = text[at - 1 : at] == " " and text[at + 1 : at + 2] == " "
+    symbolic = any(len(side) == 1 or any(ch in "_()0123456789" for ch in side) for side in (above, below))
+    return spaced or symbolic
+
+
+def _chunk_before(text: str) -> str:
+    return text.rsplit(None, 1)[-1].lstrip("(") if text.strip() else ""
+
+
+def _chunk_after(text: str) -> str:
+    text = text.lstrip()
+    if text.startswith("("):
+        depth = 0
+        for index, char in enumerate(text):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0:
+                return text[: index + 1]
+    return text.split(None, 1)[0].rstrip(",.;:)") if text else ""
+
+
+def _ratio_term(chunk: str, *, last: bool) -> str | None:
+    """The word standing for one side of a ratio: its last (numerator) or first (denominator)
+    content word, preferring words over single-letter symbols."""
+    terms = [stem(SAME.get(w, w)) for w in _words(chunk) if w not in STOPWORDS]
+    words = [t for t in terms if len(t) > 1] or terms
+    if not words:
+        return None
+    return words[-1] if last else words[0]
 
 
 def _positions(

@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.content.questions import Question
-from bot.feedback.matching import Match, Sentence, contradicted, find, find_swapped, phrase_terms, sentences
+from bot.feedback.matching import (
+    Match,
+    Sentence,
+    contradicted,
+    find,
+    find_swapped,
+    inverted,
+    phrase_terms,
+    sentences,
+)
 from bot.feedback.model import Feedback, FeedbackError, MisconceptionHit, PointResult
 from bot.practice.review import SelfRating
 
@@ -56,6 +65,8 @@ def assess(question: Question, answer: str) -> Feedback:
         # A phrasing said with the partner of one of the point's named terms next to it makes the
         # point wrong, not covered ("a Laplace prior gives L2").
         swapped = contradicted(key_point.point, match) if match is not None else None
+        # A ratio of the point said upside down ("r over alpha" for alpha / r) is wrong wherever it is.
+        swapped = swapped or _first(inverted(t, said) for t in (key_point.point, *key_point.phrasings))
         if match is not None and swapped is None:
             points.append(PointResult(key_point.point, True, match.words, in_part))
             continue
@@ -65,6 +76,8 @@ def assess(question: Question, answer: str) -> Feedback:
         if swapped is None or swapped.swapped is None:
             continue
         needed, used = swapped.swapped
+        if any(hit.matched == swapped.words for hit in hits):
+            continue  # the same words already reported against another point
         hits.append(
             MisconceptionHit(
                 f"{used} where the point needs {needed}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.feedback.matching import contradicted, find, find_swapped, sentences
+from bot.feedback.matching import contradicted, find, find_swapped, inverted, sentences
 
 
 def test_a_negation_in_an_earlier_clause_does_not_negate_the_next() -> None:
@@ -101,3 +101,33 @@ def test_a_negator_that_starts_an_identifier_is_a_name_not_a_negation() -> None:
         find("no_grad stops recording", sentences("Under torch.no_grad() autograd stops recording."))
         is not None
     )
+
+
+def test_a_ratio_said_upside_down_is_found_with_both_forms() -> None:
+    match = inverted("The update is scaled by alpha / r", sentences("The multiplier is r over alpha."))
+    assert match is not None
+    assert match.swapped == ("alpha / r", "r over alpha")
+
+
+def test_a_ratio_said_the_right_way_up_is_not_inverted() -> None:
+    said = sentences("The multiplier is alpha divided by r, and it shrinks as r grows.")
+    assert inverted("The update is scaled by alpha / r", said) is None
+
+
+def test_a_grouped_denominator_is_read_as_one_side() -> None:
+    """n_samples / (n_classes * class_count): 'class count over n_samples' turns it over."""
+    said = sentences("The weight is n_classes times class count over n_samples.")
+    match = inverted("Weights are n_samples / (n_classes * class_count)", said)
+    assert match is not None
+    assert match.swapped == ("n_samples / (n_classes * class_count)", "class count over n samples")
+
+
+def test_only_a_slash_in_the_rubric_is_a_ratio() -> None:
+    """'IoU averaged over classes' is no ratio, so 'classes over IoU' turns nothing over."""
+    assert inverted("IoU averaged over classes", sentences("Average the classes over IoU.")) is None
+
+
+def test_a_slash_between_two_plain_words_is_a_pair_not_a_ratio() -> None:
+    """'online/offline metrics' names two things; 'offline over online' is a preference."""
+    said = sentences("I'd trust offline over online metrics here.")
+    assert inverted("Compare online/offline metrics", said) is None

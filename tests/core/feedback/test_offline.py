@@ -167,3 +167,14 @@ def test_a_misconception_named_next_to_its_correction_is_refuted_not_held(questi
     )
     assert feedback.misconceptions == ()
     assert assess(question, "L2 removes features.").misconceptions != ()
+
+
+def test_a_ratio_of_a_point_said_upside_down_is_wrong_not_covered(question: Question) -> None:
+    rubric = Rubric(
+        key_points=(KeyPoint("The LoRA update is scaled by alpha / r", ("scaled by alpha over r",)),),
+        misconceptions=(),
+    )
+    feedback = assess(replace(question, rubric=rubric), "The LoRA update is scaled by r over alpha.")
+    assert feedback.points[0].covered is False
+    assert [m.wrong for m in feedback.misconceptions] == ["r over alpha where the point needs alpha / r"]
+    assert feedback.suggested is SelfRating.MISSED
