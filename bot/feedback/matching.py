@@ -33,6 +33,9 @@ _NEGATOR_TEXT = "not no never without cannot neither nor don't doesn't isn't are
 STOPWORDS = frozenset(_STOP_TEXT.split())
 NEGATORS = frozenset(_NEGATOR_TEXT.split())
 NEGATION_WINDOW = 4
+# A negated verb (can't, doesn't, cannot, never) this many words after a match negates it too.
+NEGATED_AFTER = 2
+_VERB_NEGATORS = frozenset(("cannot", "never"))
 # A division in an answer ("/", "over", "divided by") and how many words either side are its terms.
 _DIVISION = re.compile(r"/|\bover\b|\bdivided by\b")
 RATIO_WINDOW = 3
@@ -368,8 +371,18 @@ def _negated(sentence: Sentence, start: int, end: int) -> bool:
     """A negation just before the matched words, or among them ("L1 does not set weights to zero")."""
     first = max(0, start - NEGATION_WINDOW)
     clause = sentence.clauses[start] if sentence.clauses else None
-    return any(
+    before = any(
         (w in NEGATORS or w.endswith("n't"))
         and (i >= start or clause is None or sentence.clauses[i] == clause)
         for i, w in enumerate(sentence.words[first:end], start=first)
     )
+    # A negated verb just after, in the same clause, denies what is said of the matched words
+    # ("the joint distribution can't have changed"); a bare "not" there is usually a contrast
+    # ("use the median not the mean"), so only verb negations count.
+    last_clause = sentence.clauses[end - 1] if sentence.clauses else None
+    after = any(
+        (w.endswith("n't") or w in _VERB_NEGATORS)
+        and (last_clause is None or sentence.clauses[i] == last_clause)
+        for i, w in enumerate(sentence.words[end : end + NEGATED_AFTER], start=end)
+    )
+    return before or after

@@ -131,3 +131,14 @@ def test_a_slash_between_two_plain_words_is_a_pair_not_a_ratio() -> None:
     """'online/offline metrics' names two things; 'offline over online' is a preference."""
     said = sentences("I'd trust offline over online metrics here.")
     assert inverted("Compare online/offline metrics", said) is None
+
+
+def test_a_negated_verb_just_after_the_phrase_denies_it() -> None:
+    """'The joint distribution can't have changed' does not say the joint distribution changed."""
+    said = sentences("Then the joint distribution can't have changed either.")
+    assert find("joint distribution changed", said) is None
+    assert find("joint distribution", said) is None
+
+
+def test_a_bare_not_after_the_phrase_is_a_contrast_not_a_negation() -> None:
+    assert find("use the median", sentences("Use the median not the mean.")) is not None
