@@ -10,8 +10,8 @@ too. Reported: the confusion matrix, the agreement, the ratio against the baseli
 confidently wrong answer is suggested Nailed (target ≤ 2%).
 
 A second, held-out set (`benchmarks/data/feedback_heldout.yaml`: other questions, written before the
-engine was tuned and never used to tune it) is measured the same way, so a change that only fits the
-first set shows up as a gap between the two.
+engine was tuned and never used to tune it, only to reject a change that made it worse) is measured
+the same way, so a change that only fits the first set shows up as a gap between the two.
 
 Run: python -m benchmarks.feedback [--data FILE] [--heldout FILE] [--no-record]
 """
@@ -149,7 +149,8 @@ def main() -> None:
     if str(args.heldout) != "none":
         lines += measure(
             load_cases(args.heldout),
-            f"Held-out set ({args.heldout.name}, other questions, not used for tuning)",
+            f"Held-out set ({args.heldout.name}, other questions; not used for tuning, only to reject "
+            "changes that made it worse)",
         )
     if args.no_record:
         print("\n".join(lines))
