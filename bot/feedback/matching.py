@@ -33,6 +33,14 @@ _NEGATOR_TEXT = "not no never without cannot neither nor don't doesn't isn't are
 STOPWORDS = frozenset(_STOP_TEXT.split())
 NEGATORS = frozenset(_NEGATOR_TEXT.split())
 NEGATION_WINDOW = 4
+# A negated verb (can't, doesn't, cannot, never) this many words after a match negates it too.
+NEGATED_AFTER = 2
+_VERB_NEGATORS = frozenset(("cannot", "never"))
+# A division in an answer ("/", "over", "divided by") and how many words either side are its terms.
+_DIVISION = re.compile(r"/|\bover\b|\bdivided by\b")
+RATIO_WINDOW = 3
+# A partner term this many words either side of a matched phrasing is part of the same claim.
+CONTRADICTION_WINDOW = 8
 # A phrase's words must be said close together: at most this many words apart per word of the phrase.
 MAX_GAP_PER_TERM = 3
 # Pairs people swap in interviews; each is a critical word that must match exactly, and a phrase
@@ -83,6 +91,28 @@ for _a, _b in (
     ("canary", "blue-green"),
 ):
     SWAPS[_a], SWAPS[_b] = _b, _a
+# Words people use for the same comparison; each is read as the first of its group, so "a larger beta"
+# says what "higher beta" says (and contradicts "lower beta" as a swap would).
+_SAME_TEXT = "higher larger bigger greater | lower smaller | more extra | fewer less"
+SAME: dict[str, str] = {
+    word: group.split()[0] for group in _SAME_TEXT.split("|") for word in group.split()[1:]
+}
+# Everyday words for one idea in ML answers, matched as one ("the losses add up" says "accumulate"
+# when "up" is not needed; "average" says "mean"). Each group is read as its first word's stem.
+_KIN_TEXT = """accumulate sum | average mean | copy replica replicate duplicate | shard partition
+| remove drop delete discard | ignore skip | prevent avoid | calculate compute | coefficient weight
+| quick fast | outlier extreme | leak leakage | cheap inexpensive | expensive costly
+| choose pick select"""
+_KIN: dict[str, str] = {}
+for _group in _KIN_TEXT.split("|"):
+    _stems = [str(_STEMMER.stemWord(w)) for w in _group.split()]
+    _KIN.update({s: _stems[0] for s in _stems[1:]})
+# Swappable words that relate two things (X before Y, more X than Y, at train or at test time): a
+# sentence saying the partner may well be about something else, so only named terms (L1, precision,
+# Laplace …) said in the partner's place count as contradicting a point.
+_RELATIONAL_TEXT = """higher lower larger smaller increase decrease increases decreases more fewer
+before after min max train test training inference"""
+RELATIONAL = frozenset(_RELATIONAL_TEXT.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +121,7 @@ class Sentence:
     words: tuple[str, ...]  # normalised words, in order
     stems: tuple[str, ...]
     clauses: tuple[int, ...] = ()  # the clause (split at , : ( ) and dashes) each word is in
+    written: tuple[str, ...] = ()  # the words as written, before same-meaning words are read as one
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +134,7 @@ class Match:
     @property
     def words(self) -> str:
         """The answer's words that matched, as the person wrote them (approximately)."""
-        return " ".join(self.sentence.words[self.start : self.end])
+        return " ".join((self.sentence.written or self.sentence.words)[self.start : self.end])
 
 
 def normalise(text: str) -> str:
@@ -114,26 +145,38 @@ def normalise(text: str) -> str:
 def sentences(answer: str) -> list[Sentence]:
     out = []
     for part in _SENTENCES.split(normalise(answer)):
-        words: list[str] = []
+        written: list[str] = []
         clauses: list[int] = []
         for index, clause in enumerate(_CLAUSES.split(part)):
-            found = _WORD.findall(clause)
-            words += found
+            found = _words(clause)
+            written += found
             clauses += [index] * len(found)
-        if words:
-            out.append(Sentence(part.strip(), tuple(words), tuple(stem(w) for w in words), tuple(clauses)))
+        if written:
+            words = tuple(SAME.get(w, w) for w in written)
+            stems = tuple(stem(w) for w in words)
+            out.append(Sentence(part.strip(), words, stems, tuple(clauses), tuple(written)))
     return out
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text; a negator that starts an identifier (no_grad, not_trainable) is kept as
+    "no_", a word of its own, so the identifier neither negates nor is negated."""
+    return [
+        f"{m.group()}_" if m.group() in NEGATORS and text[m.end() : m.end() + 1] == "_" else m.group()
+        for m in _WORD.finditer(text)
+    ]
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
+    stemmed = str(_STEMMER.stemWord(word))
+    return _KIN.get(stemmed, stemmed)
 
 
 @lru_cache(maxsize=8192)
 def phrase_terms(phrase: str) -> tuple[tuple[str, ...], bool]:
     """A phrase's content words (stems, in order) and whether the phrase itself is negative."""
-    words = _WORD.findall(normalise(phrase))
+    words = [SAME.get(w, w) for w in _words(normalise(phrase))]
     negative = any(w in NEGATORS for w in words)
     return tuple(
         w if critical(w) else stem(w) for w in words if w not in STOPWORDS and w not in NEGATORS
@@ -144,7 +187,9 @@ def critical(word: str) -> bool:
     return word in SWAPS or any(ch.isdigit() for ch in word)
 
 
-def find(phrase: str, in_sentences: list[Sentence], share: float = 1.0) -> Match | None:
+def find(
+    phrase: str, in_sentences: list[Sentence], share: float = 1.0, *, families: bool = False
+) -> Match | None:
     """The first sentence where the phrase is said (not negated unless the phrase is), else None.
 
     With share < 1, a phrase of three or more content words is also said when that share of them
@@ -153,7 +198,7 @@ def find(phrase: str, in_sentences: list[Sentence], share: float = 1.0) -> Match
     if not terms:
         return None
     for sentence in in_sentences:
-        positions = _positions(terms, sentence, share)
+        positions = _positions(terms, sentence, share, families)
         if positions is None:
             continue
         start, end = min(positions), max(positions) + 1
@@ -180,9 +225,95 @@ def find_swapped(phrase: str, in_sentences: list[Sentence]) -> Match | None:
     return None
 
 
-def _positions(terms: tuple[str, ...], sentence: Sentence, share: float = 1.0) -> list[int] | None:
+def contradicted(text: str, match: Match) -> Match | None:
+    """The match widened to a swappable word of the text that the sentence says only as its partner
+    nearby, e.g. the point says "a Laplace prior gives L1" and the sentence that matched "laplace
+    prior" says L2 (and not L1); None when there is no such word.
+
+    A short phrasing can match a sentence that still gets the point wrong; the point's full text
+    names the terms that make it right, so the partner in their place is a swap, not coverage."""
+    terms, _ = phrase_terms(text)
+    sentence = match.sentence
+    first = max(0, match.start - CONTRADICTION_WINDOW)
+    near = sentence.words[first : match.end + CONTRADICTION_WINDOW]
+    for term in terms:
+        partner = SWAPS.get(term)
+        if partner is None or partner in terms or term in RELATIONAL:
+            continue
+        if partner in near and term not in near:
+            at = first + near.index(partner)
+            return Match(sentence, min(match.start, at), max(match.end, at + 1), swapped=(term, partner))
+    return None
+
+
+def inverted(text: str, in_sentences: list[Sentence]) -> Match | None:
+    """A ratio of the text ("n_samples / (n_classes * class_count)", "alpha / r") said upside down
+    ("class count over n_samples", "r over alpha"), with the swapped pair (the ratio as the text
+    has it, as the answer has it); None when every ratio is the right way up or not said.
+
+    Only a "/" in the text is a ratio ("averaged over classes" is not, nor is "train/test"); in an
+    answer "over" and "divided by" are too. The words either side of the answer's division decide: the text's
+    denominator just before it and its numerator just after."""
+    normalised = normalise(text)
+    for slash in re.finditer("/", normalised):
+        above, below = _chunk_before(normalised[: slash.start()]), _chunk_after(normalised[slash.end() :])
+        if not _formula(normalised, slash.start(), above, below):
+            continue  # "train/test", "online/offline": a pair of words, not a ratio
+        numerator, denominator = _ratio_term(above, last=True), _ratio_term(below, last=False)
+        if numerator is None or denominator is None or numerator == denominator:
+            continue
+        for sentence in in_sentences:
+            for division in _DIVISION.finditer(sentence.text):
+                at = len(_words(sentence.text[: division.start()]))
+                left = sentence.stems[max(0, at - RATIO_WINDOW) : at]
+                right = sentence.stems[at : at + RATIO_WINDOW]
+                if numerator in left or denominator in right:
+                    continue
+                if denominator in left and numerator in right:
+                    start = at - 1 - left[::-1].index(denominator)
+                    end = at + right.index(numerator) + 1
+                    said = " ".join((sentence.written or sentence.words)[start:end])
+                    return Match(sentence, start, end, swapped=(f"{above} / {below}", said))
+    return None
+
+
+def _formula(text: str, at: int, above: str, below: str) -> bool:
+    """A "/" with spaces both sides, or next to a symbol, number or identifier, divides."""
+    spaced = text[at - 1 : at] == " " and text[at + 1 : at + 2] == " "
+    symbolic = any(len(side) == 1 or any(ch in "_()0123456789" for ch in side) for side in (above, below))
+    return spaced or symbolic
+
+
+def _chunk_before(text: str) -> str:
+    return text.rsplit(None, 1)[-1].lstrip("(") if text.strip() else ""
+
+
+def _chunk_after(text: str) -> str:
+    text = text.lstrip()
+    if text.startswith("("):
+        depth = 0
+        for index, char in enumerate(text):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0:
+                return text[: index + 1]
+    return text.split(None, 1)[0].rstrip(",.;:)") if text else ""
+
+
+def _ratio_term(chunk: str, *, last: bool) -> str | None:
+    """The word standing for one side of a ratio: its last (numerator) or first (denominator)
+    content word, preferring words over single-letter symbols."""
+    terms = [stem(SAME.get(w, w)) for w in _words(chunk) if w not in STOPWORDS]
+    words = [t for t in terms if len(t) > 1] or terms
+    if not words:
+        return None
+    return words[-1] if last else words[0]
+
+
+def _positions(
+    terms: tuple[str, ...], sentence: Sentence, share: float = 1.0, families: bool = False
+) -> list[int] | None:
     """Where the terms are said closest together, if enough are said within a short span."""
-    found_all = [_locations(term, sentence) for term in terms]
+    found_all = [_locations(term, sentence, families) for term in terms]
     if any(not found and critical(term) for term, found in zip(terms, found_all, strict=True)):
         return None
     options = [found for found in found_all if found]
@@ -212,10 +343,14 @@ def _in_order(terms: tuple[str, ...], found_all: list[list[int]], chosen: list[i
     return positions == sorted(positions)
 
 
-def _locations(term: str, sentence: Sentence) -> list[int]:
+def _locations(term: str, sentence: Sentence, families: bool = False) -> list[int]:
     if critical(term):
         return [i for i, word in enumerate(sentence.words) if word == term]
-    exact = [i for i, candidate in enumerate(sentence.stems) if candidate == term]
+    exact = [
+        i
+        for i, candidate in enumerate(sentence.stems)
+        if candidate == term or (families and _same_family(term, candidate))
+    ]
     if exact or len(term) < 5:
         return exact
     # A near spelling of a long word (typos, -ise/-ize leftovers).
@@ -226,12 +361,28 @@ def _locations(term: str, sentence: Sentence) -> list[int]:
     ]
 
 
+def _same_family(term: str, candidate: str) -> bool:
+    """Stems of one word family the stemmer leaves apart ("fail" and "failur")."""
+    short, long_ = sorted((term, candidate), key=len)
+    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
+
+
 def _negated(sentence: Sentence, start: int, end: int) -> bool:
     """A negation just before the matched words, or among them ("L1 does not set weights to zero")."""
     first = max(0, start - NEGATION_WINDOW)
     clause = sentence.clauses[start] if sentence.clauses else None
-    return any(
+    before = any(
         (w in NEGATORS or w.endswith("n't"))
         and (i >= start or clause is None or sentence.clauses[i] == clause)
         for i, w in enumerate(sentence.words[first:end], start=first)
     )
+    # A negated verb just after, in the same clause, denies what is said of the matched words
+    # ("the joint distribution can't have changed"); a bare "not" there is usually a contrast
+    # ("use the median not the mean"), so only verb negations count.
+    last_clause = sentence.clauses[end - 1] if sentence.clauses else None
+    after = any(
+        (w.endswith("n't") or w in _VERB_NEGATORS)
+        and (last_clause is None or sentence.clauses[i] == last_clause)
+        for i, w in enumerate(sentence.words[end : end + NEGATED_AFTER], start=end)
+    )
+    return before or after

@@ -13,11 +13,15 @@ Engine = Literal["offline", "llm"]
 
 @dataclass(frozen=True, slots=True)
 class PointResult:
-    """One rubric key point: covered or not, and the words of the answer that matched it."""
+    """One rubric key point: covered or not, and the words of the answer that matched it.
+
+    A point covered in part (about half its words said together, no phrasing of it) earns a Partly
+    but does not count towards a Nailed."""
 
     point: str
     covered: bool
     matched: str = ""
+    in_part: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +57,10 @@ class Feedback:
         """The shape `mlq feedback --json` prints."""
         return {
             "question": self.question_id,
-            "covered": [{"point": p.point, "matched": p.matched} for p in self.covered],
+            "covered": [
+                {"point": p.point, "matched": p.matched, **({"in_part": True} if p.in_part else {})}
+                for p in self.covered
+            ],
             "missed": [p.point for p in self.missed],
             "misconceptions": [
                 {"wrong": m.wrong, "matched": m.matched, "correction": m.correction}

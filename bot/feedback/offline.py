@@ -2,8 +2,8 @@
 
 Each key point is covered when one of its phrasings is said (see `matching`); each misconception is
 detected when one of its phrasings is said, or when a key point is said with a swapped term (L2 where
-the point needs L1). The suggested rating follows from the share of points covered, capped when the
-answer says something wrong.
+the point needs L1). The suggested rating follows from the share of points covered and how much of
+the rubric's own vocabulary the answer uses, capped when the answer says something wrong.
 """
 
 from __future__ import annotations
@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.content.questions import Question
-from bot.feedback.matching import Match, find, find_swapped, sentences
+from bot.feedback.matching import (
+    Match,
+    Sentence,
+    contradicted,
+    find,
+    find_swapped,
+    inverted,
+    phrase_terms,
+    sentences,
+)
 from bot.feedback.model import Feedback, FeedbackError, MisconceptionHit, PointResult
 from bot.practice.review import SelfRating
 
@@ -21,6 +30,13 @@ NAILED_SHARE = 0.6
 # enough) or when most of the point's own words are said together. Misconceptions need every word.
 PHRASE_SHARE = 0.67
 POINT_SHARE = 0.6
+# Half of the point's own words said together is the point said in part: weaker evidence, enough to
+# make an answer Partly but not to count towards Nailed.
+IN_PART_SHARE = 0.5
+# A broad answer: at least this share of the points said plainly and this share of the rubric's own
+# words used (see `breadth`) is Nailed too, if nothing in it is wrong.
+BROAD_SHARE = 0.4
+BROAD_WORDS = 1 / 3
 
 
 class OfflineEngine:
@@ -43,37 +59,63 @@ def assess(question: Question, answer: str) -> Feedback:
         match = _first(find(p, said, PHRASE_SHARE) for p in (*key_point.phrasings, key_point.point))
         if match is None:
             match = find(key_point.point, said, POINT_SHARE)
-        if match is not None:
-            points.append(PointResult(key_point.point, True, match.words))
+        in_part = match is None
+        if match is None:
+            match = find(key_point.point, said, IN_PART_SHARE)
+        # A phrasing said with the partner of one of the point's named terms next to it makes the
+        # point wrong, not covered ("a Laplace prior gives L2").
+        swapped = contradicted(key_point.point, match) if match is not None else None
+        # A ratio of the point said upside down ("r over alpha" for alpha / r) is wrong wherever it is.
+        swapped = swapped or _first(inverted(t, said) for t in (key_point.point, *key_point.phrasings))
+        if match is not None and swapped is None:
+            points.append(PointResult(key_point.point, True, match.words, in_part))
             continue
         points.append(PointResult(key_point.point, False))
-        swapped = _first(find_swapped(p, said) for p in key_point.phrasings)
-        if swapped is not None and swapped.swapped is not None:
-            needed, used = swapped.swapped
-            hits.append(
-                MisconceptionHit(
-                    f"{used} where the point needs {needed}",
-                    swapped.words,
-                    f"{key_point.point} (you wrote {used!r}, not {needed!r}).",
-                )
+        if swapped is None:
+            swapped = _first(find_swapped(p, said) for p in key_point.phrasings)
+        if swapped is None or swapped.swapped is None:
+            continue
+        needed, used = swapped.swapped
+        if any(hit.matched == swapped.words for hit in hits):
+            continue  # the same words already reported against another point
+        hits.append(
+            MisconceptionHit(
+                f"{used} where the point needs {needed}",
+                swapped.words,
+                f"{key_point.point} (you wrote {used!r}, not {needed!r}).",
             )
+        )
     for misconception in rubric.misconceptions:
-        match = _first(find(p, said) for p in misconception.phrasings)
-        if match is not None:
+        match = _first(find(p, said, families=True) for p in misconception.phrasings)
+        # An answer that also says (half of) the correction is naming the error to refute it.
+        if match is not None and find(misconception.correction, said, IN_PART_SHARE) is None:
             hits.append(MisconceptionHit(misconception.wrong, match.words, misconception.correction))
-    return Feedback(question.id, tuple(points), tuple(hits), suggest(points, hits, answer), engine="offline")
+    return Feedback(
+        question.id,
+        tuple(points),
+        tuple(hits),
+        suggest(points, hits, answer, breadth(question, said)),
+        engine="offline",
+    )
 
 
-def suggest(points: list[PointResult], hits: list[MisconceptionHit], answer: str) -> SelfRating:
-    """Nailed: most points and nothing wrong. Partly: some point. Missed: none, or mostly wrong."""
+def suggest(
+    points: list[PointResult], hits: list[MisconceptionHit], answer: str, used: float = 0.0
+) -> SelfRating:
+    """Nailed: most points, or two fifths of them and a third of the rubric's words, and nothing
+    wrong. Partly: some point. Missed: none, or mostly wrong."""
     if len(answer.split()) < MIN_WORDS or not points:
         return SelfRating.MISSED
     covered = sum(p.covered for p in points)
-    share = covered / len(points)
+    share = sum(p.covered and not p.in_part for p in points) / len(points)
     if hits:
         # Saying something wrong caps the rating: a confident wrong answer must never look nailed.
         return SelfRating.PARTLY if share >= NAILED_SHARE else SelfRating.MISSED
     if share >= NAILED_SHARE:
+        return SelfRating.NAILED
+    # Phrasings miss much of a right answer said in other words; one that plainly makes some of the
+    # points and uses much of the rubric's vocabulary covers the rest in its own way.
+    if share >= BROAD_SHARE and used >= BROAD_WORDS:
         return SelfRating.NAILED
     # One key point said right, and nothing wrong, is a partial answer.
     return SelfRating.PARTLY if covered else SelfRating.MISSED
@@ -81,3 +123,19 @@ def suggest(points: list[PointResult], hits: list[MisconceptionHit], answer: str
 
 def _first(matches: Iterable[Match | None]) -> Match | None:
     return next((m for m in matches if m is not None), None)
+
+
+def breadth(question: Question, said: list[Sentence]) -> float:
+    """The share of the rubric's own words (key points and phrasings, less the question's words,
+    which any answer repeats) that the answer uses, in any sentence and any order."""
+    vocabulary: set[str] = set()
+    for key_point in question.rubric.key_points if question.rubric else ():
+        for text in (key_point.point, *key_point.phrasings):
+            vocabulary |= set(phrase_terms(text)[0])
+    vocabulary -= _said(sentences(f"{question.title} {question.text}"))
+    return len(vocabulary & _said(said)) / len(vocabulary) if vocabulary else 0.0
+
+
+def _said(said: list[Sentence]) -> set[str]:
+    # Stems for ordinary words, the words themselves for critical ones (phrase_terms keeps those).
+    return {term for sentence in said for term in (*sentence.stems, *sentence.words)}

@@ -8,7 +8,9 @@ from bot.feedback.model import Feedback
 def feedback_text(feedback: Feedback) -> str:
     lines = ["**Key points**"]
     for point in feedback.points:
-        if point.covered:
+        if point.in_part:
+            lines.append(f"◐ {point.point} — in part: you said “{point.matched}”")
+        elif point.covered:
             lines.append(f"✓ {point.point} — you said “{point.matched}”")
         else:
             lines.append(f"✗ {point.point}")
@@ -20,7 +22,9 @@ def feedback_text(feedback: Feedback) -> str:
     if feedback.follow_up:
         lines += ["**Follow-up**", feedback.follow_up]
     covered, total = len(feedback.covered), len(feedback.points)
-    lines.append(f"Suggested rating: **{feedback.suggested.label}** ({covered} of {total} key points)")
+    in_part = sum(p.in_part for p in feedback.points)
+    count = f"{covered} of {total} key points" + (f", {in_part} of them in part" if in_part else "")
+    lines.append(f"Suggested rating: **{feedback.suggested.label}** ({count})")
     if feedback.note:
         lines.append(f"_{feedback.note}_")
     return "\n".join(lines)

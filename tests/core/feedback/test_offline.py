@@ -9,8 +9,9 @@ import pytest
 
 from bot.content.questions import Question
 from bot.content.rubric import KeyPoint, Misconception, Rubric
-from bot.feedback.model import FeedbackError
-from bot.feedback.offline import assess
+from bot.feedback.matching import sentences
+from bot.feedback.model import FeedbackError, MisconceptionHit, PointResult
+from bot.feedback.offline import assess, breadth, suggest
 from bot.practice.review import SelfRating
 
 RUBRIC = Rubric(
@@ -99,3 +100,81 @@ def test_an_empty_answer_is_refused_with_a_reason(question: Question) -> None:
 def test_a_question_without_a_rubric_is_refused_with_a_reason(make_question: Callable[..., Question]) -> None:
     with pytest.raises(FeedbackError, match="no rubric"):
         assess(replace(make_question("plain"), rubric=None), "anything at all here")
+
+
+def test_a_phrasing_said_with_the_partner_term_is_a_swap_not_a_covered_point(question: Question) -> None:
+    """'Lasso zeroes coefficients' is a phrasing of the L1 point, but said of L2 it gets the point wrong."""
+    feedback = assess(question, "Lasso zeroes coefficients because it is the L2 penalty.")
+    assert feedback.points[0].covered is False
+    assert [m.wrong for m in feedback.misconceptions] == ["l2 where the point needs l1"]
+
+
+def test_half_of_a_points_words_said_together_covers_it_in_part(question: Question) -> None:
+    """No phrasing, four of the eight words of 'L2 shrinks every weight but keeps them non-zero':
+    weaker evidence, but more than nothing, so the answer is Partly rather than Missed."""
+    feedback = assess(question, "L2 keeps every value non-zero.")
+    assert feedback.points[1].covered is True
+    assert feedback.points[1].in_part is True
+    assert feedback.suggested is SelfRating.PARTLY
+
+
+def test_a_point_covered_in_part_does_not_count_towards_nailed(question: Question) -> None:
+    """One point said plainly and one in part is a third of the rubric said, not two thirds."""
+    feedback = assess(question, "L1 gives sparse weights. L2 keeps every value non-zero.")
+    assert [(p.covered, p.in_part) for p in feedback.points] == [(True, False), (True, True), (False, False)]
+    assert feedback.suggested is SelfRating.PARTLY
+
+
+def _points(plain: int, total: int) -> list[PointResult]:
+    return [PointResult(f"point {i}", i < plain, "words" if i < plain else "") for i in range(total)]
+
+
+def test_a_broad_answer_making_two_fifths_of_the_points_plainly_is_nailed() -> None:
+    """Two of five points matched and a third of the rubric's words used: a right answer mostly in
+    its own words, which phrasings alone would call Partly."""
+    answer = "a long enough answer"
+    assert suggest(_points(2, 5), [], answer, used=0.4) is SelfRating.NAILED
+    assert suggest(_points(2, 5), [], answer, used=0.2) is SelfRating.PARTLY
+    assert suggest(_points(1, 5), [], answer, used=0.9) is SelfRating.PARTLY
+
+
+def test_a_broad_answer_that_says_something_wrong_is_not_nailed() -> None:
+    hit = MisconceptionHit("L2 removes features", "l2 removes features", "It shrinks them.")
+    assert suggest(_points(2, 5), [hit], "a long enough answer", used=0.9) is SelfRating.MISSED
+
+
+def test_breadth_is_the_share_of_the_rubrics_own_words_the_answer_uses(question: Question) -> None:
+    """Eight words (dropout, zero, random, activation, unit, scale, keep, probability), not the
+    question's ('question', 'text'); order and sentence do not matter."""
+    rubric = Rubric(
+        key_points=(
+            KeyPoint("Dropout zeroes random activations", ("random units",)),
+            KeyPoint("Scale by the keep probability", ("the question text",)),
+        ),
+        misconceptions=(),
+    )
+    question = replace(question, rubric=rubric)
+    assert breadth(question, sentences("Units are zeroed. At random, by dropout.")) == 4 / 8
+    assert breadth(question, sentences("The question text, again.")) == 0.0
+
+
+def test_a_misconception_named_next_to_its_correction_is_refuted_not_held(question: Question) -> None:
+    """'People think L2 removes features; in fact it shrinks weights, almost never to exactly zero'
+    says the correction, so the wrong claim is quoted, not made."""
+    feedback = assess(
+        question,
+        "People think L2 removes features. In fact L2 shrinks weights, and almost never to exactly zero.",
+    )
+    assert feedback.misconceptions == ()
+    assert assess(question, "L2 removes features.").misconceptions != ()
+
+
+def test_a_ratio_of_a_point_said_upside_down_is_wrong_not_covered(question: Question) -> None:
+    rubric = Rubric(
+        key_points=(KeyPoint("The LoRA update is scaled by alpha / r", ("scaled by alpha over r",)),),
+        misconceptions=(),
+    )
+    feedback = assess(replace(question, rubric=rubric), "The LoRA update is scaled by r over alpha.")
+    assert feedback.points[0].covered is False
+    assert [m.wrong for m in feedback.misconceptions] == ["r over alpha where the point needs alpha / r"]
+    assert feedback.suggested is SelfRating.MISSED
