@@ -340,3 +340,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("figures")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+# The process tests run for minutes each (real `mlq` processes paced like Slack): started first, they
+# run beside the rest instead of leaving one worker busy alone at the end.
+FIRST = ("tests/processes/test_replicas.py", "tests/processes/test_kill.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(FIRST))  # stable: the rest keep their order
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Two workers per core for `-n auto`: many tests wait on sockets, subprocesses and the clock."""
+    return 2 * (os.cpu_count() or 1)
