@@ -17,13 +17,11 @@ from adapters.slack import cli as slack_cli
 from bot.content import cli as content_cli
 from bot.content.bank import BankInvalid, BankMissing, QuestionBank
 from bot.content.cache import cache_in
+from bot.exits import EXIT_FAILED, EXIT_USAGE
 from bot.feedback import cli as feedback_cli
 from bot.ops.settings import Settings, SettingsError, load_settings
 from bot.schedule import cli as schedule_cli
 from bot.store.sql_store import StoreUnavailable
-
-EXIT_USAGE = 2  # a wrong flag, argument, path or setting
-EXIT_FAILED = 1  # the command ran and failed: a broken bank, an unreachable or damaged database
 
 
 class CommandFailed(Exception):
@@ -42,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run(settings, RunOptions(demo=args.demo)))
     except BankMissing as exc:
-        raise CommandFailed(f"refusing to start: {_missing_bank(exc)}") from None
+        raise CommandFailed(f"refusing to start: {_missing_bank(exc, settings)}") from None
     except BankInvalid as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -56,7 +54,7 @@ def load_bank(settings: Settings) -> QuestionBank:
     try:
         return QuestionBank.load(settings.content_dir, cache_in(settings.bank_cache_dir))
     except BankMissing as exc:
-        raise CommandFailed(_missing_bank(exc)) from None
+        raise CommandFailed(_missing_bank(exc, settings)) from None
     except BankInvalid as exc:
         folder = settings.content_dir
         raise CommandFailed(
@@ -66,9 +64,11 @@ def load_bank(settings: Settings) -> QuestionBank:
         ) from None
 
 
-def _missing_bank(exc: BankMissing) -> str:
+def _missing_bank(exc: BankMissing, settings: Settings) -> str:
+    if "content_dir" in settings.model_fields_set:
+        return f"{exc} (looked there because MLQ_CONTENT_DIR says so): set it to the question bank's folder"
     return (
-        f"{exc} (looked there because of MLQ_CONTENT_DIR): run mlq from the repository's folder, "
+        f"{exc} (the default folder, relative to where mlq runs): run mlq from the repository's folder, "
         "or set MLQ_CONTENT_DIR to the question bank's folder"
     )
 

@@ -7,13 +7,13 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
+from bot.exits import EXIT_USAGE
 from bot.ops.settings import SettingsError, load_settings
 from bot.text import shown
 
 if TYPE_CHECKING:
     import discord
 
-EXIT_USAGE = 2
 SCOPES = ("bot", "applications.commands")
 
 

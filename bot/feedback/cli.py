@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_USAGE = 2
+from bot.exits import EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.exits import EXIT_USAGE
 from bot.schedule.rules import (
     DEFAULT_DAYS,
     RevealRule,
@@ -26,7 +27,6 @@ from bot.schedule.rules import (
 )
 from bot.schedule.skip_days import SkipDays, parse_country, parse_dates
 
-EXIT_USAGE = 2
 T = TypeVar("T")
 MAX_COUNT = 1000  # slots `--count` may ask for: years of weekdays
 

@@ -362,7 +362,18 @@ def test_ask_outside_the_repository_names_the_folder_and_the_variable(
     assert mlq("ask") == 2
     err = capsys.readouterr().err
     assert str(tmp_path / "content" / "questions") in err and "MLQ_CONTENT_DIR" in err
+    assert "the default folder" in err
     assert len(err.splitlines()) == 1
+
+
+def test_a_content_dir_that_does_not_exist_is_blamed_on_the_variable_that_named_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MLQ_CONTENT_DIR", str(tmp_path / "nowhere"))
+    assert mlq("ask") == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "nowhere") in err and "because MLQ_CONTENT_DIR says so" in err
+    assert "default" not in err
 
 
 def test_ask_with_a_broken_bank_exits_1_in_one_line(
