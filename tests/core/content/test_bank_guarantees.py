@@ -50,6 +50,11 @@ def test_each_theme_of_the_starting_article_is_covered(theme: str) -> None:
     assert any(theme in q.tags for q in shipped())
 
 
+# Generous: the suite runs two workers per core, and a check that starts its own interpreters (a Keras
+# model saved in one and loaded in another) takes about 75 s there; the limit is for hangs.
+TIMEOUT = 300.0
+
+
 def snippet_cases() -> list[tuple[Question, Snippet]]:
     return [(q, s) for q in shipped() for s in q.snippets if s.runs]
 
@@ -61,7 +66,7 @@ def snippet_cases() -> list[tuple[Question, Snippet]]:
 )
 def test_snippet_runs_and_prints_what_the_answer_says(question: Question, snippet: Snippet) -> None:
     """Each runnable snippet exits 0 and prints exactly its `output` block."""
-    outcome = run_snippet(question, snippet)
+    outcome = run_snippet(question, snippet, TIMEOUT)
     if outcome.skipped_reason:
         pytest.skip(outcome.skipped_reason)
     assert outcome.passed, f"{outcome.path}:{outcome.line}: {outcome.detail}"
@@ -78,7 +83,7 @@ def check_cases() -> list[tuple[Question, ClaimCheck]]:
 )
 def test_every_claim_check_holds(question: Question, check: ClaimCheck) -> None:
     """Each `## Checks` block exits 0: the claims it names hold on the installed libraries."""
-    outcome = run_check(question, check)
+    outcome = run_check(question, check, TIMEOUT)
     if outcome.skipped_reason:
         pytest.skip(outcome.skipped_reason)
     assert outcome.passed, f"{outcome.path}:{outcome.line}: {outcome.detail}"
