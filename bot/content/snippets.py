@@ -130,9 +130,8 @@ def _run_python(
     code: str, timeout: float, python: str | None, pool: InterpreterPool | None
 ) -> subprocess.CompletedProcess[str]:
     """Run code on the CPU in an empty temporary folder, warm when it can; raises TimeoutExpired."""
-    # pytest names the running test in the environment: it would make every run's warm key unique.
     env = {
-        **{name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"},
+        **os.environ,
         "CUDA_VISIBLE_DEVICES": "",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
