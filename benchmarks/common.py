@@ -201,6 +201,14 @@ def record(section: str, lines: Sequence[str]) -> None:
     print("\n".join(body))
 
 
+def publish(section: str, lines: Sequence[str], *, keep: bool) -> None:
+    """Record the section in RESULTS.md (and print it); with `keep` false (`--no-record`) only print it."""
+    if keep:
+        record(section, lines)
+    else:
+        print("\n".join(lines))
+
+
 async def serve_control(stats: Callable[[], Any], fake_port: int, pipe: Connection) -> None:
     """In a fake platform's child process: serve GET /stats (what `stats()` returns, as JSON) and
     POST /stop on a free port, send (the fake's port, this port) to the parent, and return once the

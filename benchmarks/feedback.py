@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz
 
-from benchmarks.common import ROOT, record
+from benchmarks.common import ROOT, publish
 from bot.content.loader import load_questions
 from bot.content.questions import Question
 from bot.feedback.engines import feedback_engine
@@ -152,10 +152,7 @@ def main() -> None:
             f"Held-out set ({args.heldout.name}, other questions; not used for tuning, only to reject "
             "changes that made it worse)",
         )
-    if args.no_record:
-        print("\n".join(lines))
-    else:
-        record("Answer feedback agreement", lines)
+    publish("Answer feedback agreement", lines, keep=not args.no_record)
 
 
 if __name__ == "__main__":

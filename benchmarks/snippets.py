@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from benchmarks.common import ROOT, record
+from benchmarks.common import ROOT, publish
 from bot.content.interpreters import InterpreterPool, family, leading_imports
 from bot.content.loader import load_questions
 from bot.content.questions import Question, Snippet
@@ -132,10 +132,7 @@ def main() -> None:
         "`bot/content/warm_interpreter.py` processes started inside the measured time (each family's first "
         "item pays that family's imports).",
     ]
-    if args.no_record:
-        print("\n".join(lines))
-    else:
-        record("Snippets and claim checks: warm interpreters", lines)
+    publish("Snippets and claim checks: warm interpreters", lines, keep=not args.no_record)
 
 
 if __name__ == "__main__":
