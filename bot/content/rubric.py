@@ -29,7 +29,7 @@ TRACK_LABELS: dict[Track, str] = {
 }
 KEY_POINTS = (3, 6)
 MISCONCEPTIONS = (1, 3)
-PHRASINGS = (2, 6)
+PHRASINGS = (2, 12)
 STAR_PARTS = ("situation", "task", "action", "result")
 CLAIM = re.compile(r"^\s*#\s*claim:\s*(.+?)\s*$", re.M)
 

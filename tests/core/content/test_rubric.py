@@ -86,7 +86,7 @@ def test_the_checks_section_is_never_part_of_the_answer(load: Load) -> None:
         ),
         (
             RUBRIC.replace('["parameter count", "number of weights"]', '["parameter count"]'),
-            "1 phrasings (2 to 6)",
+            "1 phrasings (2 to 12)",
         ),
         (RUBRIC.split("  misconceptions:")[0], "rubric misconceptions must be a list"),
         (
