@@ -9,11 +9,13 @@ token_set_ratio, thresholds fitted on this very set, so the baseline is flattere
 too. Reported: the confusion matrix, the agreement, the ratio against the baseline, and how often a
 confidently wrong answer is suggested Nailed (target ≤ 2%).
 
-A second, held-out set (`benchmarks/data/feedback_heldout.yaml`: other questions, written before the
-engine was tuned and never used to tune it, only to reject a change that made it worse) is measured
-the same way, so a change that only fits the first set shows up as a gap between the two.
+Held-out sets (`benchmarks/data/feedback_heldout*.yaml`: other questions, each written before the
+engine changes it measures and never used to tune it, only to reject a change that made it worse)
+are measured the same way, one by one and pooled, so a change that only fits the first set shows up
+as a gap. The second and third were written from the question and its model answer alone, without
+the rubric, as an outsider would.
 
-Run: python -m benchmarks.feedback [--data FILE] [--heldout FILE] [--no-record]
+Run: python -m benchmarks.feedback [--data FILE] [--heldout FILE ...|none] [--no-record]
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from bot.feedback.offline import OfflineEngine
 from bot.ops.settings import load_settings
 
 DATA = Path(__file__).resolve().parent / "data" / "feedback_answers.yaml"
-HELDOUT = Path(__file__).resolve().parent / "data" / "feedback_heldout.yaml"
+HELDOUT = sorted((Path(__file__).resolve().parent / "data").glob("feedback_heldout*.yaml"))
 LABELS = ("nailed", "partly", "missed")
 WRONG_KINDS = {"confidently-wrong", "swapped"}
 
@@ -141,17 +143,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument(
-        "--heldout", type=Path, default=HELDOUT, help="the held-out set; 'none' to measure --data only"
+        "--heldout",
+        type=Path,
+        nargs="+",
+        default=HELDOUT,
+        help="held-out sets (default: every feedback_heldout*.yaml); 'none' to measure --data only",
     )
     parser.add_argument("--no-record", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args()
     lines = measure(load_cases(args.data), f"Development set ({args.data.name})")
-    if str(args.heldout) != "none":
+    heldout = [path for path in args.heldout if str(path) != "none"]
+    for path in heldout:
         lines += measure(
-            load_cases(args.heldout),
-            f"Held-out set ({args.heldout.name}, other questions; not used for tuning, only to reject "
+            load_cases(path),
+            f"Held-out set ({path.name}, other questions; not used for tuning, only to reject "
             "changes that made it worse)",
         )
+    if len(heldout) > 1:
+        pooled = [case for path in heldout for case in load_cases(path)]
+        lines += measure(pooled, f"All held-out sets pooled ({', '.join(p.name for p in heldout)})")
     publish("Answer feedback agreement", lines, keep=not args.no_record)
 
 

@@ -29,7 +29,7 @@ _BRITISH = re.compile(r"(?<=[a-z])is(e|ed|es|ing|ation|ations|er|ers)\b")
 _STOP_TEXT = """a an the of to in on for and or is are be been being it its this that these those with by
 as at from into than then so such can could will would should may might must do does did has have
 had you your we our they their there which what when where how why if about over per each"""
-_NEGATOR_TEXT = "not no never without cannot neither nor don't doesn't isn't aren't won't can't"
+_NEGATOR_TEXT = "not no never nothing without cannot neither nor don't doesn't isn't aren't won't can't"
 STOPWORDS = frozenset(_STOP_TEXT.split())
 NEGATORS = frozenset(_NEGATOR_TEXT.split())
 NEGATION_WINDOW = 4
@@ -188,12 +188,19 @@ def critical(word: str) -> bool:
 
 
 def find(
-    phrase: str, in_sentences: list[Sentence], share: float = 1.0, *, families: bool = False
+    phrase: str,
+    in_sentences: list[Sentence],
+    share: float = 1.0,
+    *,
+    families: bool = False,
+    asked: frozenset[str] = frozenset(),
 ) -> Match | None:
     """The first sentence where the phrase is said (not negated unless the phrase is), else None.
 
     With share < 1, a phrase of three or more content words is also said when that share of them
-    is (its critical words always), so a paraphrase that drops or changes a word still counts."""
+    is (its critical words always), so a paraphrase that drops or changes a word still counts.
+    One word of `asked` (the question's own words) is no evidence alone: any answer repeats the
+    question. (Several are: "padded batch" or "load state dict" can be the point itself.)"""
     terms, negative = phrase_terms(phrase)
     if not terms:
         return None
@@ -201,11 +208,17 @@ def find(
         positions = _positions(terms, sentence, share, families)
         if positions is None:
             continue
+        if asked and len(set(positions)) == 1 and _asked(sentence, positions[0], asked):
+            continue
         start, end = min(positions), max(positions) + 1
         if _negated(sentence, start, end) != negative:
             continue
         return Match(sentence, start, end)
     return None
+
+
+def _asked(sentence: Sentence, at: int, asked: frozenset[str]) -> bool:
+    return sentence.stems[at] in asked or sentence.words[at] in asked
 
 
 def find_swapped(phrase: str, in_sentences: list[Sentence]) -> Match | None:

@@ -53,15 +53,18 @@ def assess(question: Question, answer: str) -> Feedback:
     if not answer.strip():
         raise FeedbackError("the answer is empty: write or paste your answer first")
     said = sentences(answer)
+    asked = frozenset(_said(sentences(f"{question.title} {question.text}")))
     points: list[PointResult] = []
     hits: list[MisconceptionHit] = []
     for key_point in rubric.key_points:
-        match = _first(find(p, said, PHRASE_SHARE) for p in (*key_point.phrasings, key_point.point))
+        match = _first(
+            find(p, said, PHRASE_SHARE, asked=asked) for p in (*key_point.phrasings, key_point.point)
+        )
         if match is None:
-            match = find(key_point.point, said, POINT_SHARE)
+            match = find(key_point.point, said, POINT_SHARE, asked=asked)
         in_part = match is None
         if match is None:
-            match = find(key_point.point, said, IN_PART_SHARE)
+            match = find(key_point.point, said, IN_PART_SHARE, asked=asked)
         # A phrasing said with the partner of one of the point's named terms next to it makes the
         # point wrong, not covered ("a Laplace prior gives L2").
         swapped = contradicted(key_point.point, match) if match is not None else None
@@ -94,7 +97,7 @@ def assess(question: Question, answer: str) -> Feedback:
         question.id,
         tuple(points),
         tuple(hits),
-        suggest(points, hits, answer, breadth(question, said)),
+        suggest(points, hits, answer, breadth(question, said, asked)),
         engine="offline",
     )
 
@@ -125,14 +128,14 @@ def _first(matches: Iterable[Match | None]) -> Match | None:
     return next((m for m in matches if m is not None), None)
 
 
-def breadth(question: Question, said: list[Sentence]) -> float:
-    """The share of the rubric's own words (key points and phrasings, less the question's words,
-    which any answer repeats) that the answer uses, in any sentence and any order."""
+def breadth(question: Question, said: list[Sentence], asked: frozenset[str]) -> float:
+    """The share of the rubric's own words (key points and phrasings, less the question's words
+    `asked`, which any answer repeats) that the answer uses, in any sentence and any order."""
     vocabulary: set[str] = set()
     for key_point in question.rubric.key_points if question.rubric else ():
         for text in (key_point.point, *key_point.phrasings):
             vocabulary |= set(phrase_terms(text)[0])
-    vocabulary -= _said(sentences(f"{question.title} {question.text}"))
+    vocabulary -= asked
     return len(vocabulary & _said(said)) / len(vocabulary) if vocabulary else 0.0
 
 

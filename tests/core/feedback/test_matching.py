@@ -142,3 +142,18 @@ def test_a_negated_verb_just_after_the_phrase_denies_it() -> None:
 
 def test_a_bare_not_after_the_phrase_is_a_contrast_not_a_negation() -> None:
     assert find("use the median", sentences("Use the median not the mean.")) is not None
+
+
+def test_nothing_to_do_with_negates_what_follows() -> None:
+    """'It has nothing to do with per-step reliability' denies the point, it does not make it."""
+    said = sentences("The failure rate has nothing to do with per-step reliability.")
+    assert find("per-step reliability", said) is None
+
+
+def test_one_word_of_the_question_alone_is_no_evidence() -> None:
+    """Any answer repeats the question's words; a phrasing matched by one of them alone says nothing."""
+    said = sentences("Missing values are just noise. Add a missing indicator column.")
+    asked = frozenset({"miss", "missing", "valu", "values"})
+    assert find("missing", said, asked=asked) is None
+    assert find("missing", said) is not None
+    assert find("missing indicator", said, asked=asked) is not None

@@ -154,8 +154,23 @@ def test_breadth_is_the_share_of_the_rubrics_own_words_the_answer_uses(question:
         misconceptions=(),
     )
     question = replace(question, rubric=rubric)
-    assert breadth(question, sentences("Units are zeroed. At random, by dropout.")) == 4 / 8
-    assert breadth(question, sentences("The question text, again.")) == 0.0
+    asked = frozenset({"question", "text"})
+    assert breadth(question, sentences("Units are zeroed. At random, by dropout."), asked) == 4 / 8
+    assert breadth(question, sentences("The question text, again."), asked) == 0.0
+
+
+def test_an_answer_that_only_repeats_a_word_of_the_question_covers_nothing(question: Question) -> None:
+    """A key point phrased as one word the question itself uses ('sparsity' in 'why does L1 give
+    sparsity?') is not covered by an answer that just says that word back."""
+    rubric = Rubric(
+        key_points=(KeyPoint("The L1 ball's corners meet the contours on an axis", ("sparsity", "corners")),),
+        misconceptions=(),
+    )
+    sections = {**question.sections, "Question": "Why does L1 give sparsity and L2 not?"}
+    question = replace(question, rubric=rubric, sections=sections)
+    repeated = assess(question, "It is all about sparsity, that's the whole thing.")
+    assert repeated.suggested is SelfRating.MISSED
+    assert assess(question, "Sparsity comes from the corners of the diamond.").points[0].covered
 
 
 def test_a_misconception_named_next_to_its_correction_is_refuted_not_held(question: Question) -> None:
