@@ -24,12 +24,15 @@ _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|whereas|while|although)\s
 _CLAUSES = re.compile(r"[,:()\u2013\u2014]|\s-\s")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _BRITISH = re.compile(r"(?<=[a-z])is(e|ed|es|ing|ation|ations|er|ers)\b")
+# "Use the median instead of the mean" rejects the mean: the two words are read as one negator.
+_REJECTING = re.compile(r"\b(instead of|rather than)\b")
 
 # Words a phrase does not need the answer to repeat ("the", "is") and words that negate what follows.
 _STOP_TEXT = """a an the of to in on for and or is are be been being it its this that these those with by
 as at from into than then so such can could will would should may might must do does did has have
 had you your we our they their there which what when where how why if about over per each"""
-_NEGATOR_TEXT = "not no never nothing without cannot neither nor don't doesn't isn't aren't won't can't"
+_NEGATOR_TEXT = """not no never nothing without instead-of rather-than cannot neither nor don't doesn't
+isn't aren't won't can't"""
 STOPWORDS = frozenset(_STOP_TEXT.split())
 NEGATORS = frozenset(_NEGATOR_TEXT.split())
 NEGATION_WINDOW = 4
@@ -139,6 +142,7 @@ class Match:
 
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
+    text = _REJECTING.sub(lambda m: m.group(1).replace(" ", "-"), text)
     return _BRITISH.sub(lambda m: "iz" + m.group(1), text)
 
 

@@ -157,3 +157,11 @@ def test_one_word_of_the_question_alone_is_no_evidence() -> None:
     assert find("missing", said, asked=asked) is None
     assert find("missing", said) is not None
     assert find("missing indicator", said, asked=asked) is not None
+
+
+def test_instead_of_and_rather_than_reject_what_follows() -> None:
+    """'Use the median instead of the mean' says the median, and rejects the mean."""
+    said = sentences("Use the median instead of the mean, rather than averaging the outliers in.")
+    assert find("use the median", said) is not None
+    assert find("use the mean", said) is None
+    assert find("averaging the outliers", said) is None
