@@ -36,9 +36,14 @@ isn't aren't won't can't"""
 STOPWORDS = frozenset(_STOP_TEXT.split())
 NEGATORS = frozenset(_NEGATOR_TEXT.split())
 NEGATION_WINDOW = 4
-# A negated verb (can't, doesn't, cannot, never) this many words after a match negates it too.
+# A negated verb (can't, doesn't, cannot, never) this many words after a match, not counting
+# stopwords, negates it too.
 NEGATED_AFTER = 2
 _VERB_NEGATORS = frozenset(("cannot", "never"))
+# Words that dismiss what was just said ("plugging c/n in is biased", "that idea is a myth").
+# Only for claims held as wrong (misconceptions): in a key point, "dividing by n is biased" can be
+# the point itself.
+_DISMISSALS = frozenset(["wrong", "incorrect", "biased", "myth", "mistake", "misleading"])
 # A division in an answer ("/", "over", "divided by") and how many words either side are its terms.
 _DIVISION = re.compile(r"/|\bover\b|\bdivided by\b")
 RATIO_WINDOW = 3
@@ -198,13 +203,16 @@ def find(
     *,
     families: bool = False,
     asked: frozenset[str] = frozenset(),
+    enough_asked: float = 2,
+    dismissable: bool = False,
 ) -> Match | None:
     """The first sentence where the phrase is said (not negated unless the phrase is), else None.
 
     With share < 1, a phrase of three or more content words is also said when that share of them
     is (its critical words always), so a paraphrase that drops or changes a word still counts.
-    One word of `asked` (the question's own words) is no evidence alone: any answer repeats the
-    question. (Several are: "padded batch" or "load state dict" can be the point itself.)"""
+    Words of `asked` (the question's own) are no evidence alone unless there are `enough_asked` of
+    them: any answer repeats the question, but "padded batch" or "load state dict" can be the point.
+    A `dismissable` phrase (a wrong claim) is also denied by a dismissal just after it ("is wrong")."""
     terms, negative = phrase_terms(phrase)
     if not terms:
         return None
@@ -212,10 +220,14 @@ def find(
         positions = _positions(terms, sentence, share, families)
         if positions is None:
             continue
-        if asked and len(set(positions)) == 1 and _asked(sentence, positions[0], asked):
+        if (
+            asked
+            and len(set(positions)) < enough_asked
+            and all(_asked(sentence, at, asked) for at in positions)
+        ):
             continue
         start, end = min(positions), max(positions) + 1
-        if _negated(sentence, start, end) != negative:
+        if _negated(sentence, start, end, dismissable) != negative:
             continue
         return Match(sentence, start, end)
     return None
@@ -384,8 +396,9 @@ def _same_family(term: str, candidate: str) -> bool:
     return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
 
 
-def _negated(sentence: Sentence, start: int, end: int) -> bool:
-    """A negation just before the matched words, or among them ("L1 does not set weights to zero")."""
+def _negated(sentence: Sentence, start: int, end: int, dismissable: bool = False) -> bool:
+    """A negation just before the matched words, or among them ("L1 does not set weights to zero"),
+    or a negated verb (or, when `dismissable`, a dismissal) just after them."""
     first = max(0, start - NEGATION_WINDOW)
     clause = sentence.clauses[start] if sentence.clauses else None
     before = any(
@@ -397,9 +410,10 @@ def _negated(sentence: Sentence, start: int, end: int) -> bool:
     # ("the joint distribution can't have changed"); a bare "not" there is usually a contrast
     # ("use the median not the mean"), so only verb negations count.
     last_clause = sentence.clauses[end - 1] if sentence.clauses else None
+    following = [(i, w) for i, w in enumerate(sentence.words[end:], start=end) if w not in STOPWORDS]
     after = any(
-        (w.endswith("n't") or w in _VERB_NEGATORS)
+        (w.endswith("n't") or w in _VERB_NEGATORS or (dismissable and w in _DISMISSALS))
         and (last_clause is None or sentence.clauses[i] == last_clause)
-        for i, w in enumerate(sentence.words[end : end + NEGATED_AFTER], start=end)
+        for i, w in following[:NEGATED_AFTER]
     )
     return before or after

@@ -8,6 +8,7 @@ the rubric's own vocabulary the answer uses, capped when the answer says somethi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from bot.content.questions import Question
@@ -64,7 +65,8 @@ def assess(question: Question, answer: str) -> Feedback:
             match = find(key_point.point, said, POINT_SHARE, asked=asked)
         in_part = match is None
         if match is None:
-            match = find(key_point.point, said, IN_PART_SHARE, asked=asked)
+            # Half of the point's words is weak evidence: none of it may be just the question's.
+            match = find(key_point.point, said, IN_PART_SHARE, asked=asked, enough_asked=math.inf)
         # A phrasing said with the partner of one of the point's named terms next to it makes the
         # point wrong, not covered ("a Laplace prior gives L2").
         swapped = contradicted(key_point.point, match) if match is not None else None
@@ -89,7 +91,7 @@ def assess(question: Question, answer: str) -> Feedback:
             )
         )
     for misconception in rubric.misconceptions:
-        match = _first(find(p, said, families=True) for p in misconception.phrasings)
+        match = _first(find(p, said, families=True, dismissable=True) for p in misconception.phrasings)
         # An answer that also says (half of) the correction is naming the error to refute it.
         if match is not None and find(misconception.correction, said, IN_PART_SHARE) is None:
             hits.append(MisconceptionHit(misconception.wrong, match.words, misconception.correction))

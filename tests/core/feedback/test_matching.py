@@ -165,3 +165,20 @@ def test_instead_of_and_rather_than_reject_what_follows() -> None:
     assert find("use the median", said) is not None
     assert find("use the mean", said) is None
     assert find("averaging the outliers", said) is None
+
+
+def test_a_wrong_claim_followed_by_a_dismissal_is_rejected_not_made() -> None:
+    """'Plugging c over n in is biased' names the plug-in estimate to reject it; in a key point the
+    same words can be the point ('dividing by n is biased'), so only wrong claims are dismissable."""
+    said = sentences("Just plugging c over n in is biased, you need the combinatorial form.")
+    assert find("plugging c over n in", said, dismissable=True) is None
+    assert find("plugging c over n in", said) is not None
+
+
+def test_several_words_of_the_question_count_unless_none_may() -> None:
+    """'Padded batch' can be the point itself; for the weakest evidence (half a point's words) the
+    question's words never count alone."""
+    said = sentences("Switch to padded batch.")
+    asked = frozenset({"pad", "padded", "batch"})
+    assert find("padded batch", said, asked=asked) is not None
+    assert find("padded batch", said, asked=asked, enough_asked=float("inf")) is None
