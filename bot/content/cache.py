@@ -216,6 +216,7 @@ def encode(question: Question) -> dict[str, Any]:
         else {
             "key_points": [(k.point, k.phrasings) for k in rubric.key_points],
             "misconceptions": [(m.wrong, m.phrasings, m.correction) for m in rubric.misconceptions],
+            "swaps": [list(pair) for pair in rubric.swaps],
         },
         "checks": [(c.code, c.claims, c.line) for c in question.checks],
         "since": question.since,
@@ -253,6 +254,7 @@ def decode(fields: dict[str, Any]) -> Question:
         else Rubric(
             tuple(KeyPoint(point, tuple(said)) for point, said in rubric["key_points"]),
             tuple(Misconception(wrong, tuple(said), fix) for wrong, said, fix in rubric["misconceptions"]),
+            tuple((a, b) for a, b in rubric["swaps"]),
         ),
         checks=tuple([ClaimCheck(code, tuple(claims), line) for code, claims, line in fields["checks"]]),
         since=fields["since"],

@@ -30,6 +30,8 @@ TRACK_LABELS: dict[Track, str] = {
 KEY_POINTS = (3, 6)
 MISCONCEPTIONS = (1, 3)
 PHRASINGS = (2, 12)
+SWAP_PAIRS = 6
+_SWAP_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 STAR_PARTS = ("situation", "task", "action", "result")
 CLAIM = re.compile(r"^\s*#\s*claim:\s*(.+?)\s*$", re.M)
 
@@ -51,6 +53,9 @@ class Misconception:
 class Rubric:
     key_points: tuple[KeyPoint, ...]
     misconceptions: tuple[Misconception, ...]
+    # Pairs of words this question's answers confuse (single/ward, same/valid): said the wrong way
+    # round, a key point is a swapped term, not covered.
+    swaps: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +96,17 @@ def parse_tracks(value: object) -> tuple[tuple[Track, ...], list[str]]:
 
 
 def parse_rubric(value: object, behavioural: bool) -> tuple[Rubric | None, list[str]]:
-    """The `rubric:` field: 3–6 key points with phrasings, 1–3 misconceptions with corrections."""
+    """The `rubric:` field: 3–6 key points with phrasings, 1–3 misconceptions with corrections, and
+    optionally up to 6 `swaps`: pairs of words the question's answers confuse."""
     if not isinstance(value, dict):
         return None, ["rubric must be a mapping with 'key_points' and 'misconceptions'"]
     problems: list[str] = []
-    unknown = set(value) - {"key_points", "misconceptions"}
+    unknown = set(value) - {"key_points", "misconceptions", "swaps"}
     if unknown:
-        problems.append(f"rubric has unknown keys {sorted(unknown)} (known: key_points, misconceptions)")
+        problems.append(
+            f"rubric has unknown keys {sorted(unknown)} (known: key_points, misconceptions, swaps)"
+        )
+    swaps = _swaps(value.get("swaps", []), problems)
     points = _items(value.get("key_points"), "key_points", KEY_POINTS, problems)
     wrongs = _items(value.get("misconceptions"), "misconceptions", MISCONCEPTIONS, problems)
     key_points: list[KeyPoint] = []
@@ -124,7 +133,7 @@ def parse_rubric(value: object, behavioural: bool) -> tuple[Rubric | None, list[
             )
     if problems:
         return None, problems
-    return Rubric(tuple(key_points), tuple(misconceptions)), []
+    return Rubric(tuple(key_points), tuple(misconceptions), swaps), []
 
 
 def parse_checks(
@@ -148,6 +157,26 @@ def parse_checks(
                 problems.append((line, f"claim not found word for word in the question's text: {claim!r}"))
         checks.append(ClaimCheck(body, claims, line))
     return checks, problems
+
+
+def _swaps(value: object, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    """Each pair: two different single lower-case words, as an answer would write them."""
+    shape = f"rubric swaps must be a list of up to {SWAP_PAIRS} pairs of words, like [[single, ward]]"
+    if not isinstance(value, list) or len(value) > SWAP_PAIRS:
+        problems.append(shape)
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for item in value:
+        if (
+            not isinstance(item, list)
+            or len(item) != 2
+            or not all(isinstance(w, str) and _SWAP_WORD.fullmatch(w) for w in item)
+            or item[0] == item[1]
+        ):
+            problems.append(f"{shape}; {item!r} is not two different lower-case words")
+            continue
+        pairs.append((item[0], item[1]))
+    return tuple(pairs)
 
 
 def _flat(text: str) -> str:

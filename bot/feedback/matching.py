@@ -99,6 +99,9 @@ for _a, _b in (
     ("canary", "blue-green"),
 ):
     SWAPS[_a], SWAPS[_b] = _b, _a
+# A question's own pairs (its rubric's `swaps:`, e.g. single/ward linkage, same/valid padding) are
+# swapped terms for that question only: everyday words elsewhere.
+Pairs = tuple[tuple[str, str], ...]
 # Words people use for the same comparison; each is read as the first of its group, so "a larger beta"
 # says what "higher beta" says (and contradicts "lower beta" as a swap would).
 _SAME_TEXT = "higher larger bigger greater | lower smaller | more extra | fewer less"
@@ -183,17 +186,27 @@ def stem(word: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def phrase_terms(phrase: str) -> tuple[tuple[str, ...], bool]:
+def phrase_terms(phrase: str, swaps: Pairs = ()) -> tuple[tuple[str, ...], bool]:
     """A phrase's content words (stems, in order) and whether the phrase itself is negative."""
     words = [SAME.get(w, w) for w in _words(normalise(phrase))]
     negative = any(w in NEGATORS for w in words)
     return tuple(
-        w if critical(w) else stem(w) for w in words if w not in STOPWORDS and w not in NEGATORS
+        w if critical(w, swaps) else stem(w) for w in words if w not in STOPWORDS and w not in NEGATORS
     ), negative
 
 
-def critical(word: str) -> bool:
-    return word in SWAPS or any(ch.isdigit() for ch in word)
+def critical(word: str, swaps: Pairs = ()) -> bool:
+    return word in SWAPS or any(ch.isdigit() for ch in word) or word in swap_table(swaps)
+
+
+@lru_cache(maxsize=4096)
+def swap_table(swaps: Pairs) -> dict[str, str]:
+    """A question's own pairs, both ways round (the shared SWAPS are looked up first)."""
+    return {word: partner for a, b in swaps for word, partner in ((a, b), (b, a))}
+
+
+def partner_of(word: str, swaps: Pairs = ()) -> str | None:
+    return SWAPS.get(word) or swap_table(swaps).get(word)
 
 
 def find(
@@ -205,6 +218,7 @@ def find(
     asked: frozenset[str] = frozenset(),
     enough_asked: float = 2,
     dismissable: bool = False,
+    swaps: Pairs = (),
 ) -> Match | None:
     """The first sentence where the phrase is said (not negated unless the phrase is), else None.
 
@@ -212,12 +226,13 @@ def find(
     is (its critical words always), so a paraphrase that drops or changes a word still counts.
     Words of `asked` (the question's own) are no evidence alone unless there are `enough_asked` of
     them: any answer repeats the question, but "padded batch" or "load state dict" can be the point.
-    A `dismissable` phrase (a wrong claim) is also denied by a dismissal just after it ("is wrong")."""
-    terms, negative = phrase_terms(phrase)
+    A `dismissable` phrase (a wrong claim) is also denied by a dismissal just after it ("is wrong").
+    `swaps` are the question's own swappable pairs: their words must be said exactly, like SWAPS'."""
+    terms, negative = phrase_terms(phrase, swaps)
     if not terms:
         return None
     for sentence in in_sentences:
-        positions = _positions(terms, sentence, share, families)
+        positions = _positions(terms, sentence, share, families, swaps)
         if positions is None:
             continue
         if (
@@ -237,36 +252,36 @@ def _asked(sentence: Sentence, at: int, asked: frozenset[str]) -> bool:
     return sentence.stems[at] in asked or sentence.words[at] in asked
 
 
-def find_swapped(phrase: str, in_sentences: list[Sentence]) -> Match | None:
+def find_swapped(phrase: str, in_sentences: list[Sentence], swaps: Pairs = ()) -> Match | None:
     """The phrase said with one swappable word replaced by its partner (e.g. L2 for L1)."""
-    terms, negative = phrase_terms(phrase)
+    terms, negative = phrase_terms(phrase, swaps)
     for index, term in enumerate(terms):
-        partner = SWAPS.get(term)
+        partner = partner_of(term, swaps)
         # With both partners in the phrase ("reshape returns a view") a swap is not a mistake.
         if partner is None or partner in terms:
             continue
         swapped_terms = (*terms[:index], partner, *terms[index + 1 :])
         for sentence in in_sentences:
-            positions = _positions(swapped_terms, sentence)
+            positions = _positions(swapped_terms, sentence, swaps=swaps)
             if positions is None or _negated(sentence, min(positions), max(positions) + 1) != negative:
                 continue
             return Match(sentence, min(positions), max(positions) + 1, swapped=(term, partner))
     return None
 
 
-def contradicted(text: str, match: Match) -> Match | None:
+def contradicted(text: str, match: Match, swaps: Pairs = ()) -> Match | None:
     """The match widened to a swappable word of the text that the sentence says only as its partner
     nearby, e.g. the point says "a Laplace prior gives L1" and the sentence that matched "laplace
     prior" says L2 (and not L1); None when there is no such word.
 
     A short phrasing can match a sentence that still gets the point wrong; the point's full text
     names the terms that make it right, so the partner in their place is a swap, not coverage."""
-    terms, _ = phrase_terms(text)
+    terms, _ = phrase_terms(text, swaps)
     sentence = match.sentence
     first = max(0, match.start - CONTRADICTION_WINDOW)
     near = sentence.words[first : match.end + CONTRADICTION_WINDOW]
     for term in terms:
-        partner = SWAPS.get(term)
+        partner = partner_of(term, swaps)
         if partner is None or partner in terms or term in RELATIONAL:
             continue
         if partner in near and term not in near:
@@ -339,11 +354,15 @@ def _ratio_term(chunk: str, *, last: bool) -> str | None:
 
 
 def _positions(
-    terms: tuple[str, ...], sentence: Sentence, share: float = 1.0, families: bool = False
+    terms: tuple[str, ...],
+    sentence: Sentence,
+    share: float = 1.0,
+    families: bool = False,
+    swaps: Pairs = (),
 ) -> list[int] | None:
     """Where the terms are said closest together, if enough are said within a short span."""
-    found_all = [_locations(term, sentence, families) for term in terms]
-    if any(not found and critical(term) for term, found in zip(terms, found_all, strict=True)):
+    found_all = [_locations(term, sentence, families, swaps) for term in terms]
+    if any(not found and critical(term, swaps) for term, found in zip(terms, found_all, strict=True)):
         return None
     options = [found for found in found_all if found]
     needed = len(terms) if len(terms) < 3 else max(2, math.ceil(share * len(terms)))
@@ -372,8 +391,8 @@ def _in_order(terms: tuple[str, ...], found_all: list[list[int]], chosen: list[i
     return positions == sorted(positions)
 
 
-def _locations(term: str, sentence: Sentence, families: bool = False) -> list[int]:
-    if critical(term):
+def _locations(term: str, sentence: Sentence, families: bool = False, swaps: Pairs = ()) -> list[int]:
+    if critical(term, swaps):
         return [i for i, word in enumerate(sentence.words) if word == term]
     exact = [
         i
@@ -386,7 +405,7 @@ def _locations(term: str, sentence: Sentence, families: bool = False) -> list[in
     return [
         i
         for i, candidate in enumerate(sentence.stems)
-        if not critical(sentence.words[i]) and fuzz.ratio(term, candidate) >= 85
+        if not critical(sentence.words[i], swaps) and fuzz.ratio(term, candidate) >= 85
     ]
 
 

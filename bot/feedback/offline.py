@@ -55,21 +55,25 @@ def assess(question: Question, answer: str) -> Feedback:
         raise FeedbackError("the answer is empty: write or paste your answer first")
     said = sentences(answer)
     asked = frozenset(_said(sentences(f"{question.title} {question.text}")))
+    swaps = rubric.swaps
     points: list[PointResult] = []
     hits: list[MisconceptionHit] = []
     for key_point in rubric.key_points:
         match = _first(
-            find(p, said, PHRASE_SHARE, asked=asked) for p in (*key_point.phrasings, key_point.point)
+            find(p, said, PHRASE_SHARE, asked=asked, swaps=swaps)
+            for p in (*key_point.phrasings, key_point.point)
         )
         if match is None:
-            match = find(key_point.point, said, POINT_SHARE, asked=asked)
+            match = find(key_point.point, said, POINT_SHARE, asked=asked, swaps=swaps)
         in_part = match is None
         if match is None:
             # Half of the point's words is weak evidence: none of it may be just the question's.
-            match = find(key_point.point, said, IN_PART_SHARE, asked=asked, enough_asked=math.inf)
+            match = find(
+                key_point.point, said, IN_PART_SHARE, asked=asked, enough_asked=math.inf, swaps=swaps
+            )
         # A phrasing said with the partner of one of the point's named terms next to it makes the
         # point wrong, not covered ("a Laplace prior gives L2").
-        swapped = contradicted(key_point.point, match) if match is not None else None
+        swapped = contradicted(key_point.point, match, swaps) if match is not None else None
         # A ratio of the point said upside down ("r over alpha" for alpha / r) is wrong wherever it is.
         swapped = swapped or _first(inverted(t, said) for t in (key_point.point, *key_point.phrasings))
         if match is not None and swapped is None:
@@ -77,7 +81,7 @@ def assess(question: Question, answer: str) -> Feedback:
             continue
         points.append(PointResult(key_point.point, False))
         if swapped is None:
-            swapped = _first(find_swapped(p, said) for p in key_point.phrasings)
+            swapped = _first(find_swapped(p, said, swaps) for p in key_point.phrasings)
         if swapped is None or swapped.swapped is None:
             continue
         needed, used = swapped.swapped
@@ -91,7 +95,9 @@ def assess(question: Question, answer: str) -> Feedback:
             )
         )
     for misconception in rubric.misconceptions:
-        match = _first(find(p, said, families=True, dismissable=True) for p in misconception.phrasings)
+        match = _first(
+            find(p, said, families=True, dismissable=True, swaps=swaps) for p in misconception.phrasings
+        )
         # An answer that also says (half of) the correction is naming the error to refute it.
         if match is not None and find(misconception.correction, said, IN_PART_SHARE) is None:
             hits.append(MisconceptionHit(misconception.wrong, match.words, misconception.correction))
@@ -133,10 +139,11 @@ def _first(matches: Iterable[Match | None]) -> Match | None:
 def breadth(question: Question, said: list[Sentence], asked: frozenset[str]) -> float:
     """The share of the rubric's own words (key points and phrasings, less the question's words
     `asked`, which any answer repeats) that the answer uses, in any sentence and any order."""
+    rubric = question.rubric
     vocabulary: set[str] = set()
-    for key_point in question.rubric.key_points if question.rubric else ():
+    for key_point in rubric.key_points if rubric else ():
         for text in (key_point.point, *key_point.phrasings):
-            vocabulary |= set(phrase_terms(text)[0])
+            vocabulary |= set(phrase_terms(text, rubric.swaps if rubric else ())[0])
     vocabulary -= asked
     return len(vocabulary & _said(said)) / len(vocabulary) if vocabulary else 0.0
 

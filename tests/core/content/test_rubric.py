@@ -66,6 +66,19 @@ def test_tracks_rubric_and_checks_are_loaded(load: Load) -> None:
     assert [c.claims for c in question.checks] == [("To see each layer's output shape",)]
 
 
+def test_a_rubric_may_name_the_word_pairs_its_answers_confuse(load: Load) -> None:
+    """`swaps: [[a, b], …]` is kept in order; a rubric without it has none."""
+    swaps = RUBRIC.replace(
+        "  misconceptions:", "  swaps: [[summary, fit], [built, compiled]]\n  misconceptions:"
+    )
+    [question], problems = load(with_bank2(fields=swaps))
+    assert problems == []
+    assert question.rubric is not None
+    assert question.rubric.swaps == (("summary", "fit"), ("built", "compiled"))
+    [plain], _ = load(with_bank2())
+    assert plain.rubric is not None and plain.rubric.swaps == ()
+
+
 def test_the_checks_section_is_never_part_of_the_answer(load: Load) -> None:
     """Checks are for the suite: the rendered answer has no trace of them."""
     from bot.content.sections import answer_markdown
@@ -94,6 +107,14 @@ def test_the_checks_section_is_never_part_of_the_answer(load: Load) -> None:
             "needs a 'correction'",
         ),
         ("rubric: [1, 2]\n", "rubric must be a mapping"),
+        (
+            RUBRIC.replace("  misconceptions:", "  swaps: [[fit, fit]]\n  misconceptions:"),
+            "['fit', 'fit'] is not two different lower-case words",
+        ),
+        (
+            RUBRIC.replace("  misconceptions:", "  swaps: [[Fit now, predict]]\n  misconceptions:"),
+            "rubric swaps must be a list of up to 6 pairs of words",
+        ),
     ],
 )
 def test_a_malformed_rubric_or_track_is_reported_at_its_field(load: Load, fields: str, message: str) -> None:

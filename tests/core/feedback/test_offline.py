@@ -193,3 +193,28 @@ def test_a_ratio_of_a_point_said_upside_down_is_wrong_not_covered(question: Ques
     assert feedback.points[0].covered is False
     assert [m.wrong for m in feedback.misconceptions] == ["r over alpha where the point needs alpha / r"]
     assert feedback.suggested is SelfRating.MISSED
+
+
+def test_a_point_said_with_the_questions_own_swap_pair_reversed_is_a_swapped_term(
+    question: Question,
+) -> None:
+    """With `swaps: [[single, ward]]`, 'Ward linkage chains through bridges' credits nothing and
+    says which word was wrong; without the pair, 'single' and 'ward' are ordinary words."""
+    rubric = Rubric(
+        key_points=(
+            KeyPoint("Single linkage chains through bridges of nearby points", ("chains through bridges",)),
+            KeyPoint("Ward minimises the variance increase", ("minimises variance",)),
+        ),
+        misconceptions=(),
+        swaps=(("single", "ward"),),
+    )
+    answer = "Ward linkage chains through bridges of points. Single linkage minimises variance."
+    swapped = assess(replace(question, rubric=rubric), answer)
+    assert [p.covered for p in swapped.points] == [False, False]
+    assert [h.wrong for h in swapped.misconceptions] == [
+        "ward where the point needs single",
+        "single where the point needs ward",
+    ]
+    assert swapped.suggested is SelfRating.MISSED
+    unaware = assess(replace(question, rubric=replace(rubric, swaps=())), answer)
+    assert [p.covered for p in unaware.points] == [True, True]
