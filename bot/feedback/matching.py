@@ -98,6 +98,8 @@ for _a, _b in (
     ("jailbreak", "injection"),
     ("canary", "blue-green"),
 ):
+    # Read as answers are (British -ise as -ize): "supervised" is "supervized" once normalised.
+    _a, _b = _BRITISH.sub(lambda m: "iz" + m.group(1), _a), _BRITISH.sub(lambda m: "iz" + m.group(1), _b)
     SWAPS[_a], SWAPS[_b] = _b, _a
 # A question's own pairs (its rubric's `swaps:`, e.g. single/ward linkage, same/valid padding) are
 # swapped terms for that question only: everyday words elsewhere.
@@ -202,7 +204,8 @@ def critical(word: str, swaps: Pairs = ()) -> bool:
 @lru_cache(maxsize=4096)
 def swap_table(swaps: Pairs) -> dict[str, str]:
     """A question's own pairs, both ways round (the shared SWAPS are looked up first)."""
-    return {word: partner for a, b in swaps for word, partner in ((a, b), (b, a))}
+    pairs = [(normalise(a), normalise(b)) for a, b in swaps]
+    return {word: partner for a, b in pairs for word, partner in ((a, b), (b, a))}
 
 
 def partner_of(word: str, swaps: Pairs = ()) -> str | None:
@@ -393,7 +396,10 @@ def _in_order(terms: tuple[str, ...], found_all: list[list[int]], chosen: list[i
 
 def _locations(term: str, sentence: Sentence, families: bool = False, swaps: Pairs = ()) -> list[int]:
     if critical(term, swaps):
-        return [i for i, word in enumerate(sentence.words) if word == term]
+        # Exactly the word, or a form of it ("trained" for train, "overfits" for overfit); never a
+        # near spelling, which would take l2 for l1.
+        forms = zip(sentence.words, sentence.stems, strict=True)
+        return [i for i, (word, stemmed) in enumerate(forms) if term in (word, stemmed)]
     exact = [
         i
         for i, candidate in enumerate(sentence.stems)

@@ -27,9 +27,10 @@ from bot.practice.review import SelfRating
 
 MIN_WORDS = 3
 NAILED_SHARE = 0.6
-# A key point is said when one of its phrasings is (two thirds of a longer phrasing's words are
-# enough) or when most of the point's own words are said together. Misconceptions need every word.
-PHRASE_SHARE = 0.67
+# A key point is said when one of its phrasings is, every word of it (rubrics list the ways people
+# say a point; letting a third of a phrasing's words go matched "past … only … token" to "tokens only
+# attend to the past"), or when most of the point's own words are said together.
+PHRASE_SHARE = 1.0
 POINT_SHARE = 0.6
 # Half of the point's own words said together is the point said in part: weaker evidence, enough to
 # make an answer Partly but not to count towards Nailed.

@@ -182,3 +182,16 @@ def test_several_words_of_the_question_count_unless_none_may() -> None:
     asked = frozenset({"pad", "padded", "batch"})
     assert find("padded batch", said, asked=asked) is not None
     assert find("padded batch", said, asked=asked, enough_asked=float("inf")) is None
+
+
+def test_a_swap_word_spelt_with_ise_is_still_a_swap_word() -> None:
+    """'Supervised' reads as 'supervized' once British spellings are folded; the pair must too."""
+    said = sentences("Ticket routing is unsupervised.")
+    assert find("routing is supervised", said) is None
+    assert find_swapped("routing is supervised", said) is not None
+
+
+def test_a_swap_word_matches_its_own_inflections_but_never_its_partner() -> None:
+    """'trained' says train and 'overfits' says overfit; 'test' never says train."""
+    assert find("overfits on train", sentences("It overfits because it was trained too long.")) is not None
+    assert find("train split", sentences("The test split.")) is None
