@@ -162,7 +162,7 @@ def sentences(answer: str) -> list[Sentence]:
         written: list[str] = []
         clauses: list[int] = []
         for index, clause in enumerate(_CLAUSES.split(part)):
-            found = _words(clause)
+            found = words_of(clause)
             written += found
             clauses += [index] * len(found)
         if written:
@@ -172,7 +172,7 @@ def sentences(answer: str) -> list[Sentence]:
     return out
 
 
-def _words(text: str) -> list[str]:
+def words_of(text: str) -> list[str]:
     """The words of a text; a negator that starts an identifier (no_grad, not_trainable) is kept as
     "no_", a word of its own, so the identifier neither negates nor is negated."""
     return [
@@ -190,7 +190,7 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=8192)
 def phrase_terms(phrase: str, swaps: Pairs = ()) -> tuple[tuple[str, ...], bool]:
     """A phrase's content words (stems, in order) and whether the phrase itself is negative."""
-    words = [SAME.get(w, w) for w in _words(normalise(phrase))]
+    words = [SAME.get(w, w) for w in words_of(normalise(phrase))]
     negative = any(w in NEGATORS for w in words)
     return tuple(
         w if critical(w, swaps) else stem(w) for w in words if w not in STOPWORDS and w not in NEGATORS
@@ -268,6 +268,8 @@ def find_swapped(phrase: str, in_sentences: list[Sentence], swaps: Pairs = ()) -
             positions = _positions(swapped_terms, sentence, swaps=swaps)
             if positions is None or _negated(sentence, min(positions), max(positions) + 1) != negative:
                 continue
+            if term in sentence.words or term in sentence.stems:
+                continue  # both said in one sentence: a comparison, not a mix-up
             return Match(sentence, min(positions), max(positions) + 1, swapped=(term, partner))
     return None
 
@@ -283,12 +285,14 @@ def contradicted(text: str, match: Match, swaps: Pairs = ()) -> Match | None:
     sentence = match.sentence
     first = max(0, match.start - CONTRADICTION_WINDOW)
     near = sentence.words[first : match.end + CONTRADICTION_WINDOW]
+    # Inflections count as the word ("buffers" says buffer), as they do when matching.
+    forms = set(near) | set(sentence.stems[first : match.end + CONTRADICTION_WINDOW])
     for term in terms:
         partner = partner_of(term, swaps)
         if partner is None or partner in terms or term in RELATIONAL:
             continue
-        if partner in near and term not in near:
-            at = first + near.index(partner)
+        if partner in forms and term not in forms:
+            at = first + next(i for i, w in enumerate(near) if partner in (w, sentence.stems[first + i]))
             return Match(sentence, min(match.start, at), max(match.end, at + 1), swapped=(term, partner))
     return None
 
@@ -311,7 +315,7 @@ def inverted(text: str, in_sentences: list[Sentence]) -> Match | None:
             continue
         for sentence in in_sentences:
             for division in _DIVISION.finditer(sentence.text):
-                at = len(_words(sentence.text[: division.start()]))
+                at = len(words_of(sentence.text[: division.start()]))
                 left = sentence.stems[max(0, at - RATIO_WINDOW) : at]
                 right = sentence.stems[at : at + RATIO_WINDOW]
                 if numerator in left or denominator in right:
@@ -349,7 +353,7 @@ def _chunk_after(text: str) -> str:
 def _ratio_term(chunk: str, *, last: bool) -> str | None:
     """The word standing for one side of a ratio: its last (numerator) or first (denominator)
     content word, preferring words over single-letter symbols."""
-    terms = [stem(SAME.get(w, w)) for w in _words(chunk) if w not in STOPWORDS]
+    terms = [stem(SAME.get(w, w)) for w in words_of(chunk) if w not in STOPWORDS]
     words = [t for t in terms if len(t) > 1] or terms
     if not words:
         return None

@@ -12,15 +12,19 @@ import math
 from collections.abc import Iterable
 
 from bot.content.questions import Question
+from bot.content.rubric import Misconception
 from bot.feedback.matching import (
     Match,
+    Pairs,
     Sentence,
     contradicted,
     find,
     find_swapped,
     inverted,
+    normalise,
     phrase_terms,
     sentences,
+    words_of,
 )
 from bot.feedback.model import Feedback, FeedbackError, MisconceptionHit, PointResult
 from bot.practice.review import SelfRating
@@ -99,8 +103,7 @@ def assess(question: Question, answer: str) -> Feedback:
         match = _first(
             find(p, said, families=True, dismissable=True, swaps=swaps) for p in misconception.phrasings
         )
-        # An answer that also says (half of) the correction is naming the error to refute it.
-        if match is not None and find(misconception.correction, said, IN_PART_SHARE) is None:
+        if match is not None and not _refuted(misconception, said, swaps):
             hits.append(MisconceptionHit(misconception.wrong, match.words, misconception.correction))
     return Feedback(
         question.id,
@@ -131,6 +134,25 @@ def suggest(
         return SelfRating.NAILED
     # One key point said right, and nothing wrong, is a partial answer.
     return SelfRating.PARTLY if covered else SelfRating.MISSED
+
+
+def _refuted(misconception: Misconception, said: list[Sentence], swaps: Pairs) -> bool:
+    """An answer that also says half of the correction is naming the error to refute it. Only the
+    correction's own words count: one that shares most of its words with the error ("the mean is
+    not …" for "the mean is …") would otherwise find itself in the error."""
+    error = {
+        term
+        for text in (misconception.wrong, *misconception.phrasings)
+        for term in phrase_terms(text, swaps)[0]
+    }
+    # Negators and stopwords stay: "almost never to exactly zero" is said only with its "never".
+    kept = [
+        w
+        for w in words_of(normalise(misconception.correction))
+        if not set(phrase_terms(w, swaps)[0]) <= error or not phrase_terms(w, swaps)[0]
+    ]
+    own = phrase_terms(" ".join(kept), swaps)[0]
+    return len(own) >= 2 and find(" ".join(kept), said, IN_PART_SHARE, swaps=swaps) is not None
 
 
 def _first(matches: Iterable[Match | None]) -> Match | None:

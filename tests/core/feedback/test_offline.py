@@ -218,3 +218,22 @@ def test_a_point_said_with_the_questions_own_swap_pair_reversed_is_a_swapped_ter
     assert swapped.suggested is SelfRating.MISSED
     unaware = assess(replace(question, rubric=replace(rubric, swaps=())), answer)
     assert [p.covered for p in unaware.points] == [True, True]
+
+
+def test_a_correction_sharing_the_errors_words_does_not_excuse_the_error(question: Question) -> None:
+    """'The default remainder is passthrough' states the error; the correction ('the default
+    remainder is drop, columns you do not list disappear') shares most of its words, and only the
+    correction's own words (drop, disappear …) say that the answer is refuting it."""
+    wrong = Misconception(
+        "The default remainder is passthrough",
+        ("remainder is passthrough",),
+        "The default remainder is drop: columns you do not list disappear.",
+    )
+    rubric = replace(RUBRIC, misconceptions=(wrong,))
+    stated = assess(replace(question, rubric=rubric), "The default remainder is passthrough, so all is kept.")
+    assert [h.wrong for h in stated.misconceptions] == ["The default remainder is passthrough"]
+    refuted = assess(
+        replace(question, rubric=rubric),
+        "People say the remainder is passthrough. It is drop: columns you don't list disappear.",
+    )
+    assert refuted.misconceptions == ()
