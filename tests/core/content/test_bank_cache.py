@@ -86,6 +86,7 @@ def test_the_real_bank_has_every_kind_of_field_the_cache_stores() -> None:
     assert any(s.expected_output is not None for q in questions for s in q.snippets)
     assert any(q.tracks for q in questions) and any(q.references for q in questions)
     assert any(q.since for q in questions) and any(q.review for q in questions)
+    assert any(q.rubric and q.rubric.swaps for q in questions)
 
 
 def test_a_warm_start_parses_nothing(warm: Path, load: Loader) -> None:
