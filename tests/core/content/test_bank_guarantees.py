@@ -14,6 +14,7 @@ from bot.content.questions import Question, Snippet
 from bot.content.rubric import ClaimCheck, Track
 from bot.content.snippets import imported_modules, run_check, run_snippet
 from bot.content.taxonomy import TOPICS, Topic
+from bot.feedback.offline import assess
 from tests.support.paths import CONTENT
 
 ARTICLE_THEMES = (
@@ -28,6 +29,9 @@ ARTICLE_THEMES = (
     "theme-failed-project",
     "theme-industry-applications",
 )
+
+# What a question's own answer is, for a concept question and for a behavioural one.
+ANSWER_SECTIONS = ("Short answer", "Answer", "Example answer")
 
 
 def shipped() -> list[Question]:
@@ -175,6 +179,18 @@ def test_scikit_learn_checks_run_without_the_deep_learning_libraries() -> None:
 def test_every_question_has_an_answer_rubric() -> None:
     """ "Check my answer" works on every question of the bank."""
     assert [q.id for q in shipped() if q.rubric is None] == []
+
+
+def test_no_model_answer_sets_off_its_own_rubrics_misconceptions() -> None:
+    """A question's own answer is right by definition: a misconception phrasing that fires on it
+    would flag correct answers too ('… rather than rolling back', a pair named in the wrong order)."""
+    flagged = []
+    for question in shipped():
+        answer = "\n\n".join(question.sections[name] for name in ANSWER_SECTIONS if name in question.sections)
+        # As pasted into a chat box: the file's hard line breaks are not sentence ends.
+        hits = assess(question, re.sub(r"(?<!\n)\n(?!\n)", " ", answer)).misconceptions
+        flagged += [f"{question.id}: {hit.wrong!r} on {hit.matched!r}" for hit in hits]
+    assert flagged == []
 
 
 def test_claim_checks_only_grow(stats: BankStats) -> None:
