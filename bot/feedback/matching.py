@@ -24,6 +24,13 @@ _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|whereas|while|although)\s
 _CLAUSES = re.compile(r"[,:()\u2013\u2014]|\s-\s")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _BRITISH = re.compile(r"(?<=[a-z])is(e|ed|es|ing|ation|ations|er|ers)\b")
+
+
+def _american(text: str) -> str:
+    """British -ise spellings as -ize: "normalised" and "normalized" are one word to the matcher."""
+    return _BRITISH.sub(lambda m: "iz" + m.group(1), text)
+
+
 # "Use the median instead of the mean" rejects the mean: the two words are read as one negator.
 _REJECTING = re.compile(r"\b(instead of|rather than)\b")
 
@@ -99,8 +106,7 @@ for _a, _b in (
     ("canary", "blue-green"),
 ):
     # Read as answers are (British -ise as -ize): "supervised" is "supervized" once normalised.
-    _a, _b = _BRITISH.sub(lambda m: "iz" + m.group(1), _a), _BRITISH.sub(lambda m: "iz" + m.group(1), _b)
-    SWAPS[_a], SWAPS[_b] = _b, _a
+    SWAPS[_american(_a)], SWAPS[_american(_b)] = _american(_b), _american(_a)
 # A question's own pairs (its rubric's `swaps:`, e.g. single/ward linkage, same/valid padding) are
 # swapped terms for that question only: everyday words elsewhere.
 Pairs = tuple[tuple[str, str], ...]
@@ -153,7 +159,7 @@ class Match:
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
     text = _REJECTING.sub(lambda m: m.group(1).replace(" ", "-"), text)
-    return _BRITISH.sub(lambda m: "iz" + m.group(1), text)
+    return _american(text)
 
 
 def sentences(answer: str) -> list[Sentence]:

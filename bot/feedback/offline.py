@@ -145,12 +145,13 @@ def _refuted(misconception: Misconception, said: list[Sentence], swaps: Pairs) -
         for text in (misconception.wrong, *misconception.phrasings)
         for term in phrase_terms(text, swaps)[0]
     }
-    # Negators and stopwords stay: "almost never to exactly zero" is said only with its "never".
-    kept = [
-        w
-        for w in words_of(normalise(misconception.correction))
-        if not set(phrase_terms(w, swaps)[0]) <= error or not phrase_terms(w, swaps)[0]
-    ]
+    # Negators and stopwords (no terms of their own) stay: "almost never to exactly zero" is said
+    # only with its "never".
+    kept = []
+    for word in words_of(normalise(misconception.correction)):
+        terms = set(phrase_terms(word, swaps)[0])
+        if not terms or not terms <= error:
+            kept.append(word)
     own = phrase_terms(" ".join(kept), swaps)[0]
     return len(own) >= 2 and find(" ".join(kept), said, IN_PART_SHARE, swaps=swaps) is not None
 
